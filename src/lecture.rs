@@ -1,0 +1,136 @@
+//! The lecture's worked example: a 2-2-2 sigmoid network (Matt Mazur's "A Step by Step
+//! Backpropagation Example"), built from the engine's ordinary ops.
+//!
+//! H = x·W1ᵀ + b1, out_H = σ(H); y = out_H·W2ᵀ + b2, out_y = σ(y); E = Σ ½(T − out_y)².
+//! One step computes every gradient from the weights before the step, then applies
+//! w ← w − η·∂E/∂w to the weights only: the biases stay fixed, as in the lecture.
+
+use crate::autograd::{ParamId, ParamStore, Tape, Var};
+use crate::tensor::{Float, Tensor};
+
+/// The network, its one training example and its learning rate.
+pub struct Lecture<T: Float> {
+    pub params: ParamStore<T>,
+    pub hidden_weight: ParamId,
+    pub hidden_bias: ParamId,
+    pub output_weight: ParamId,
+    pub output_bias: ParamId,
+    pub inputs: Tensor<T>,
+    pub targets: Tensor<T>,
+    pub learning_rate: f64,
+}
+
+/// Every value of one forward pass, as nodes of the tape (so their gradients can be read too).
+#[derive(Clone, Copy, Debug)]
+pub struct LectureForward<'t, T: Float> {
+    /// Net inputs of the hidden units, H1 and H2: [1, 2].
+    pub net_hidden: Var<'t, T>,
+    /// out_H = σ(H): [1, 2].
+    pub out_hidden: Var<'t, T>,
+    /// Net inputs of the output units, y1 and y2: [1, 2].
+    pub net_output: Var<'t, T>,
+    /// out_y = σ(y): [1, 2].
+    pub out_output: Var<'t, T>,
+    /// E = Σ ½(T − out_y)²: a scalar.
+    pub error: Var<'t, T>,
+}
+
+impl<T: Float> Lecture<T> {
+    /// The lecture's numbers: x = (0.05, 0.10), T = (0.01, 0.99), w1..w4 = .15 .20 .25 .30,
+    /// b1 = b2 = .35, w5..w8 = .40 .45 .50 .55, b3 = b4 = .60, η = 0.5.
+    pub fn new() -> Lecture<T> {
+        Lecture::from_numbers(
+            [[0.15, 0.20], [0.25, 0.30]],
+            [0.35, 0.35],
+            [[0.40, 0.45], [0.50, 0.55]],
+            [0.60, 0.60],
+            [0.05, 0.10],
+            [0.01, 0.99],
+            0.5,
+        )
+    }
+
+    /// The same network with other numbers. Weight matrices are [receiving unit][sending unit]
+    /// (PyTorch's [out, in]), so `w[0] = [w1, w2]` feeds H1.
+    pub fn from_numbers(
+        hidden_weight: [[f64; 2]; 2],
+        hidden_bias: [f64; 2],
+        output_weight: [[f64; 2]; 2],
+        output_bias: [f64; 2],
+        inputs: [f64; 2],
+        targets: [f64; 2],
+        learning_rate: f64,
+    ) -> Lecture<T> {
+        let mut params = ParamStore::new();
+        let matrix = |m: [[f64; 2]; 2]| Tensor::from_f64(m.as_flattened(), [2, 2]);
+        Lecture {
+            hidden_weight: params.insert("hidden.weight", matrix(hidden_weight)),
+            hidden_bias: params.insert("hidden.bias", Tensor::from_f64(&hidden_bias, [2])),
+            output_weight: params.insert("output.weight", matrix(output_weight)),
+            output_bias: params.insert("output.bias", Tensor::from_f64(&output_bias, [2])),
+            params,
+            inputs: Tensor::from_f64(&inputs, [1, 2]),
+            targets: Tensor::from_f64(&targets, [1, 2]),
+            learning_rate,
+        }
+    }
+
+    /// The forward pass on `tape`.
+    pub fn forward<'t>(&self, tape: &'t Tape<T>) -> LectureForward<'t, T> {
+        let p = |id| tape.param(&self.params, id);
+        let x = tape.input(&self.inputs);
+        let target = tape.input(&self.targets);
+        let net_hidden = x.matmul_t(p(self.hidden_weight)) + p(self.hidden_bias);
+        let out_hidden = net_hidden.sigmoid();
+        let net_output = out_hidden.matmul_t(p(self.output_weight)) + p(self.output_bias);
+        let out_output = net_output.sigmoid();
+        let error = (target - out_output).square().sum() * 0.5;
+        LectureForward {
+            net_hidden,
+            out_hidden,
+            net_output,
+            out_output,
+            error,
+        }
+    }
+
+    /// One gradient-descent step on the weights (biases fixed). Returns E before the step.
+    /// `tape` is reset and reused: after the first step, a step allocates nothing.
+    pub fn step(&mut self, tape: &mut Tape<T>) -> T {
+        tape.reset();
+        let (error, grads) = {
+            let f = self.forward(tape);
+            (f.error.item(), tape.backward(f.error))
+        };
+        tape.reset(); // release the tape's hold on the weights so they update in place
+        let eta = T::of(-self.learning_rate);
+        for w in [self.hidden_weight, self.output_weight] {
+            let g = grads.param(w).expect("every weight reaches the error");
+            self.params.get_mut(w).add_scaled(eta, g);
+        }
+        tape.recycle(grads);
+        error
+    }
+
+    /// E for the current weights, evaluated without a tape.
+    pub fn error(&self) -> T {
+        let ps = &self.params;
+        let hidden = self
+            .inputs
+            .matmul_t(ps.get(self.hidden_weight))
+            .add(ps.get(self.hidden_bias))
+            .sigmoid();
+        let out = hidden
+            .matmul_t(ps.get(self.output_weight))
+            .add(ps.get(self.output_bias))
+            .sigmoid();
+        let d = self.targets.sub(&out);
+        d.mul(&d).sum() * T::of(0.5)
+    }
+}
+
+impl<T: Float> Default for Lecture<T> {
+    fn default() -> Self {
+        Lecture::new()
+    }
+}

@@ -31,6 +31,8 @@ pub struct LectureForward<'t, T: Float> {
     pub net_output: Var<'t, T>,
     /// out_y = σ(y): [1, 2].
     pub out_output: Var<'t, T>,
+    /// Each output's share of the error, ½(T − out_y)²: [1, 2].
+    pub error_terms: Var<'t, T>,
     /// E = Σ ½(T − out_y)²: a scalar.
     pub error: Var<'t, T>,
 }
@@ -84,12 +86,14 @@ impl<T: Float> Lecture<T> {
         let out_hidden = net_hidden.sigmoid();
         let net_output = out_hidden.matmul_t(p(self.output_weight)) + p(self.output_bias);
         let out_output = net_output.sigmoid();
-        let error = (target - out_output).square().sum() * 0.5;
+        let error_terms = (target - out_output).square() * 0.5;
+        let error = error_terms.sum();
         LectureForward {
             net_hidden,
             out_hidden,
             net_output,
             out_output,
+            error_terms,
             error,
         }
     }

@@ -66,16 +66,16 @@ pub enum Op {
 
 impl Op {
     /// The nodes this op reads (none for leaves).
-    pub fn inputs(&self) -> Vec<NodeId> {
+    pub fn inputs(&self) -> Inputs {
         use Op::*;
         match *self {
-            Input | Param(_) => vec![],
-            Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | MatMul { a, b, .. } => vec![a, b],
+            Input | Param(_) => Inputs::of(&[]),
+            Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | MatMul { a, b, .. } => Inputs::of(&[a, b]),
             Neg(a) | AddScalar(a, _) | MulScalar(a, _) | Transpose(a) | Reshape(a, _) | Sum(a)
             | Mean(a) | SumAxis { a, .. } | MeanAxis { a, .. } | MaxAxis { a, .. } | Exp(a)
             | Log(a) | PowF(a, _) | Sqrt(a) | Sigmoid(a) | Tanh(a) | Relu(a) | LeakyRelu(a, _)
-            | Softmax { a, .. } | LogSoftmax { a, .. } | Gather { a, .. } => vec![a],
-            CrossEntropy { logits, .. } => vec![logits],
+            | Softmax { a, .. } | LogSoftmax { a, .. } | Gather { a, .. } => Inputs::of(&[a]),
+            CrossEntropy { logits, .. } => Inputs::of(&[logits]),
         }
     }
 
@@ -86,6 +86,28 @@ impl Op {
     /// The op's name, as printed in graphs and errors (`"MatMul"`).
     pub fn name(&self) -> &'static str {
         self.kind().into()
+    }
+}
+
+/// The inputs of one op: at most two, kept inline (recording an op allocates nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Inputs {
+    ids: [NodeId; 2],
+    len: usize,
+}
+
+impl Inputs {
+    fn of(ids: &[NodeId]) -> Inputs {
+        let mut inline = [0; 2];
+        inline[..ids.len()].copy_from_slice(ids);
+        Inputs { ids: inline, len: ids.len() }
+    }
+}
+
+impl std::ops::Deref for Inputs {
+    type Target = [NodeId];
+    fn deref(&self) -> &[NodeId] {
+        &self.ids[..self.len]
     }
 }
 
@@ -135,6 +157,7 @@ pub(crate) fn forward<'v, T: Float>(
         Op::MaxAxis { a, axis, keepdim } => k::max_axis(p, x(a), axis, keepdim).0,
         Op::Exp(a) => k::map(p, x(a), T::exp),
         Op::Log(a) => k::map(p, x(a), T::ln),
+        Op::PowF(a, e) if e == 2.0 => k::map(p, x(a), |a| a * a),
         Op::PowF(a, e) => k::map(p, x(a), |a| a.powf(T::of(e))),
         Op::Sqrt(a) => k::map(p, x(a), T::sqrt),
         Op::Sigmoid(a) => k::map(p, x(a), T::sigmoid),

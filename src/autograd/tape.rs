@@ -44,6 +44,8 @@ pub struct Tape<T: Float> {
     pool: RefCell<Pool<T>>,
     /// Which node holds each parameter read so far, so a weight used twice is one leaf.
     params: RefCell<Vec<(ParamId, NodeId)>>,
+    /// The gradient store of a recycled [`Grads`], kept so backward reuses its allocation.
+    spare: RefCell<Option<Grads<T>>>,
     threads: Threads,
 }
 
@@ -65,6 +67,7 @@ impl<T: Float> Tape<T> {
             nodes: RefCell::new(Vec::new()),
             pool: RefCell::new(Pool::new()),
             params: RefCell::new(Vec::new()),
+            spare: RefCell::new(None),
             threads,
         }
     }
@@ -124,7 +127,7 @@ impl<T: Float> Tape<T> {
         let (value, requires_grad) = {
             let nodes = self.nodes.borrow();
             let inputs = op.inputs();
-            for &i in &inputs {
+            for &i in inputs.iter() {
                 assert!(i < nodes.len(), "{}: input node {i} is not on this tape", op.name());
             }
             let requires_grad = inputs.iter().any(|&i| nodes[i].requires_grad);
@@ -159,27 +162,37 @@ impl<T: Float> Tape<T> {
             "backward needs a one-element loss, node {} has shape {shape}; use backward_from to seed a gradient",
             loss.id
         );
-        self.backward_from(loss, &Tensor::ones(shape))
+        self.run_backward(loss, |seed| seed.fill(T::one()))
     }
 
     /// Backward from any node, seeded with `seed` = ∂E/∂out (of `out`'s shape).
     pub fn backward_from(&self, out: Var<'_, T>, seed: &Tensor<T>) -> Grads<T> {
-        assert!(std::ptr::eq(out.tape, self), "backward: the node is on another tape");
-        let nodes = self.nodes.borrow();
         assert_eq!(
             seed.shape(),
-            nodes[out.id].value.shape(),
+            out.shape(),
             "backward: seed of shape {} for node {} of shape {}",
             seed.shape(),
             out.id,
-            nodes[out.id].value.shape()
+            out.shape()
         );
+        self.run_backward(out, |buf| buf.copy_from_slice(seed.data()))
+    }
+
+    /// The backward loop, seeded with ∂E/∂out as written by `seed` into a buffer of out's size.
+    fn run_backward(&self, out: Var<'_, T>, seed: impl FnOnce(&mut [T])) -> Grads<T> {
+        assert!(std::ptr::eq(out.tape, self), "backward: the node is on another tape");
+        let nodes = self.nodes.borrow();
         let mut pool = self.pool.borrow_mut();
-        let mut slots: Vec<Option<Tensor<T>>> = Vec::with_capacity(out.id + 1);
+        let mut grads = self.spare.borrow_mut().take().unwrap_or(Grads {
+            slots: Vec::new(),
+            params: Vec::new(),
+        });
+        let slots = &mut grads.slots;
         slots.resize_with(out.id + 1, || None);
-        let mut seed_buf = pool.take(seed.numel());
-        seed_buf.copy_from_slice(seed.data());
-        slots[out.id] = Some(Tensor::new(seed_buf, seed.shape()));
+        let out_shape = nodes[out.id].value.shape();
+        let mut seed_buf = pool.take(out_shape.numel());
+        seed(&mut seed_buf);
+        slots[out.id] = Some(Tensor::new(seed_buf, out_shape));
         let wants = |i: NodeId| nodes[i].requires_grad;
         let mut rule = Rule {
             pool: &mut *pool,
@@ -197,10 +210,8 @@ impl<T: Float> Tape<T> {
             }
             slots[id] = Some(grad);
         }
-        Grads {
-            slots,
-            params: self.params.borrow().clone(),
-        }
+        grads.params.extend_from_slice(&self.params.borrow());
+        grads
     }
 
     /// Clears the recorded nodes, keeping their buffers for the next step.
@@ -215,11 +226,13 @@ impl<T: Float> Tape<T> {
     }
 
     /// Hands a step's gradients back for their buffers to be reused.
-    pub fn recycle(&mut self, grads: Grads<T>) {
+    pub fn recycle(&mut self, mut grads: Grads<T>) {
         let pool = self.pool.get_mut();
-        for g in grads.slots.into_iter().flatten() {
+        for g in grads.slots.drain(..).flatten() {
             pool.give(g.into_data());
         }
+        grads.params.clear();
+        *self.spare.get_mut() = Some(grads);
     }
 }
 

@@ -7,6 +7,7 @@
 /// A source of output buffers. `take(len)` returns a vector of exactly `len` elements whose
 /// contents are unspecified: every kernel writes each element of its output before reading it.
 pub trait Buffers<T> {
+    #[inline]
     fn take(&mut self, len: usize) -> Vec<T>;
 }
 
@@ -32,6 +33,7 @@ impl<T> Pool<T> {
     }
 
     /// Returns a buffer to the pool for a later `take` of the same length.
+    #[inline]
     pub fn give(&mut self, buf: Vec<T>) {
         let len = buf.len();
         match self.by_len.iter_mut().find(|(l, _)| *l == len) {

@@ -86,6 +86,15 @@ fn for_each_broadcast_row(
     }
 }
 
+/// Whether `short`'s dimensions are the last dimensions of `long` (so it repeats whole, and
+/// is not empty).
+#[inline]
+fn is_suffix(short: Shape, long: Shape) -> bool {
+    short.rank() <= long.rank()
+        && short.numel() > 0
+        && short.dims() == &long.dims()[long.rank() - short.rank()..]
+}
+
 /// `f(a, b)` elementwise with numpy broadcasting.
 pub fn zip<T: Float>(
     buf: &mut impl Buffers<T>,
@@ -97,6 +106,25 @@ pub fn zip<T: Float>(
     let (sa, sb) = (a.shape(), b.shape());
     if sa == sb {
         return map2(buf, op, a, b, f);
+    }
+    // The common broadcast, a bias row: one shape is the other's trailing dimensions.
+    if is_suffix(sb, sa) {
+        let mut out = buf.take(a.numel());
+        for (o, x) in out.chunks_exact_mut(b.numel()).zip(a.data().chunks_exact(b.numel())) {
+            for ((o, &x), &y) in o.iter_mut().zip(x).zip(b.data()) {
+                *o = f(x, y);
+            }
+        }
+        return Tensor::new(out, sa);
+    }
+    if is_suffix(sa, sb) {
+        let mut out = buf.take(b.numel());
+        for (o, y) in out.chunks_exact_mut(a.numel()).zip(b.data().chunks_exact(a.numel())) {
+            for ((o, &y), &x) in o.iter_mut().zip(y).zip(a.data()) {
+                *o = f(x, y);
+            }
+        }
+        return Tensor::new(out, sb);
     }
     let shape = Shape::broadcast(&sa, &sb)
         .unwrap_or_else(|| panic!("{op}: shapes {sa} and {sb} do not broadcast"));
@@ -127,15 +155,27 @@ pub fn zip<T: Float>(
 /// broadcasting, used by every backward rule of a broadcasting op.
 pub fn sum_to<T: Float>(buf: &mut impl Buffers<T>, src: &Tensor<T>, shape: Shape) -> Tensor<T> {
     let from = src.shape();
+    if shape == from {
+        let mut out = buf.take(shape.numel());
+        out.copy_from_slice(src.data());
+        return Tensor::new(out, shape);
+    }
+    if is_suffix(shape, from) {
+        // Undoing a bias-row broadcast: sum the rows.
+        let mut out = buf.take(shape.numel());
+        out.fill(T::zero());
+        for row in src.data().chunks_exact(shape.numel()) {
+            for (o, &x) in out.iter_mut().zip(row) {
+                *o += x;
+            }
+        }
+        return Tensor::new(out, shape);
+    }
     assert!(
         Shape::broadcast(&shape, &from) == Some(from),
         "sum_to: shape {shape} does not broadcast to {from}"
     );
     let mut out = buf.take(shape.numel());
-    if shape == from {
-        out.copy_from_slice(src.data());
-        return Tensor::new(out, shape);
-    }
     out.fill(T::zero());
     if shape.numel() == 1 {
         out[0] = src.data().iter().copied().sum();

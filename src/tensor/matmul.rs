@@ -22,6 +22,7 @@ impl Threads {
         Threads(n.max(1))
     }
 
+    #[inline]
     pub fn get(self) -> usize {
         self.0
     }

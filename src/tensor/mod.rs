@@ -75,6 +75,7 @@ pub struct Tensor<T> {
 impl<T: Float> Tensor<T> {
     /// A tensor from a buffer and a shape. Panics if the lengths disagree: that is a bug in the
     /// caller. Code reading user data checks the length first and returns an error.
+    #[inline]
     pub fn new(data: Vec<T>, shape: impl Into<Shape>) -> Tensor<T> {
         let shape = shape.into();
         assert_eq!(
@@ -109,31 +110,38 @@ impl<T: Float> Tensor<T> {
         Tensor::full(shape, T::one())
     }
 
+    #[inline]
     pub fn shape(&self) -> Shape {
         self.shape
     }
 
+    #[inline]
     pub fn dims(&self) -> &[usize] {
         self.shape.dims()
     }
 
+    #[inline]
     pub fn numel(&self) -> usize {
         self.data.len()
     }
 
+    #[inline]
     pub fn data(&self) -> &[T] {
         &self.data
     }
 
+    #[inline]
     pub fn data_mut(&mut self) -> &mut [T] {
         &mut self.data
     }
 
+    #[inline]
     pub fn into_data(self) -> Vec<T> {
         self.data
     }
 
     /// The single value of a one-element tensor; panics naming the shape otherwise.
+    #[inline]
     pub fn item(&self) -> T {
         assert_eq!(self.numel(), 1, "item() needs one element, the shape is {}", self.shape);
         self.data[0]

@@ -5,10 +5,12 @@
 
 use std::fmt;
 
-/// The most dimensions a tensor may have. Networks here use 1–3; 6 leaves room.
-pub const MAX_RANK: usize = 6;
+/// The most dimensions a tensor may have: MLPs use 1–3, images batched as NCHW use 4. Kept
+/// small because every node carries a shape and the tape moves nodes around.
+pub const MAX_RANK: usize = 4;
 
-/// The extent of each dimension of a row-major tensor.
+/// The extent of each dimension of a row-major tensor. Unused trailing slots are always zero,
+/// so comparing whole arrays is comparing shapes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Shape {
     dims: [usize; MAX_RANK],
@@ -17,6 +19,7 @@ pub struct Shape {
 
 impl Shape {
     /// A shape from its dimensions. Panics past [`MAX_RANK`] dimensions (a bug in the caller).
+    #[inline]
     pub fn new(dims: &[usize]) -> Shape {
         assert!(
             dims.len() <= MAX_RANK,
@@ -32,30 +35,36 @@ impl Shape {
     }
 
     /// The shape of a single number (rank 0).
+    #[inline]
     pub fn scalar() -> Shape {
         Shape::new(&[])
     }
 
+    #[inline]
     pub fn dims(&self) -> &[usize] {
         &self.dims[..self.rank]
     }
 
+    #[inline]
     pub fn rank(&self) -> usize {
         self.rank
     }
 
     /// Number of elements: the product of the dimensions (1 for a scalar).
+    #[inline]
     pub fn numel(&self) -> usize {
         self.dims().iter().product()
     }
 
     /// Dimension `axis`; panics naming the shape if the axis is out of range.
+    #[inline]
     pub fn dim(&self, axis: usize) -> usize {
         assert!(axis < self.rank, "axis {axis} is out of range for shape {self}");
         self.dims[axis]
     }
 
     /// The same shape with dimension `axis` set to `len`.
+    #[inline]
     pub fn with_dim(&self, axis: usize, len: usize) -> Shape {
         let mut s = *self;
         assert!(axis < s.rank, "axis {axis} is out of range for shape {self}");
@@ -73,6 +82,7 @@ impl Shape {
 
     /// Splits the shape around `axis` into (outer, len, inner) counts, the view every
     /// reduction along an axis works on: element (o, i, n) sits at `(o·len + i)·inner + n`.
+    #[inline]
     pub fn split_at_axis(&self, axis: usize) -> (usize, usize, usize) {
         let len = self.dim(axis);
         let outer = self.dims()[..axis].iter().product();

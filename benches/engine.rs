@@ -1,0 +1,112 @@
+//! Engine benchmarks (a bench binary, not timed tests): `cargo bench --bench engine`.
+//!
+//! 1. The lecture network, 10,000 full-batch training steps on a reused tape, f64 and f32.
+//! 2. The f32 matrix product for the MLP 784-256-128-10 shapes at batch 128, in GFLOP/s, the
+//!    same shapes and method as `../shared/bench/gemm_numpy.py` (calibrate to ~60 ms, then the
+//!    median of 9 samples), so the two can be run side by side in one session.
+//!
+//! Arguments: `lecture` or `gemm` runs one part only; `--threads N` for the products.
+
+use std::time::Instant;
+
+use backprop::autograd::Tape;
+use backprop::lecture::Lecture;
+use backprop::tensor::{Float, Fresh, Pool, Tensor, Threads, matmul_into};
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// Milliseconds for 10,000 lecture steps: (median, best) over `rounds`, and the final error.
+fn lecture<T: Float>(rounds: usize) -> (f64, f64, f64) {
+    let mut times = vec![];
+    let mut error = 0.0;
+    for _ in 0..rounds {
+        let mut net = Lecture::<T>::new();
+        let mut tape = Tape::new();
+        let start = Instant::now();
+        for _ in 0..10_000 {
+            net.step(&mut tape);
+        }
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+        error = net.error().to_f64().unwrap();
+    }
+    let best = times.iter().copied().fold(f64::MAX, f64::min);
+    (median(times), best, error)
+}
+
+/// Same shapes as gemm_numpy.py: name, m, k, n, A stored transposed, B stored transposed.
+const SHAPES: [(&str, usize, usize, usize, bool, bool); 9] = [
+    ("sq256", 256, 256, 256, false, false),
+    ("sq512", 512, 512, 512, false, false),
+    ("sq1024", 1024, 1024, 1024, false, false),
+    ("sq2048", 2048, 2048, 2048, false, false),
+    ("fwd1_128x784@784x256", 128, 784, 256, false, false),
+    ("dW1_(128x784)^T@128x256", 784, 128, 256, true, false),
+    ("dX1_128x256@(784x256)^T", 128, 256, 784, false, true),
+    ("fwd2_128x256@256x128", 128, 256, 128, false, false),
+    ("fwd3_128x128@128x10", 128, 128, 10, false, false),
+];
+
+/// Median GFLOP/s of op(A)·op(B) for one shape.
+fn gemm(m: usize, k: usize, n: usize, ta: bool, tb: bool, threads: Threads) -> f64 {
+    let fill = |len: usize, salt: usize| -> Vec<f32> {
+        (0..len).map(|i| ((i * 2654435761 + salt) % 1000) as f32 / 1000.0 - 0.5).collect()
+    };
+    let a = Tensor::new(fill(m * k, 1), if ta { [k, m] } else { [m, k] });
+    let b = Tensor::new(fill(k * n, 2), if tb { [n, k] } else { [k, n] });
+    let mut pool = Pool::new();
+    let mut run = || {
+        let c = matmul_into(&mut pool, &a, ta, &b, tb, threads);
+        pool.give(c.into_data());
+    };
+    run();
+    let flops = 2.0 * (m * k * n) as f64;
+    let start = Instant::now();
+    let mut reps = 0;
+    while start.elapsed().as_secs_f64() < 0.06 {
+        run();
+        reps += 1;
+    }
+    let samples = (0..9)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..reps {
+                run();
+            }
+            flops * reps as f64 / t.elapsed().as_secs_f64() / 1e9
+        })
+        .collect();
+    // Check the product once against f64 arithmetic, as the numpy script does.
+    let c = matmul_into(&mut Fresh, &a, ta, &b, tb, threads);
+    let (a64, b64) = (a.cast::<f64>(), b.cast::<f64>());
+    let want = matmul_into(&mut Fresh, &a64, ta, &b64, tb, Threads::ONE);
+    assert!(c.cast::<f64>().max_abs_diff(&want) < 1e-3, "product is wrong");
+    median(samples)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let only = |part: &str| !args.iter().any(|a| a == "lecture" || a == "gemm") || args.iter().any(|a| a == part);
+    let threads = args
+        .iter()
+        .position(|a| a == "--threads")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .map(Threads::new)
+        .unwrap_or(Threads::ONE);
+
+    if only("lecture") {
+        println!("lecture network 2-2-2, 10,000 full-batch SGD steps (15 rounds)");
+        for (name, (med, best, e)) in [("f64", lecture::<f64>(15)), ("f32", lecture::<f32>(15))] {
+            println!("  {name}: median {med:.3} ms, best {best:.3} ms, final error {e:.6e}");
+        }
+    }
+    if only("gemm") {
+        println!("f32 matrix product, {} thread(s): GFLOP/s, median of 9", threads.get());
+        for (name, m, k, n, ta, tb) in SHAPES {
+            println!("  {name:<26} {:>7.1}", gemm(m, k, n, ta, tb, threads));
+        }
+    }
+}

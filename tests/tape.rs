@@ -1,0 +1,119 @@
+//! How the tape behaves: what backward returns and leaves alone, fan-out, shared parameters,
+//! readable intermediate values and gradients, and buffer reuse across steps.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use backprop::autograd::{Op, ParamStore, Tape};
+use backprop::lecture::Lecture;
+use backprop::tensor::Tensor;
+
+/// Counts allocations, to show that a reset tape reuses its buffers.
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call unchanged to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn a_training_step_after_the_first_allocates_nothing() {
+    let mut net = Lecture::<f64>::new();
+    let mut tape = Tape::new();
+    net.step(&mut tape);
+    net.step(&mut tape);
+    // Other tests run on other threads and allocate too; take the least over a few tries.
+    let mut fewest = usize::MAX;
+    for _ in 0..5 {
+        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        for _ in 0..100 {
+            net.step(&mut tape);
+        }
+        fewest = fewest.min(ALLOCATIONS.load(Ordering::SeqCst) - before);
+    }
+    assert_eq!(fewest, 0, "100 lecture steps allocated {fewest} times");
+}
+
+#[test]
+fn backward_returns_gradients_and_leaves_parameters_alone() {
+    let mut store = ParamStore::<f64>::new();
+    let w = store.insert("w", Tensor::from_f64(&[2.0, -3.0], [2]));
+    let before = store.get(w).clone();
+    let tape = Tape::new();
+    let x = tape.input(&Tensor::from_f64(&[0.5, 4.0], [2]));
+    let y = (x * tape.param(&store, w)).sum();
+    let grads = tape.backward(y);
+    // y = Σ xᵢ·wᵢ  ⇒  ∂y/∂w = x.
+    assert_eq!(grads.param(w).unwrap().data(), &[0.5, 4.0]);
+    assert_eq!(store.get(w), &before, "backward must not change the weights");
+    assert!(grads.wrt(x).is_none(), "data inputs get no gradient");
+}
+
+#[test]
+fn a_parameter_read_twice_is_one_node_whose_gradient_sums_both_uses() {
+    let mut store = ParamStore::<f64>::new();
+    let w = store.insert("w", Tensor::from_f64(&[3.0], [1]));
+    let tape = Tape::new();
+    let (w1, w2) = (tape.param(&store, w), tape.param(&store, w));
+    assert_eq!(w1.id(), w2.id());
+    let y = (w1 * w2).sum(); // y = w², ∂y/∂w = 2w = 6
+    assert_eq!(tape.backward(y).param(w).unwrap().data(), &[6.0]);
+}
+
+#[test]
+fn every_intermediate_value_and_gradient_stays_readable() {
+    let tape = Tape::<f64>::new();
+    let x = tape.variable(&Tensor::from_f64(&[0.0], [1]));
+    let h = x.sigmoid(); // 0.5
+    let e = (h * h).sum(); // 0.25
+    let grads = tape.backward(e);
+    assert_eq!(h.value().data(), &[0.5]);
+    assert_eq!(grads.wrt(h).unwrap().data(), &[1.0]); // ∂e/∂h = 2h
+    assert_eq!(grads.wrt(x).unwrap().data(), &[0.25]); // ∂e/∂x = 2h·h(1 − h)
+    assert_eq!(*tape.op(h.id()), Op::Sigmoid(x.id()));
+    assert_eq!(tape.op(e.id()).name(), "Sum");
+}
+
+#[test]
+fn the_op_list_replays_to_the_same_values() {
+    let tape = Tape::<f64>::new();
+    let x = tape.input(&Tensor::from_f64(&[1.0, -2.0, 3.0], [1, 3]));
+    let y = (x.tanh() * 2.0).softmax(1).log();
+    let replay = Tape::<f64>::new();
+    replay.input(&x.value());
+    for id in 1..tape.len() {
+        replay.apply(tape.op(id).clone());
+    }
+    assert_eq!(*replay.value(y.id()), *y.value());
+}
+
+#[test]
+#[should_panic(expected = "backward needs a one-element loss, node 0 has shape [2]")]
+fn backward_from_a_vector_names_its_shape() {
+    let tape = Tape::<f64>::new();
+    let x = tape.variable(&Tensor::zeros([2]));
+    tape.backward(x);
+}
+
+#[test]
+#[should_panic(expected = "matmul: shapes [2, 3] and [2, 3] do not fit")]
+fn a_shape_error_on_the_tape_names_the_op_and_both_shapes() {
+    let tape = Tape::<f32>::new();
+    let a = tape.input(&Tensor::zeros([2, 3]));
+    let _ = a.matmul(a);
+}

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use backprop::autograd::Tape;
 use backprop::lecture::Lecture;
-use backprop::tensor::{Float, Fresh, Pool, Tensor, Threads, matmul_into};
+use backprop::tensor::{Float, Tensor, Threads, matmul};
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
@@ -56,11 +56,8 @@ fn gemm(m: usize, k: usize, n: usize, ta: bool, tb: bool, threads: Threads) -> f
     };
     let a = Tensor::new(fill(m * k, 1), if ta { [k, m] } else { [m, k] });
     let b = Tensor::new(fill(k * n, 2), if tb { [n, k] } else { [k, n] });
-    let mut pool = Pool::new();
-    let mut run = || {
-        let c = matmul_into(&mut pool, &a, ta, &b, tb, threads);
-        pool.give(c.into_data());
-    };
+    let mut out = vec![0.0f32; m * n];
+    let mut run = || matmul(&mut out, a.view(), ta, b.view(), tb, false, threads);
     run();
     let flops = 2.0 * (m * k * n) as f64;
     let start = Instant::now();
@@ -79,9 +76,8 @@ fn gemm(m: usize, k: usize, n: usize, ta: bool, tb: bool, threads: Threads) -> f
         })
         .collect();
     // Check the product once against f64 arithmetic, as the numpy script does.
-    let c = matmul_into(&mut Fresh, &a, ta, &b, tb, threads);
-    let (a64, b64) = (a.cast::<f64>(), b.cast::<f64>());
-    let want = matmul_into(&mut Fresh, &a64, ta, &b64, tb, Threads::ONE);
+    let c = a.matmul_opts(&b, ta, tb, threads);
+    let want = a.cast::<f64>().matmul_opts(&b.cast::<f64>(), ta, tb, Threads::ONE);
     assert!(c.cast::<f64>().max_abs_diff(&want) < 1e-3, "product is wrong");
     median(samples)
 }

@@ -88,14 +88,7 @@ impl<T: Float> Lecture<T> {
         let out_output = net_output.sigmoid();
         let error_terms = (target - out_output).square() * 0.5;
         let error = error_terms.sum();
-        LectureForward {
-            net_hidden,
-            out_hidden,
-            net_output,
-            out_output,
-            error_terms,
-            error,
-        }
+        LectureForward { net_hidden, out_hidden, net_output, out_output, error_terms, error }
     }
 
     /// One gradient-descent step on the weights (biases fixed). Returns E before the step.
@@ -119,15 +112,8 @@ impl<T: Float> Lecture<T> {
     /// E for the current weights, evaluated without a tape.
     pub fn error(&self) -> T {
         let ps = &self.params;
-        let hidden = self
-            .inputs
-            .matmul_t(ps.get(self.hidden_weight))
-            .add(ps.get(self.hidden_bias))
-            .sigmoid();
-        let out = hidden
-            .matmul_t(ps.get(self.output_weight))
-            .add(ps.get(self.output_bias))
-            .sigmoid();
+        let hidden = self.inputs.matmul_t(ps.get(self.hidden_weight)).add(ps.get(self.hidden_bias)).sigmoid();
+        let out = hidden.matmul_t(ps.get(self.output_weight)).add(ps.get(self.output_bias)).sigmoid();
         let d = self.targets.sub(&out);
         d.mul(&d).sum() * T::of(0.5)
     }

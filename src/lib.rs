@@ -32,6 +32,10 @@
 //! Layout: [`tensor`] (numbers and shapes, kernels, matmul) ← [`autograd`] (tape, ops and their
 //! backward rules, parameters, gradient check) ← [`lecture`] (the worked example) ← `cli`.
 
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub mod autograd;
 pub mod cli;
 pub mod lecture;

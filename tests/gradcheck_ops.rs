@@ -14,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use strum::IntoEnumIterator;
 
 type Fun = Box<dyn for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> Var<'t, f64>>;
+type BinaryOp = for<'t> fn(Var<'t, f64>, Var<'t, f64>) -> Var<'t, f64>;
 
 struct Case {
     name: String,
@@ -49,11 +50,7 @@ impl Gen {
 }
 
 fn case(name: impl Into<String>, inputs: Vec<Tensor<f64>>, f: Fun) -> Case {
-    Case {
-        name: name.into(),
-        inputs,
-        f,
-    }
+    Case { name: name.into(), inputs, f }
 }
 
 fn cases(g: &mut Gen) -> Vec<Case> {
@@ -61,7 +58,7 @@ fn cases(g: &mut Gen) -> Vec<Case> {
     let mut cs = vec![];
 
     // Binary ops: same shapes, and each broadcasting pattern.
-    let binary: [(&str, for<'t> fn(Var<'t, f64>, Var<'t, f64>) -> Var<'t, f64>); 4] =
+    let binary: [(&str, BinaryOp); 4] =
         [("add", |a, b| a + b), ("sub", |a, b| a - b), ("mul", |a, b| a * b), ("div", |a, b| a / b)];
     for (name, op) in binary {
         let shapes: [(&str, Vec<usize>, Vec<usize>); 5] = [
@@ -103,11 +100,7 @@ fn cases(g: &mut Gen) -> Vec<Case> {
         Box::new(|_, v| v[0].matmul(v[1])),
     ));
     cs.push(case("transpose", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(|_, v| v[0].t())));
-    cs.push(case(
-        "reshape",
-        vec![g.tensor(&[m, n], -1.0, 1.0)],
-        Box::new(move |_, v| v[0].reshape([n * m])),
-    ));
+    cs.push(case("reshape", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(move |_, v| v[0].reshape([n * m]))));
 
     // Reductions.
     cs.push(case("sum", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(|_, v| v[0].sum())));
@@ -198,9 +191,7 @@ fn every_op_passes_gradcheck_and_every_op_kind_is_covered() {
     let mut covered = BTreeSet::new();
     let mut failures = vec![];
     for seed in 0..3 {
-        let mut g = Gen {
-            rng: ChaCha8Rng::seed_from_u64(seed),
-        };
+        let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed) };
         for c in cases(&mut g) {
             let report = gradcheck(&c.f, &c.inputs, &opts);
             covered.extend(report.ops.iter().copied());
@@ -221,9 +212,8 @@ fn gradcheck_catches_a_wrong_gradient() {
     // pass (inputs exactly as given) but computes tanh on every perturbed pass. The recorded
     // gradient, σ', is then wrong for the function being differenced, tanh, by up to 0.75.
     let given = [0.3, -0.7, 1.1];
-    let f: Fun = Box::new(move |_, v| {
-        if v[0].value().data() == given { v[0].sigmoid().sum() } else { v[0].tanh().sum() }
-    });
+    let f: Fun =
+        Box::new(move |_, v| if v[0].value().data() == given { v[0].sigmoid().sum() } else { v[0].tanh().sum() });
     let report = gradcheck(f, &[Tensor::from_f64(&given, [3])], &GradcheckOptions::default());
     assert!(!report.passed(), "sigmoid's gradient must not pass as tanh's: {report}");
     assert!(report.inputs[0].max_abs_err > 0.1);

@@ -15,16 +15,12 @@ impl Reference {
     fn load() -> Reference {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/lecture-example.json");
         let text = std::fs::read_to_string(path).expect("data/lecture-example.json is in the repo");
-        Reference {
-            json: serde_json::from_str(&text).expect("lecture-example.json is valid JSON"),
-        }
+        Reference { json: serde_json::from_str(&text).expect("lecture-example.json is valid JSON") }
     }
 
     /// `expected_float64[key]`.
     fn expected(&self, key: &str) -> f64 {
-        self.json["expected_float64"][key]
-            .as_f64()
-            .unwrap_or_else(|| panic!("expected_float64.{key} is missing"))
+        self.json["expected_float64"][key].as_f64().unwrap_or_else(|| panic!("expected_float64.{key} is missing"))
     }
 
     fn pair(&self, section: &str, key: &str) -> [f64; 2] {
@@ -156,11 +152,7 @@ fn ten_thousand_steps<T: Float>() -> (f64, f64, f64) {
     tape.reset();
     let f = net.forward(&tape);
     let out = f.out_output.value().data().to_vec();
-    (
-        f.error.item().to_f64().unwrap(),
-        out[0].to_f64().unwrap(),
-        out[1].to_f64().unwrap(),
-    )
+    (f.error.item().to_f64().unwrap(), out[0].to_f64().unwrap(), out[1].to_f64().unwrap())
 }
 
 #[test]
@@ -177,11 +169,9 @@ fn f64_one_update_matches_the_reference_weights_and_error_to_1e_12() {
 fn f64_error_after_10000_steps_matches_to_relative_1e_9() {
     let r = Reference::load();
     let (e, o1, o2) = ten_thousand_steps::<f64>();
-    for (name, got) in [
-        ("E_total_after_10000_updates", e),
-        ("out_o1_after_10000_updates", o1),
-        ("out_o2_after_10000_updates", o2),
-    ] {
+    for (name, got) in
+        [("E_total_after_10000_updates", e), ("out_o1_after_10000_updates", o1), ("out_o2_after_10000_updates", o2)]
+    {
         let want = r.expected(name);
         close(name, got, want, 1e-9 * want.abs());
     }

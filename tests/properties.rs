@@ -12,18 +12,15 @@ fn shape() -> impl Strategy<Value = Vec<usize>> {
 
 /// A target shape and a shape that broadcasts to it: some leading axes dropped, some set to 1.
 fn broadcast_pair() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
-    shape().prop_flat_map(|target| {
-        let rank = target.len();
-        (Just(target), 0..=rank, prop::collection::vec(any::<bool>(), rank))
-    })
-    .prop_map(|(target, drop, ones)| {
-        let small = target[drop..]
-            .iter()
-            .zip(&ones[drop..])
-            .map(|(&d, &one)| if one { 1 } else { d })
-            .collect();
-        (target, small)
-    })
+    shape()
+        .prop_flat_map(|target| {
+            let rank = target.len();
+            (Just(target), 0..=rank, prop::collection::vec(any::<bool>(), rank))
+        })
+        .prop_map(|(target, drop, ones)| {
+            let small = target[drop..].iter().zip(&ones[drop..]).map(|(&d, &one)| if one { 1 } else { d }).collect();
+            (target, small)
+        })
 }
 
 fn values(n: usize) -> impl Strategy<Value = Vec<f64>> {
@@ -48,7 +45,8 @@ fn unravel(mut i: usize, dims: &[usize]) -> Vec<usize> {
 /// The element of `small` that broadcasting reads for multi-index `idx` of the target.
 fn broadcast_read(small: &Tensor<f64>, idx: &[usize]) -> f64 {
     let off = idx.len() - small.dims().len();
-    let sidx: Vec<usize> = small.dims().iter().enumerate().map(|(i, &d)| if d == 1 { 0 } else { idx[off + i] }).collect();
+    let sidx: Vec<usize> =
+        small.dims().iter().enumerate().map(|(i, &d)| if d == 1 { 0 } else { idx[off + i] }).collect();
     small.at(&sidx)
 }
 

@@ -99,7 +99,7 @@ fn the_op_list_replays_to_the_same_values() {
     for id in 1..tape.len() {
         replay.apply(tape.op(id).clone());
     }
-    assert_eq!(*replay.value(y.id()), *y.value());
+    assert_eq!(replay.value(y.id()), y.value());
 }
 
 #[test]

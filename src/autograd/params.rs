@@ -26,10 +26,7 @@ pub struct ParamStore<T> {
 
 impl<T: Float> ParamStore<T> {
     pub fn new() -> ParamStore<T> {
-        ParamStore {
-            names: Vec::new(),
-            values: Vec::new(),
-        }
+        ParamStore { names: Vec::new(), values: Vec::new() }
     }
 
     /// Adds a parameter. Panics if the name is taken: two layers claiming one name is a bug in
@@ -75,11 +72,7 @@ impl<T: Float> ParamStore<T> {
 
     /// Every parameter with its name, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (ParamId, &str, &Tensor<T>)> {
-        self.names
-            .iter()
-            .zip(&self.values)
-            .enumerate()
-            .map(|(i, (n, v))| (ParamId(i), n.as_str(), &**v))
+        self.names.iter().zip(&self.values).enumerate().map(|(i, (n, v))| (ParamId(i), n.as_str(), &**v))
     }
 
     /// Total number of scalar weights.

@@ -1,50 +1,61 @@
 //! The tape: define-by-run recording and the reverse-mode backward loop.
 //!
-//! Every operation on a [`Var`] appends a node `{ op, value }` to the tape. Creation order is
-//! already a topological order, so `backward` is one reverse loop over the nodes with a dense
-//! gradient slot per node: take the node's gradient, ask its rule (in [`super::ops`]) for its
-//! inputs' gradients, add them into their slots. No recursion, no hash sets.
+//! Every operation on a [`Var`] appends a node `{ op, shape, value }` to the tape; values live
+//! in one arena, each node's a slice of it. Creation order is already a topological order, so
+//! `backward` is one reverse loop over the nodes with a gradient slice per node (a second arena,
+//! laid out the same way): take the node's gradient, let its rule (in [`super::ops`]) add into
+//! its inputs' gradients. No recursion, no hash sets, no per-op allocation.
 //!
-//! A tape is meant to be reset and reused for each step: `reset` keeps every buffer in a pool,
-//! so a training step after the first allocates nothing.
+//! A tape is meant to be reset and reused for each step: `reset` keeps the arena, and handing
+//! the gradients back with `recycle` keeps theirs, so a step after the first allocates nothing.
 
 use std::cell::{Ref, RefCell};
 use std::sync::Arc;
 
-use super::ops::{self, NodeId, Op, OpKind, Rule};
+use super::ops::{self, GradSink, NodeId, Op, OpKind};
 use super::params::{ParamId, ParamStore};
-use crate::tensor::{Buffers, Float, Pool, Shape, Tensor, Threads};
+use crate::tensor::{Float, Shape, Tensor, Threads, View};
 
-/// A node's forward value: computed by the tape, or shared with a [`ParamStore`].
+/// Where a node's forward value lives.
 enum Value<T> {
-    Owned(Tensor<T>),
+    /// `numel` values from this offset of the tape's arena.
+    Arena(usize),
+    /// A parameter's tensor, shared with the [`ParamStore`] (read, never copied).
     Shared(Arc<Tensor<T>>),
-}
-
-impl<T> std::ops::Deref for Value<T> {
-    type Target = Tensor<T>;
-    fn deref(&self) -> &Tensor<T> {
-        match self {
-            Value::Owned(t) => t,
-            Value::Shared(t) => t,
-        }
-    }
 }
 
 struct Node<T> {
     op: Op,
+    shape: Shape,
     value: Value<T>,
-    /// Whether any leaf below this node wants a gradient (otherwise backward skips it).
+    /// Whether a parameter or variable leads to this node (otherwise backward skips it).
     requires_grad: bool,
+}
+
+/// What the tape has recorded: the nodes and the arena holding their values.
+struct Record<T> {
+    nodes: Vec<Node<T>>,
+    arena: Vec<T>,
+    /// How much of the arena this step uses (the rest is kept from earlier steps).
+    used: usize,
+    /// Which node holds each parameter read so far, so a weight used twice is one leaf.
+    params: Vec<(ParamId, NodeId)>,
+}
+
+/// The forward value of node `id`.
+#[inline]
+fn value_of<'a, T: Float>(nodes: &'a [Node<T>], arena: &'a [T], id: NodeId) -> View<'a, T> {
+    let node = &nodes[id];
+    match &node.value {
+        Value::Arena(off) => View::new(&arena[*off..*off + node.shape.numel()], node.shape),
+        Value::Shared(t) => t.view(),
+    }
 }
 
 /// A define-by-run record of one forward pass.
 pub struct Tape<T: Float> {
-    nodes: RefCell<Vec<Node<T>>>,
-    pool: RefCell<Pool<T>>,
-    /// Which node holds each parameter read so far, so a weight used twice is one leaf.
-    params: RefCell<Vec<(ParamId, NodeId)>>,
-    /// The gradient store of a recycled [`Grads`], kept so backward reuses its allocation.
+    record: RefCell<Record<T>>,
+    /// The gradients of a recycled [`Grads`], kept so the next backward reuses their memory.
     spare: RefCell<Option<Grads<T>>>,
     threads: Threads,
 }
@@ -64,9 +75,7 @@ impl<T: Float> Tape<T> {
     /// An empty tape whose matrix products may use `threads` threads.
     pub fn with_threads(threads: Threads) -> Tape<T> {
         Tape {
-            nodes: RefCell::new(Vec::new()),
-            pool: RefCell::new(Pool::new()),
-            params: RefCell::new(Vec::new()),
+            record: RefCell::new(Record { nodes: Vec::new(), arena: Vec::new(), used: 0, params: Vec::new() }),
             spare: RefCell::new(None),
             threads,
         }
@@ -74,30 +83,37 @@ impl<T: Float> Tape<T> {
 
     /// Number of nodes recorded.
     pub fn len(&self) -> usize {
-        self.nodes.borrow().len()
+        self.record.borrow().nodes.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    fn push(&self, op: Op, value: Value<T>, requires_grad: bool) -> Var<'_, T> {
-        let mut nodes = self.nodes.borrow_mut();
-        nodes.push(Node {
-            op,
-            value,
-            requires_grad,
-        });
-        Var {
-            tape: self,
-            id: nodes.len() - 1,
+    /// Appends a node, then lets `fill` write its value into a fresh slice of the arena (given
+    /// the nodes, the new one last, and the arena below the slice, where all inputs live).
+    fn push(
+        &self,
+        op: Op,
+        shape: Shape,
+        requires_grad: bool,
+        fill: impl FnOnce(&mut [T], &[Node<T>], &[T]),
+    ) -> Var<'_, T> {
+        let mut record = self.record.borrow_mut();
+        let Record { nodes, arena, used, .. } = &mut *record;
+        let (off, n) = (*used, shape.numel());
+        if arena.len() < off + n {
+            arena.resize(off + n, T::zero());
         }
+        nodes.push(Node { op, shape, value: Value::Arena(off), requires_grad });
+        let (below, fresh) = arena.split_at_mut(off);
+        fill(&mut fresh[..n], nodes, below);
+        *used = off + n;
+        Var { tape: self, id: nodes.len() - 1 }
     }
 
     fn leaf(&self, value: &Tensor<T>, requires_grad: bool) -> Var<'_, T> {
-        let mut buf = self.pool.borrow_mut().take(value.numel());
-        buf.copy_from_slice(value.data());
-        self.push(Op::Input, Value::Owned(Tensor::new(buf, value.shape())), requires_grad)
+        self.push(Op::Input, value.shape(), requires_grad, |out, _, _| out.copy_from_slice(value.data()))
     }
 
     /// Data fed in from outside (inputs, targets): a leaf with no gradient.
@@ -113,43 +129,65 @@ impl<T: Float> Tape<T> {
     /// A parameter from `store`, read without copying. Reading one parameter twice gives the
     /// same node, so its gradient is the sum over every use.
     pub fn param(&self, store: &ParamStore<T>, id: ParamId) -> Var<'_, T> {
-        if let Some(&(_, node)) = self.params.borrow().iter().find(|(p, _)| *p == id) {
+        let mut record = self.record.borrow_mut();
+        if let Some(&(_, node)) = record.params.iter().find(|(p, _)| *p == id) {
             return Var { tape: self, id: node };
         }
-        let var = self.push(Op::Param(id), Value::Shared(store.shared(id)), true);
-        self.params.borrow_mut().push((id, var.id));
-        var
+        let value = store.shared(id);
+        let node = record.nodes.len();
+        record.nodes.push(Node {
+            op: Op::Param(id),
+            shape: value.shape(),
+            value: Value::Shared(value),
+            requires_grad: true,
+        });
+        record.params.push((id, node));
+        Var { tape: self, id: node }
     }
 
     /// Records `op` on nodes of this tape and computes its value. The ops' methods on [`Var`]
     /// call this; it is public so a recorded op list can be replayed.
     pub fn apply(&self, op: Op) -> Var<'_, T> {
-        let (value, requires_grad) = {
-            let nodes = self.nodes.borrow();
-            let inputs = op.inputs();
-            for &i in inputs.iter() {
+        let (shape, requires_grad) = {
+            let record = self.record.borrow();
+            let nodes = &record.nodes;
+            for &i in op.inputs().iter() {
                 assert!(i < nodes.len(), "{}: input node {i} is not on this tape", op.name());
             }
-            let requires_grad = inputs.iter().any(|&i| nodes[i].requires_grad);
-            let value = ops::forward(&op, |i| &*nodes[i].value, &mut self.pool.borrow_mut(), self.threads);
-            (value, requires_grad)
+            let shape = ops::output_shape(&op, |i| nodes[i].shape);
+            (shape, op.inputs().iter().any(|&i| nodes[i].requires_grad))
         };
-        self.push(op, Value::Owned(value), requires_grad)
+        let threads = self.threads;
+        self.push(op, shape, requires_grad, |out, nodes, below| {
+            let op = &nodes[nodes.len() - 1].op;
+            ops::forward(op, out, |i| value_of(nodes, below, i), threads)
+        })
     }
 
     /// The op recorded at node `id`.
     pub fn op(&self, id: NodeId) -> Ref<'_, Op> {
-        Ref::map(self.nodes.borrow(), |n| &n[id].op)
+        Ref::map(self.record.borrow(), |r| &r.nodes[id].op)
     }
 
-    /// The forward value of node `id`.
-    pub fn value(&self, id: NodeId) -> Ref<'_, Tensor<T>> {
-        Ref::map(self.nodes.borrow(), |n| &*n[id].value)
+    /// The shape of node `id`.
+    pub fn shape(&self, id: NodeId) -> Shape {
+        self.record.borrow().nodes[id].shape
+    }
+
+    /// Runs `f` on the forward value of node `id` (borrowed from the tape, not copied).
+    pub fn with_value<R>(&self, id: NodeId, f: impl FnOnce(View<'_, T>) -> R) -> R {
+        let record = self.record.borrow();
+        f(value_of(&record.nodes, &record.arena, id))
+    }
+
+    /// A copy of the forward value of node `id`.
+    pub fn value(&self, id: NodeId) -> Tensor<T> {
+        self.with_value(id, |v| v.to_tensor())
     }
 
     /// The kind of every node, in order (what a gradient check exercised).
     pub fn kinds(&self) -> Vec<OpKind> {
-        self.nodes.borrow().iter().map(|n| n.op.kind()).collect()
+        self.record.borrow().nodes.iter().map(|n| n.op.kind()).collect()
     }
 
     /// Reverse-mode backward from a one-element `loss`: ∂loss/∂node for every node that leads
@@ -178,113 +216,136 @@ impl<T: Float> Tape<T> {
         self.run_backward(out, |buf| buf.copy_from_slice(seed.data()))
     }
 
-    /// The backward loop, seeded with ∂E/∂out as written by `seed` into a buffer of out's size.
+    /// The backward loop, seeded with ∂E/∂out as `seed` writes it.
     fn run_backward(&self, out: Var<'_, T>, seed: impl FnOnce(&mut [T])) -> Grads<T> {
         assert!(std::ptr::eq(out.tape, self), "backward: the node is on another tape");
-        let nodes = self.nodes.borrow();
-        let mut pool = self.pool.borrow_mut();
-        let mut grads = self.spare.borrow_mut().take().unwrap_or(Grads {
-            slots: Vec::new(),
-            params: Vec::new(),
-        });
-        let slots = &mut grads.slots;
-        slots.resize_with(out.id + 1, || None);
-        let out_shape = nodes[out.id].value.shape();
-        let mut seed_buf = pool.take(out_shape.numel());
-        seed(&mut seed_buf);
-        slots[out.id] = Some(Tensor::new(seed_buf, out_shape));
-        let wants = |i: NodeId| nodes[i].requires_grad;
-        let mut rule = Rule {
-            pool: &mut *pool,
-            threads: self.threads,
-            wants: &wants,
-        };
-        for id in (0..=out.id).rev() {
-            let node = &nodes[id];
-            let Some(grad) = slots[id].take() else { continue };
-            if node.requires_grad {
-                let input_grads = ops::backward(&node.op, &node.value, &grad, |i| &*nodes[i].value, &mut rule);
-                for (input, g) in input_grads.into_iter().flatten() {
-                    accumulate(&mut slots[input], g, &node.op, rule.pool);
-                }
+        let record = self.record.borrow();
+        let nodes = &record.nodes[..=out.id];
+        let mut grads = self.spare.borrow_mut().take().unwrap_or_default();
+        grads.lay_out(nodes.iter().enumerate().map(|(id, n)| (n.shape, n.requires_grad || id == out.id)));
+        let Grads { arena, slots, reached, .. } = &mut grads;
+
+        let (o, shape) = (slots[out.id].offset, slots[out.id].shape);
+        seed(&mut arena[o..o + shape.numel()]);
+        reached[out.id] = true;
+        for (id, node) in nodes.iter().enumerate().rev() {
+            if !reached[id] || !node.requires_grad {
+                continue;
             }
-            slots[id] = Some(grad);
+            let (below, this) = arena.split_at_mut(slots[id].offset);
+            let grad = View::new(&this[..node.shape.numel()], node.shape);
+            let mut sink = Sink { arena: below, slots, reached };
+            let value = |i| value_of(&record.nodes, &record.arena, i);
+            ops::backward(&node.op, value(id), grad, value, &mut sink, self.threads);
         }
-        grads.params.extend_from_slice(&self.params.borrow());
+        grads.params.extend_from_slice(&record.params);
         grads
     }
 
-    /// Clears the recorded nodes, keeping their buffers for the next step.
+    /// Clears the recorded nodes, keeping the arena for the next step.
     pub fn reset(&mut self) {
-        let pool = self.pool.get_mut();
-        for node in self.nodes.get_mut().drain(..) {
-            if let Value::Owned(t) = node.value {
-                pool.give(t.into_data());
-            }
-        }
-        self.params.get_mut().clear();
+        let record = self.record.get_mut();
+        record.nodes.clear();
+        record.params.clear();
+        record.used = 0;
     }
 
-    /// Hands a step's gradients back for their buffers to be reused.
-    pub fn recycle(&mut self, mut grads: Grads<T>) {
-        let pool = self.pool.get_mut();
-        for g in grads.slots.drain(..).flatten() {
-            pool.give(g.into_data());
-        }
-        grads.params.clear();
+    /// Hands a step's gradients back for their memory to be reused.
+    pub fn recycle(&mut self, grads: Grads<T>) {
         *self.spare.get_mut() = Some(grads);
     }
 }
 
-/// Fan-out: a value used more than once receives the sum of the gradients of its uses.
-fn accumulate<T: Float>(slot: &mut Option<Tensor<T>>, g: Tensor<T>, op: &Op, pool: &mut Pool<T>) {
-    match slot {
-        None => *slot = Some(g),
-        Some(acc) => {
-            assert_eq!(
-                acc.shape(),
-                g.shape(),
-                "{}: gradient of shape {} for an input of shape {}",
-                op.name(),
-                g.shape(),
-                acc.shape()
-            );
-            for (a, &b) in acc.data_mut().iter_mut().zip(g.data()) {
-                *a += b;
-            }
-            pool.give(g.into_data());
+/// Gives a rule the gradient slices of the nodes below the one being differentiated.
+struct Sink<'a, T> {
+    arena: &'a mut [T],
+    slots: &'a [Slot],
+    reached: &'a mut [bool],
+}
+
+impl<T: Float> GradSink<T> for Sink<'_, T> {
+    #[inline]
+    fn add(&mut self, id: NodeId, f: impl FnOnce(&mut [T])) {
+        let slot = self.slots[id];
+        if slot.offset == NO_GRADIENT {
+            return;
         }
+        let region = &mut self.arena[slot.offset..slot.offset + slot.shape.numel()];
+        if !self.reached[id] {
+            region.fill(T::zero());
+            self.reached[id] = true;
+        }
+        f(region);
     }
+}
+
+const NO_GRADIENT: usize = usize::MAX;
+
+/// Where one node's gradient sits in the gradient arena.
+#[derive(Clone, Copy)]
+struct Slot {
+    offset: usize,
+    shape: Shape,
 }
 
 /// The result of `backward`: ∂E/∂node for every node reached, readable by node or parameter.
 pub struct Grads<T> {
-    slots: Vec<Option<Tensor<T>>>,
+    arena: Vec<T>,
+    slots: Vec<Slot>,
+    /// Whether anything flowed into each node's gradient.
+    reached: Vec<bool>,
     params: Vec<(ParamId, NodeId)>,
 }
 
+impl<T> Default for Grads<T> {
+    fn default() -> Self {
+        Grads { arena: Vec::new(), slots: Vec::new(), reached: Vec::new(), params: Vec::new() }
+    }
+}
+
 impl<T: Float> Grads<T> {
-    /// ∂E/∂v, or `None` if `v` does not lead to the loss (or wants no gradient).
-    pub fn wrt(&self, v: Var<'_, T>) -> Option<&Tensor<T>> {
+    /// Lays out one gradient slice per node that wants one, keeping earlier memory.
+    fn lay_out(&mut self, nodes: impl Iterator<Item = (Shape, bool)>) {
+        self.slots.clear();
+        self.params.clear();
+        let mut total = 0;
+        for (shape, wanted) in nodes {
+            let offset = if wanted { total } else { NO_GRADIENT };
+            if wanted {
+                total += shape.numel();
+            }
+            self.slots.push(Slot { offset, shape });
+        }
+        if self.arena.len() < total {
+            self.arena.resize(total, T::zero());
+        }
+        self.reached.clear();
+        self.reached.resize(self.slots.len(), false);
+    }
+
+    /// ∂E/∂v, or `None` if nothing flows from `v` to the loss.
+    pub fn wrt(&self, v: Var<'_, T>) -> Option<View<'_, T>> {
         self.node(v.id)
     }
 
     /// ∂E/∂(node `id`).
-    pub fn node(&self, id: NodeId) -> Option<&Tensor<T>> {
-        self.slots.get(id).and_then(|s| s.as_ref())
+    pub fn node(&self, id: NodeId) -> Option<View<'_, T>> {
+        if !*self.reached.get(id)? {
+            return None;
+        }
+        let Slot { offset, shape } = self.slots[id];
+        Some(View::new(&self.arena[offset..offset + shape.numel()], shape))
     }
 
     /// ∂E/∂(parameter `id`), or `None` if the parameter was not used.
-    pub fn param(&self, id: ParamId) -> Option<&Tensor<T>> {
+    pub fn param(&self, id: ParamId) -> Option<View<'_, T>> {
         let &(_, node) = self.params.iter().find(|(p, _)| *p == id)?;
         self.node(node)
     }
 
     /// Every parameter used on the tape with its gradient.
-    pub fn params(&self) -> impl Iterator<Item = (ParamId, &Tensor<T>)> {
-        self.params
-            .iter()
-            .filter_map(|&(p, node)| self.node(node).map(|g| (p, g)))
+    pub fn params(&self) -> impl Iterator<Item = (ParamId, View<'_, T>)> {
+        self.params.iter().filter_map(|&(p, node)| self.node(node).map(|g| (p, g)))
     }
 }
 
@@ -321,18 +382,18 @@ impl<'t, T: Float> Var<'t, T> {
         self.tape
     }
 
-    /// The forward value (borrowed from the tape).
-    pub fn value(self) -> Ref<'t, Tensor<T>> {
+    /// A copy of the forward value.
+    pub fn value(self) -> Tensor<T> {
         self.tape.value(self.id)
     }
 
     pub fn shape(self) -> Shape {
-        self.value().shape()
+        self.tape.shape(self.id)
     }
 
     /// The single value of a one-element node (a loss).
     pub fn item(self) -> T {
-        self.value().item()
+        self.tape.with_value(self.id, |v| v.item())
     }
 
     fn check_same_tape(self, other: Var<'_, T>, op: &str) -> NodeId {
@@ -386,12 +447,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// `op(self)·op(b)` where `op(x) = xᵀ` if its flag is set.
     pub fn matmul_opts(self, b: Var<'_, T>, trans_a: bool, trans_b: bool) -> Var<'t, T> {
         let b = self.check_same_tape(b, "matmul");
-        self.tape.apply(Op::MatMul {
-            a: self.id,
-            b,
-            trans_a,
-            trans_b,
-        })
+        self.tape.apply(Op::MatMul { a: self.id, b, trans_a, trans_b })
     }
 
     pub fn reshape(self, shape: impl Into<Shape>) -> Var<'t, T> {
@@ -420,18 +476,12 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// `out[i] = self[i, classes[i]]` for `self` of shape [rows, classes].
     pub fn gather(self, classes: &[usize]) -> Var<'t, T> {
-        self.tape.apply(Op::Gather {
-            a: self.id,
-            classes: classes.to_vec(),
-        })
+        self.tape.apply(Op::Gather { a: self.id, classes: classes.to_vec() })
     }
 
     /// Mean cross-entropy of these logits [rows, classes] against class indices (fused, stable).
     pub fn cross_entropy(self, classes: &[usize]) -> Var<'t, T> {
-        self.tape.apply(Op::CrossEntropy {
-            logits: self.id,
-            classes: classes.to_vec(),
-        })
+        self.tape.apply(Op::CrossEntropy { logits: self.id, classes: classes.to_vec() })
     }
 }
 

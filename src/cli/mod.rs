@@ -10,7 +10,11 @@ use crate::lecture::Lecture;
 use crate::tensor::Float;
 
 #[derive(Parser)]
-#[command(name = "backprop", version, about = "Neural networks trained by backpropagation, with the chain rule in plain view")]
+#[command(
+    name = "backprop",
+    version,
+    about = "Neural networks trained by backpropagation, with the chain rule in plain view"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

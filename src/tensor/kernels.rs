@@ -1,62 +1,69 @@
-//! Forward kernels: elementwise maps, broadcasting, reductions, softmax. Plain loops over
-//! contiguous row-major buffers; each takes its output buffer from a [`Buffers`] so the tape can
-//! reuse memory across steps. Shape errors panic naming the op and both shapes: they are bugs in
-//! the model code, caught on the first step.
+//! Kernels: plain loops over contiguous row-major slices. Forward kernels overwrite their
+//! output; the `acc_` kernels add into it (backward rules accumulate ∂E/∂input, so fan-out
+//! needs no extra buffers). Shapes are checked by the `*_shape` functions, which panic naming
+//! the op and both shapes: such an error is a bug in the model code, caught on the first step.
 
-use super::{Buffers, Float, MAX_RANK, Shape, Tensor};
+use super::{Float, MAX_RANK, Shape, View};
 
-/// `f(x)` for every element.
-pub fn map<T: Float>(buf: &mut impl Buffers<T>, a: &Tensor<T>, f: impl Fn(T) -> T) -> Tensor<T> {
-    let mut out = buf.take(a.numel());
-    for (o, &x) in out.iter_mut().zip(a.data()) {
+/// The numpy broadcast of two shapes, or a panic naming the op and both shapes.
+#[inline]
+pub fn broadcast_shape(op: &str, a: Shape, b: Shape) -> Shape {
+    if a == b || is_suffix(b, a) {
+        return a;
+    }
+    if is_suffix(a, b) {
+        return b;
+    }
+    Shape::broadcast(&a, &b).unwrap_or_else(|| panic!("{op}: shapes {a} and {b} do not broadcast"))
+}
+
+/// The shape a reduction over `axis` produces.
+pub fn reduced_shape(shape: Shape, axis: usize, keepdim: bool) -> Shape {
+    if keepdim { shape.with_dim(axis, 1) } else { shape.without_dim(axis) }
+}
+
+/// The shape with its last two axes swapped.
+pub fn transposed_shape(s: Shape) -> Shape {
+    assert!(s.rank() >= 2, "transpose needs at least 2 dimensions, the shape is {s}");
+    let r = s.rank();
+    s.with_dim(r - 2, s.dim(r - 1)).with_dim(r - 1, s.dim(r - 2))
+}
+
+/// `out[i] = f(a[i])`.
+#[inline]
+pub fn map<T: Float>(out: &mut [T], a: &[T], f: impl Fn(T) -> T) {
+    for (o, &x) in out.iter_mut().zip(a) {
         *o = f(x);
     }
-    Tensor::new(out, a.shape())
 }
 
-/// `f(a, b)` elementwise for two tensors of one shape (the common case in backward rules).
-pub fn map2<T: Float>(
-    buf: &mut impl Buffers<T>,
-    op: &str,
-    a: &Tensor<T>,
-    b: &Tensor<T>,
-    f: impl Fn(T, T) -> T,
-) -> Tensor<T> {
-    assert_eq!(a.shape(), b.shape(), "{op}: shapes {} and {} differ", a.shape(), b.shape());
-    let mut out = buf.take(a.numel());
-    for ((o, &x), &y) in out.iter_mut().zip(a.data()).zip(b.data()) {
-        *o = f(x, y);
+/// `ga[i] += f(g[i])`.
+#[inline]
+pub fn acc_map<T: Float>(ga: &mut [T], g: &[T], f: impl Fn(T) -> T) {
+    for (o, &x) in ga.iter_mut().zip(g) {
+        *o += f(x);
     }
-    Tensor::new(out, a.shape())
 }
 
-/// `f(a, b, c)` elementwise for three tensors of one shape.
-pub fn map3<T: Float>(
-    buf: &mut impl Buffers<T>,
-    op: &str,
-    a: &Tensor<T>,
-    b: &Tensor<T>,
-    c: &Tensor<T>,
-    f: impl Fn(T, T, T) -> T,
-) -> Tensor<T> {
-    assert!(
-        a.shape() == b.shape() && b.shape() == c.shape(),
-        "{op}: shapes {}, {} and {} differ",
-        a.shape(),
-        b.shape(),
-        c.shape()
-    );
-    let mut out = buf.take(a.numel());
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = f(a.data()[i], b.data()[i], c.data()[i]);
+/// `ga[i] += f(g[i], v[i])`: the shape of most elementwise backward rules.
+#[inline]
+pub fn acc_map2<T: Float>(ga: &mut [T], g: &[T], v: &[T], f: impl Fn(T, T) -> T) {
+    for ((o, &x), &y) in ga.iter_mut().zip(g).zip(v) {
+        *o += f(x, y);
     }
-    Tensor::new(out, a.shape())
+}
+
+/// Whether `short`'s dimensions are the last dimensions of `long`, so it repeats whole (the
+/// common broadcast: a bias row against a batch).
+#[inline]
+fn is_suffix(short: Shape, long: Shape) -> bool {
+    short.rank() <= long.rank() && short.numel() > 0 && short.dims() == &long.dims()[long.rank() - short.rank()..]
 }
 
 /// Calls `f(row, offset_a, stride_a, offset_b, stride_b)` for each innermost row of `shape`,
 /// with the offsets and last-axis strides at which two broadcast operands are read.
 fn for_each_broadcast_row(
-    shape: &Shape,
+    shape: Shape,
     sa: &[usize; MAX_RANK],
     sb: &[usize; MAX_RANK],
     mut f: impl FnMut(usize, usize, usize, usize, usize),
@@ -86,231 +93,176 @@ fn for_each_broadcast_row(
     }
 }
 
-/// Whether `short`'s dimensions are the last dimensions of `long` (so it repeats whole, and
-/// is not empty).
-#[inline]
-fn is_suffix(short: Shape, long: Shape) -> bool {
-    short.rank() <= long.rank()
-        && short.numel() > 0
-        && short.dims() == &long.dims()[long.rank() - short.rank()..]
-}
-
-/// `f(a, b)` elementwise with numpy broadcasting.
-pub fn zip<T: Float>(
-    buf: &mut impl Buffers<T>,
-    op: &str,
-    a: &Tensor<T>,
-    b: &Tensor<T>,
-    f: impl Fn(T, T) -> T,
-) -> Tensor<T> {
-    let (sa, sb) = (a.shape(), b.shape());
+/// `out = f(a, b)` elementwise with numpy broadcasting; `out` has the broadcast shape.
+pub fn zip<T: Float>(out: &mut [T], a: View<'_, T>, b: View<'_, T>, f: impl Fn(T, T) -> T) {
+    let (sa, sb, ad, bd) = (a.shape, b.shape, a.data, b.data);
     if sa == sb {
-        return map2(buf, op, a, b, f);
-    }
-    // The common broadcast, a bias row: one shape is the other's trailing dimensions.
-    if is_suffix(sb, sa) {
-        let mut out = buf.take(a.numel());
-        for (o, x) in out.chunks_exact_mut(b.numel()).zip(a.data().chunks_exact(b.numel())) {
-            for ((o, &x), &y) in o.iter_mut().zip(x).zip(b.data()) {
+        for ((o, &x), &y) in out.iter_mut().zip(ad).zip(bd) {
+            *o = f(x, y);
+        }
+    } else if is_suffix(sb, sa) {
+        for (o, x) in out.chunks_exact_mut(bd.len()).zip(ad.chunks_exact(bd.len())) {
+            for ((o, &x), &y) in o.iter_mut().zip(x).zip(bd) {
                 *o = f(x, y);
             }
         }
-        return Tensor::new(out, sa);
-    }
-    if is_suffix(sa, sb) {
-        let mut out = buf.take(b.numel());
-        for (o, y) in out.chunks_exact_mut(a.numel()).zip(b.data().chunks_exact(a.numel())) {
-            for ((o, &y), &x) in o.iter_mut().zip(y).zip(a.data()) {
+    } else if is_suffix(sa, sb) {
+        for (o, y) in out.chunks_exact_mut(ad.len()).zip(bd.chunks_exact(ad.len())) {
+            for ((o, &y), &x) in o.iter_mut().zip(y).zip(ad) {
                 *o = f(x, y);
             }
-        }
-        return Tensor::new(out, sb);
-    }
-    let shape = Shape::broadcast(&sa, &sb)
-        .unwrap_or_else(|| panic!("{op}: shapes {sa} and {sb} do not broadcast"));
-    let mut out = buf.take(shape.numel());
-    let (ad, bd) = (a.data(), b.data());
-    if bd.len() == 1 && shape == sa {
-        for (o, &x) in out.iter_mut().zip(ad) {
-            *o = f(x, bd[0]);
-        }
-    } else if ad.len() == 1 && shape == sb {
-        for (o, &y) in out.iter_mut().zip(bd) {
-            *o = f(ad[0], y);
         }
     } else {
+        let shape = broadcast_shape("zip", sa, sb);
         let last = shape.dims()[shape.rank() - 1];
         let (ast, bst) = (sa.broadcast_strides(&shape), sb.broadcast_strides(&shape));
-        for_each_broadcast_row(&shape, &ast, &bst, |row, oa, ia, ob, ib| {
-            let o = &mut out[row * last..(row + 1) * last];
-            for (j, o) in o.iter_mut().enumerate() {
+        for_each_broadcast_row(shape, &ast, &bst, |row, oa, ia, ob, ib| {
+            for (j, o) in out[row * last..(row + 1) * last].iter_mut().enumerate() {
                 *o = f(ad[oa + j * ia], bd[ob + j * ib]);
             }
         });
     }
-    Tensor::new(out, shape)
 }
 
-/// Sums `src` down to `shape`, which must broadcast to `src`'s shape: the adjoint of
-/// broadcasting, used by every backward rule of a broadcasting op.
-pub fn sum_to<T: Float>(buf: &mut impl Buffers<T>, src: &Tensor<T>, shape: Shape) -> Tensor<T> {
-    let from = src.shape();
-    if shape == from {
-        let mut out = buf.take(shape.numel());
-        out.copy_from_slice(src.data());
-        return Tensor::new(out, shape);
-    }
-    if is_suffix(shape, from) {
-        // Undoing a bias-row broadcast: sum the rows.
-        let mut out = buf.take(shape.numel());
-        out.fill(T::zero());
-        for row in src.data().chunks_exact(shape.numel()) {
-            for (o, &x) in out.iter_mut().zip(row) {
-                *o += x;
+/// `ga += sum_to(f(g, other), shape_a)`: the backward of a broadcasting binary op for input a.
+/// `g` has the op's output shape; `other` and `shape_a` each broadcast to it. Summing back over
+/// the broadcast dimensions is what makes a bias's gradient the sum over the batch.
+#[inline]
+pub fn acc_zip<T: Float>(ga: &mut [T], shape_a: Shape, g: View<'_, T>, other: View<'_, T>, f: impl Fn(T, T) -> T) {
+    acc_zip_y(ga, shape_a, g, g.data, other, |g, _, o| f(g, o));
+}
+
+/// [`acc_zip`] where `f` also reads `y`, a tensor of the output's shape (the op's value).
+pub fn acc_zip_y<T: Float>(
+    ga: &mut [T],
+    shape_a: Shape,
+    g: View<'_, T>,
+    y: &[T],
+    other: View<'_, T>,
+    f: impl Fn(T, T, T) -> T,
+) {
+    let (so, gd, od) = (g.shape, g.data, other.data);
+    if shape_a == so && other.shape == so {
+        for (((o, &gv), &yv), &ov) in ga.iter_mut().zip(gd).zip(y).zip(od) {
+            *o += f(gv, yv, ov);
+        }
+    } else if shape_a == so && is_suffix(other.shape, so) {
+        let n = od.len();
+        for ((o, gc), yc) in ga.chunks_exact_mut(n).zip(gd.chunks_exact(n)).zip(y.chunks_exact(n)) {
+            for (((o, &gv), &yv), &ov) in o.iter_mut().zip(gc).zip(yc).zip(od) {
+                *o += f(gv, yv, ov);
             }
         }
-        return Tensor::new(out, shape);
-    }
-    assert!(
-        Shape::broadcast(&shape, &from) == Some(from),
-        "sum_to: shape {shape} does not broadcast to {from}"
-    );
-    let mut out = buf.take(shape.numel());
-    out.fill(T::zero());
-    if shape.numel() == 1 {
-        out[0] = src.data().iter().copied().sum();
-        return Tensor::new(out, shape);
-    }
-    let last = from.dims()[from.rank() - 1];
-    let tst = shape.broadcast_strides(&from);
-    let sst = from.broadcast_strides(&from);
-    let sd = src.data();
-    for_each_broadcast_row(&from, &tst, &sst, |_, ot, it, os, _| {
-        for j in 0..last {
-            out[ot + j * it] += sd[os + j];
-        }
-    });
-    Tensor::new(out, shape)
-}
-
-/// The shape a reduction over `axis` produces.
-pub fn reduced_shape(shape: Shape, axis: usize, keepdim: bool) -> Shape {
-    if keepdim { shape.with_dim(axis, 1) } else { shape.without_dim(axis) }
-}
-
-/// Σ over one axis.
-pub fn sum_axis<T: Float>(
-    buf: &mut impl Buffers<T>,
-    a: &Tensor<T>,
-    axis: usize,
-    keepdim: bool,
-) -> Tensor<T> {
-    let (outer, len, inner) = a.shape().split_at_axis(axis);
-    let mut out = buf.take(outer * inner);
-    out.fill(T::zero());
-    let d = a.data();
-    for o in 0..outer {
-        for i in 0..len {
-            let src = &d[(o * len + i) * inner..(o * len + i + 1) * inner];
-            for (acc, &x) in out[o * inner..(o + 1) * inner].iter_mut().zip(src) {
-                *acc += x;
+    } else if is_suffix(shape_a, so) && other.shape == so {
+        let n = ga.len();
+        for ((gc, yc), oc) in gd.chunks_exact(n).zip(y.chunks_exact(n)).zip(od.chunks_exact(n)) {
+            for (((o, &gv), &yv), &ov) in ga.iter_mut().zip(gc).zip(yc).zip(oc) {
+                *o += f(gv, yv, ov);
             }
         }
+    } else {
+        let last = so.dims()[so.rank() - 1];
+        let (ast, ost) = (shape_a.broadcast_strides(&so), other.shape.broadcast_strides(&so));
+        for_each_broadcast_row(so, &ast, &ost, |row, oa, ia, ob, ib| {
+            for j in 0..last {
+                let i = row * last + j;
+                ga[oa + j * ia] += f(gd[i], y[i], od[ob + j * ib]);
+            }
+        });
     }
-    Tensor::new(out, reduced_shape(a.shape(), axis, keepdim))
 }
 
-/// Copies `src` (of shape `reduced`, the result of a reduction over `axis` with or without
-/// keepdim) along that axis back up to `shape`: the adjoint of summing over the axis.
-pub fn expand_axis<T: Float>(
-    buf: &mut impl Buffers<T>,
-    src: &Tensor<T>,
-    shape: Shape,
-    axis: usize,
-) -> Tensor<T> {
+/// One line of a tensor along an axis: elements `start + i·stride` for `i < len`. Softmax,
+/// max and their rules work lane by lane.
+#[derive(Clone, Copy, Debug)]
+pub struct Lane {
+    pub start: usize,
+    pub stride: usize,
+    pub len: usize,
+}
+
+impl Lane {
+    #[inline]
+    pub fn at(&self, i: usize) -> usize {
+        self.start + i * self.stride
+    }
+
+    /// Position along the lane of its largest value (the first one, on ties).
+    pub fn argmax<T: Float>(&self, data: &[T]) -> usize {
+        let mut best = 0;
+        for i in 1..self.len {
+            if data[self.at(i)] > data[self.at(best)] {
+                best = i;
+            }
+        }
+        best
+    }
+}
+
+/// Every lane of `shape` along `axis`, in the row-major order of the reduced shape.
+pub fn lanes(shape: Shape, axis: usize) -> impl Iterator<Item = Lane> {
     let (outer, len, inner) = shape.split_at_axis(axis);
-    assert_eq!(src.numel(), outer * inner, "expand_axis: {} into {shape} along axis {axis}", src.shape());
-    let mut out = buf.take(shape.numel());
-    let s = src.data();
-    for o in 0..outer {
-        for i in 0..len {
-            out[(o * len + i) * inner..(o * len + i + 1) * inner]
-                .copy_from_slice(&s[o * inner..(o + 1) * inner]);
-        }
-    }
-    Tensor::new(out, shape)
+    (0..outer * inner).map(move |r| Lane { start: (r / inner) * len * inner + r % inner, stride: inner, len })
 }
 
-/// The maximum over one axis and, for each result, the index along the axis where it sits (the
-/// first one, on ties).
-pub fn max_axis<T: Float>(
-    buf: &mut impl Buffers<T>,
-    a: &Tensor<T>,
-    axis: usize,
-    keepdim: bool,
-) -> (Tensor<T>, Vec<usize>) {
-    let (outer, len, inner) = a.shape().split_at_axis(axis);
-    assert!(len > 0, "max over axis {axis} of shape {}: the axis is empty", a.shape());
-    let mut out = buf.take(outer * inner);
-    let mut arg = vec![0; outer * inner];
-    let d = a.data();
-    for o in 0..outer {
-        for n in 0..inner {
-            let (mut best, mut at) = (d[o * len * inner + n], 0);
-            for i in 1..len {
-                let x = d[(o * len + i) * inner + n];
-                if x > best {
-                    (best, at) = (x, i);
-                }
-            }
-            out[o * inner + n] = best;
-            arg[o * inner + n] = at;
-        }
+/// `out = Σ_axis a` (out has the reduced shape).
+pub fn sum_axis<T: Float>(out: &mut [T], a: View<'_, T>, axis: usize) {
+    for (o, lane) in out.iter_mut().zip(lanes(a.shape, axis)) {
+        *o = (0..lane.len).map(|i| a.data[lane.at(i)]).sum();
     }
-    (Tensor::new(out, reduced_shape(a.shape(), axis, keepdim)), arg)
 }
 
-/// Softmax over `axis`, or its logarithm when `log` is set. Both subtract the maximum first so
-/// that e^x never overflows: softmax(x) = e^(x−m) / Σe^(x−m).
-pub fn softmax<T: Float>(buf: &mut impl Buffers<T>, a: &Tensor<T>, axis: usize, log: bool) -> Tensor<T> {
-    let (outer, len, inner) = a.shape().split_at_axis(axis);
-    let mut out = buf.take(a.numel());
-    let d = a.data();
-    for o in 0..outer {
-        for n in 0..inner {
-            let at = |i: usize| (o * len + i) * inner + n;
-            let m = (0..len).map(|i| d[at(i)]).fold(T::neg_infinity(), T::max);
-            let s: T = (0..len).map(|i| (d[at(i)] - m).exp()).sum();
-            let log_s = s.ln();
-            for i in 0..len {
-                out[at(i)] = if log { d[at(i)] - m - log_s } else { (d[at(i)] - m).exp() / s };
-            }
+/// `ga[.., i, ..] += scale·g[..]` for every i along `axis`: the adjoint of summing over it.
+pub fn acc_expand_axis<T: Float>(ga: &mut [T], shape_a: Shape, g: &[T], axis: usize, scale: T) {
+    for (&gv, lane) in g.iter().zip(lanes(shape_a, axis)) {
+        for i in 0..lane.len {
+            ga[lane.at(i)] += scale * gv;
         }
     }
-    Tensor::new(out, a.shape())
 }
 
-/// Swaps the last two axes (a matrix transpose, batched over any leading axes).
-pub fn transpose<T: Float>(buf: &mut impl Buffers<T>, a: &Tensor<T>) -> Tensor<T> {
-    let s = a.shape();
-    assert!(s.rank() >= 2, "transpose needs at least 2 dimensions, the shape is {s}");
+/// `out = max_axis a`.
+pub fn max_axis<T: Float>(out: &mut [T], a: View<'_, T>, axis: usize) {
+    assert!(a.shape.dim(axis) > 0, "max over axis {axis} of shape {}: the axis is empty", a.shape);
+    for (o, lane) in out.iter_mut().zip(lanes(a.shape, axis)) {
+        *o = a.data[lane.at(lane.argmax(a.data))];
+    }
+}
+
+/// Softmax over `axis`, or its logarithm when `log` is set. Both subtract the lane's maximum
+/// first so e^x never overflows: softmax(x) = e^(x−m) / Σe^(x−m).
+pub fn softmax<T: Float>(out: &mut [T], a: View<'_, T>, axis: usize, log: bool) {
+    let d = a.data;
+    for lane in lanes(a.shape, axis) {
+        let m = (0..lane.len).map(|i| d[lane.at(i)]).fold(T::neg_infinity(), T::max);
+        let s: T = (0..lane.len).map(|i| (d[lane.at(i)] - m).exp()).sum();
+        let log_s = s.ln();
+        for i in 0..lane.len {
+            let x = d[lane.at(i)];
+            out[lane.at(i)] = if log { x - m - log_s } else { (x - m).exp() / s };
+        }
+    }
+}
+
+/// `out = aᵀ` over the last two axes (batched over the others); with `acc`, `out += aᵀ`.
+pub fn transpose<T: Float>(out: &mut [T], a: View<'_, T>, acc: bool) {
+    let s = a.shape;
     let (r, c) = (s.dim(s.rank() - 2), s.dim(s.rank() - 1));
-    let batch = s.numel() / (r * c).max(1);
-    let mut out = buf.take(a.numel());
-    let d = a.data();
-    for b in 0..batch {
-        let (src, dst) = (&d[b * r * c..], &mut out[b * r * c..]);
+    for (src, dst) in a.data.chunks_exact((r * c).max(1)).zip(out.chunks_exact_mut((r * c).max(1))) {
         for i in 0..r {
             for j in 0..c {
-                dst[j * r + i] = src[i * c + j];
+                if acc {
+                    dst[j * r + i] += src[i * c + j];
+                } else {
+                    dst[j * r + i] = src[i * c + j];
+                }
             }
         }
     }
-    Tensor::new(out, s.with_dim(s.rank() - 2, c).with_dim(s.rank() - 1, r))
 }
 
 /// Checks that `classes` picks one valid column per row of a [rows, columns] tensor.
-fn check_classes(op: &str, shape: Shape, classes: &[usize]) -> (usize, usize) {
+pub fn check_classes(op: &str, shape: Shape, classes: &[usize]) -> (usize, usize) {
     assert!(
         shape.rank() == 2 && shape.dim(0) == classes.len(),
         "{op}: {} class indices for a tensor of shape {shape}; expected [{}, classes]",
@@ -325,71 +277,52 @@ fn check_classes(op: &str, shape: Shape, classes: &[usize]) -> (usize, usize) {
 }
 
 /// `out[i] = a[i, classes[i]]`: picks one entry per row.
-pub fn gather<T: Float>(buf: &mut impl Buffers<T>, a: &Tensor<T>, classes: &[usize]) -> Tensor<T> {
-    let (rows, cols) = check_classes("gather", a.shape(), classes);
-    let mut out = buf.take(rows);
+pub fn gather<T: Float>(out: &mut [T], a: View<'_, T>, classes: &[usize]) {
+    let cols = a.shape.dim(1);
     for (i, o) in out.iter_mut().enumerate() {
-        *o = a.data()[i * cols + classes[i]];
+        *o = a.data[i * cols + classes[i]];
     }
-    Tensor::new(out, [rows])
 }
 
-/// The adjoint of [`gather`]: a [rows, columns] tensor of zeros with `g[i]` at `[i, classes[i]]`.
-pub fn scatter<T: Float>(
-    buf: &mut impl Buffers<T>,
-    g: &Tensor<T>,
-    shape: Shape,
-    classes: &[usize],
-) -> Tensor<T> {
-    let (rows, cols) = check_classes("scatter", shape, classes);
-    let mut out = buf.take(rows * cols);
-    out.fill(T::zero());
-    for i in 0..rows {
-        out[i * cols + classes[i]] = g.data()[i];
+/// `ga[i, classes[i]] += g[i]`: the adjoint of [`gather`].
+pub fn acc_scatter<T: Float>(ga: &mut [T], cols: usize, g: &[T], classes: &[usize]) {
+    for (i, &gv) in g.iter().enumerate() {
+        ga[i * cols + classes[i]] += gv;
     }
-    Tensor::new(out, shape)
+}
+
+/// log Σ e^x over one row, stably: m + log Σ e^(x−m).
+#[inline]
+fn log_sum_exp<T: Float>(row: &[T]) -> T {
+    let m = row.iter().copied().fold(T::neg_infinity(), T::max);
+    m + row.iter().map(|&x| (x - m).exp()).sum::<T>().ln()
 }
 
 /// Mean cross-entropy of logits [rows, classes] against class indices, through a stable
-/// log-softmax: −(1/N)·Σᵢ log softmax(xᵢ)[tᵢ].
-pub fn cross_entropy<T: Float>(buf: &mut impl Buffers<T>, logits: &Tensor<T>, classes: &[usize]) -> Tensor<T> {
-    let (rows, cols) = check_classes("cross_entropy", logits.shape(), classes);
-    let mut total = T::zero();
-    for (i, row) in logits.data().chunks(cols.max(1)).enumerate().take(rows) {
-        let m = row.iter().copied().fold(T::neg_infinity(), T::max);
-        let lse = m + row.iter().map(|&x| (x - m).exp()).sum::<T>().ln();
-        total += lse - row[classes[i]];
-    }
-    let mut out = buf.take(1);
-    out[0] = total / T::of(rows.max(1) as f64);
-    Tensor::new(out, Shape::scalar())
+/// log-softmax: −(1/N)·Σᵢ log softmax(xᵢ)[tᵢ] = (1/N)·Σᵢ (logΣe^xᵢ − xᵢ[tᵢ]).
+pub fn cross_entropy<T: Float>(logits: View<'_, T>, classes: &[usize]) -> T {
+    let (rows, cols) = (logits.shape.dim(0), logits.shape.dim(1));
+    let total: T = logits.data.chunks_exact(cols.max(1)).zip(classes).map(|(row, &t)| log_sum_exp(row) - row[t]).sum();
+    total / T::of(rows.max(1) as f64)
 }
 
-/// The gradient of [`cross_entropy`] with respect to the logits, times `g`:
-/// g · (softmax(x) − onehot(t)) / N.
-pub fn cross_entropy_grad<T: Float>(
-    buf: &mut impl Buffers<T>,
-    logits: &Tensor<T>,
-    classes: &[usize],
-    g: T,
-) -> Tensor<T> {
-    let (rows, cols) = check_classes("cross_entropy", logits.shape(), classes);
-    let mut p = softmax(buf, logits, 1, false);
+/// `ga += g·(softmax(x) − onehot(t)) / N`: the gradient of [`cross_entropy`] times `g`.
+pub fn acc_cross_entropy<T: Float>(ga: &mut [T], logits: View<'_, T>, classes: &[usize], g: T) {
+    let (rows, cols) = (logits.shape.dim(0), logits.shape.dim(1));
     let scale = g / T::of(rows.max(1) as f64);
-    let pd = p.data_mut();
-    for i in 0..rows {
-        pd[i * cols + classes[i]] -= T::one();
+    for ((ga_row, row), &t) in ga.chunks_exact_mut(cols.max(1)).zip(logits.data.chunks_exact(cols.max(1))).zip(classes)
+    {
+        let lse = log_sum_exp(row);
+        for (j, (o, &x)) in ga_row.iter_mut().zip(row).enumerate() {
+            let onehot = if j == t { T::one() } else { T::zero() };
+            *o += scale * ((x - lse).exp() - onehot);
+        }
     }
-    for x in pd.iter_mut() {
-        *x *= scale;
-    }
-    p
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::tensor::Fresh;
+    use crate::tensor::{Shape, Tensor};
 
     fn t(data: &[f64], dims: &[usize]) -> Tensor<f64> {
         Tensor::from_f64(data, dims)
@@ -399,7 +332,7 @@ mod tests {
     fn zip_broadcasts_a_row_and_a_column() {
         let col = t(&[1.0, 2.0], &[2, 1]);
         let row = t(&[10.0, 20.0, 30.0], &[3]);
-        let s = zip(&mut Fresh, "add", &col, &row, |a, b| a + b);
+        let s = col.add(&row);
         assert_eq!(s.dims(), &[2, 3]);
         assert_eq!(s.data(), &[11.0, 21.0, 31.0, 12.0, 22.0, 32.0]);
     }
@@ -407,23 +340,28 @@ mod tests {
     #[test]
     fn sum_to_undoes_broadcasting() {
         let g = t(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
-        assert_eq!(sum_to(&mut Fresh, &g, Shape::new(&[3])).data(), &[5.0, 7.0, 9.0]);
-        assert_eq!(sum_to(&mut Fresh, &g, Shape::new(&[2, 1])).data(), &[6.0, 15.0]);
-        assert_eq!(sum_to(&mut Fresh, &g, Shape::scalar()).data(), &[21.0]);
+        assert_eq!(g.sum_to(Shape::new(&[3])).data(), &[5.0, 7.0, 9.0]);
+        assert_eq!(g.sum_to(Shape::new(&[2, 1])).data(), &[6.0, 15.0]);
+        assert_eq!(g.sum_to(Shape::scalar()).data(), &[21.0]);
     }
 
     #[test]
     fn softmax_is_stable_for_large_inputs() {
         let x = t(&[1000.0, 1000.0], &[1, 2]);
-        let p = softmax(&mut Fresh, &x, 1, false);
-        assert_eq!(p.data(), &[0.5, 0.5]);
-        let lp = softmax(&mut Fresh, &x, 1, true);
-        assert!((lp.data()[0] + std::f64::consts::LN_2).abs() < 1e-15);
+        assert_eq!(x.softmax(1).data(), &[0.5, 0.5]);
+        assert!((x.log_softmax(1).data()[0] + std::f64::consts::LN_2).abs() < 1e-15);
+    }
+
+    #[test]
+    fn argmax_takes_the_first_of_equal_maxima_along_either_axis() {
+        let x = t(&[1.0, 3.0, 3.0, 0.0, 5.0, -1.0], &[2, 3]);
+        assert_eq!(x.argmax(1), vec![1, 1]);
+        assert_eq!(x.argmax(0), vec![0, 1, 0]);
     }
 
     #[test]
     #[should_panic(expected = "add: shapes [3] and [4] do not broadcast")]
     fn shape_errors_name_the_op_and_both_shapes() {
-        zip(&mut Fresh, "add", &t(&[0.0; 3], &[3]), &t(&[0.0; 4], &[4]), |a, b| a + b);
+        t(&[0.0; 3], &[3]).add(&t(&[0.0; 4], &[4]));
     }
 }

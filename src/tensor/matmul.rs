@@ -8,7 +8,7 @@
 //!
 //! Products too small to amortise `gemm`'s dispatch (the lecture's 1×2·2×2) take a plain loop.
 
-use super::{Buffers, Float, Shape, Tensor};
+use super::{Float, Shape, View};
 
 /// How many threads a kernel may use. Passed explicitly (no global setting); one by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,17 +48,9 @@ struct Operand<'a, T> {
     col_stride: usize,
 }
 
-/// `op(a)·op(b)` where `op(x)` is `xᵀ` when its flag is set. 2-D operands, or 3-D with one
-/// batch size (each batch a separate product). Panics naming both shapes when they do not fit.
-pub fn matmul_into<T: Float>(
-    buf: &mut impl Buffers<T>,
-    a: &Tensor<T>,
-    trans_a: bool,
-    b: &Tensor<T>,
-    trans_b: bool,
-    threads: Threads,
-) -> Tensor<T> {
-    let (sa, sb) = (a.shape(), b.shape());
+/// The shape of `op(a)·op(b)`, where `op(x) = xᵀ` when its flag is set: 2-D operands, or 3-D
+/// with one batch size. Panics naming both shapes when they do not fit.
+pub fn matmul_shape(sa: Shape, trans_a: bool, sb: Shape, trans_b: bool) -> Shape {
     let fail = || -> ! {
         panic!(
             "matmul: shapes {sa}{} and {sb}{} do not fit",
@@ -66,40 +58,57 @@ pub fn matmul_into<T: Float>(
             if trans_b { "ᵀ" } else { "" }
         )
     };
-    if sa.rank() != sb.rank() || !(2..=3).contains(&sa.rank()) {
-        fail();
-    }
-    let batch = if sa.rank() == 3 { sa.dim(0) } else { 1 };
-    if sa.rank() == 3 && sb.dim(0) != batch {
-        fail();
-    }
     let r = sa.rank();
-    let (ar, ac) = (sa.dim(r - 2), sa.dim(r - 1));
-    let (br, bc) = (sb.dim(r - 2), sb.dim(r - 1));
+    if r != sb.rank() || !(2..=3).contains(&r) || (r == 3 && sa.dim(0) != sb.dim(0)) {
+        fail();
+    }
+    let (ar, ac, br, bc) = (sa.dim(r - 2), sa.dim(r - 1), sb.dim(r - 2), sb.dim(r - 1));
     let (m, k) = if trans_a { (ac, ar) } else { (ar, ac) };
     let (k2, n) = if trans_b { (bc, br) } else { (br, bc) };
     if k != k2 {
         fail();
     }
-    let mut out = buf.take(batch * m * n);
+    if r == 3 { Shape::new(&[sa.dim(0), m, n]) } else { Shape::new(&[m, n]) }
+}
+
+/// `out = op(a)·op(b)`, or `out += op(a)·op(b)` with `accumulate` (backward rules add into a
+/// gradient). `out` has [`matmul_shape`]'s shape; transposed operands are read in place.
+#[inline]
+pub fn matmul<T: Float>(
+    out: &mut [T],
+    a: View<'_, T>,
+    trans_a: bool,
+    b: View<'_, T>,
+    trans_b: bool,
+    accumulate: bool,
+    threads: Threads,
+) {
+    // The shapes were checked by `matmul_shape` when the product was recorded (or by the
+    // caller); here they are only read.
+    let r = a.shape.rank();
+    let (ar, ac) = (a.shape.dims()[r - 2], a.shape.dims()[r - 1]);
+    let (m, k) = if trans_a { (ac, ar) } else { (ar, ac) };
+    let n = if trans_b { b.shape.dims()[r - 2] } else { b.shape.dims()[r - 1] };
+    let batch = if r == 3 { a.shape.dims()[0] } else { 1 };
+    debug_assert_eq!(matmul_shape(a.shape, trans_a, b.shape, trans_b).numel(), out.len());
     for p in 0..batch {
         let lhs = Operand {
-            data: &a.data()[p * m * k..(p + 1) * m * k],
+            data: &a.data[p * m * k..(p + 1) * m * k],
             row_stride: if trans_a { 1 } else { k },
             col_stride: if trans_a { m } else { 1 },
         };
         let rhs = Operand {
-            data: &b.data()[p * k * n..(p + 1) * k * n],
+            data: &b.data[p * k * n..(p + 1) * k * n],
             row_stride: if trans_b { 1 } else { n },
             col_stride: if trans_b { k } else { 1 },
         };
-        product(&mut out[p * m * n..(p + 1) * m * n], m, k, n, &lhs, &rhs, threads);
+        product(&mut out[p * m * n..(p + 1) * m * n], m, k, n, &lhs, &rhs, accumulate, threads);
     }
-    let shape: Shape = if r == 3 { [batch, m, n].into() } else { [m, n].into() };
-    Tensor::new(out, shape)
 }
 
-/// dst[m×n] (row-major) = lhs[m×k] · rhs[k×n].
+/// dst[m×n] (row-major) = (dst if accumulate) + lhs[m×k] · rhs[k×n].
+#[allow(clippy::too_many_arguments)]
+#[inline]
 fn product<T: Float>(
     dst: &mut [T],
     m: usize,
@@ -107,17 +116,20 @@ fn product<T: Float>(
     n: usize,
     lhs: &Operand<T>,
     rhs: &Operand<T>,
+    accumulate: bool,
     threads: Threads,
 ) {
     let work = m * k * n;
-    if work == 0 || k == 0 {
-        dst.fill(T::zero());
+    if work == 0 {
+        if !accumulate {
+            dst.fill(T::zero());
+        }
         return;
     }
     if work <= SMALL_PRODUCT {
         for i in 0..m {
             for j in 0..n {
-                let mut acc = T::zero();
+                let mut acc = if accumulate { dst[i * n + j] } else { T::zero() };
                 for p in 0..k {
                     acc += lhs.data[i * lhs.row_stride + p * lhs.col_stride]
                         * rhs.data[p * rhs.row_stride + j * rhs.col_stride];
@@ -137,10 +149,10 @@ fn product<T: Float>(
     assert!(rhs.data.len() > (k - 1) * rhs.row_stride + (n - 1) * rhs.col_stride);
     // SAFETY: `gemm` reads lhs at i·row_stride + p·col_stride for i < m, p < k and rhs at
     // p·row_stride + j·col_stride for p < k, j < n; the asserts above put the largest such offset
-    // inside each slice. It writes dst at i·n + j (row stride n, column stride 1) for i < m,
-    // j < n, inside `dst` by the first assert. `read_dst` is false, so dst's old contents (a
-    // recycled buffer) are never read. T is f32 or f64 (the only `Float` types), which gemm
-    // supports. The three slices are distinct borrows, so dst does not alias the inputs.
+    // inside each slice. It reads (if `accumulate`) and writes dst at i·n + j (row stride n,
+    // column stride 1) for i < m, j < n, inside `dst` by the first assert; without `accumulate`
+    // dst's old contents are never read. T is f32 or f64 (the only `Float` types), which gemm
+    // supports. The slices are distinct borrows (one `&mut`), so dst aliases neither input.
     unsafe {
         gemm::gemm(
             m,
@@ -149,14 +161,14 @@ fn product<T: Float>(
             dst.as_mut_ptr(),
             1,
             n as isize,
-            false,
+            accumulate,
             lhs.data.as_ptr(),
             lhs.col_stride as isize,
             lhs.row_stride as isize,
             rhs.data.as_ptr(),
             rhs.col_stride as isize,
             rhs.row_stride as isize,
-            T::zero(),
+            T::one(),
             T::one(),
             false,
             false,
@@ -168,8 +180,7 @@ fn product<T: Float>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::tensor::Fresh;
+    use crate::tensor::{Tensor, Threads};
 
     /// Reference product by the definition, in f64.
     fn naive(a: &Tensor<f64>, b: &Tensor<f64>) -> Tensor<f64> {
@@ -197,10 +208,21 @@ mod tests {
                 for tb in [false, true] {
                     let a_in = if ta { a.transpose() } else { a.clone() };
                     let b_in = if tb { b.transpose() } else { b.clone() };
-                    let got = matmul_into(&mut Fresh, &a_in, ta, &b_in, tb, Threads::ONE);
+                    let got = a_in.matmul_opts(&b_in, ta, tb, Threads::ONE);
                     assert!(got.max_abs_diff(&want) < 1e-12, "{m}x{k}x{n} ta={ta} tb={tb}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn accumulate_adds_the_product_to_what_is_there() {
+        for (m, k, n) in [(2, 2, 2), (20, 30, 40)] {
+            let (a, b) = (seq(m, k, 0.0), seq(k, n, 1.0));
+            let mut out = vec![1.0; m * n];
+            super::matmul(&mut out, a.view(), false, b.view(), false, true, Threads::ONE);
+            let want = naive(&a, &b).map(|x| x + 1.0);
+            assert!(Tensor::new(out, [m, n]).max_abs_diff(&want) < 1e-12);
         }
     }
 

@@ -1,21 +1,20 @@
-//! Numbers and shapes only: an owned row-major buffer plus a [`Shape`], the forward kernels, and
-//! the matrix product. Nothing here knows about autograd; the tape in [`crate::autograd`] calls
-//! these kernels, and inference without a tape calls them directly through [`Tensor`]'s methods.
+//! Numbers and shapes only: an owned row-major buffer plus a [`Shape`], borrowed [`View`]s of
+//! one, the kernels over slices, and the matrix product. Nothing here knows about autograd: the
+//! tape in [`crate::autograd`] runs these kernels on its own arena, and inference without a tape
+//! runs them through [`Tensor`]'s methods.
 
-mod buffers;
 pub mod kernels;
 mod matmul;
 mod shape;
 
-pub use buffers::{Buffers, Fresh, Pool};
-pub use matmul::{Threads, matmul_into};
+pub use matmul::{Threads, matmul, matmul_shape};
 pub use shape::{MAX_RANK, Shape};
 
 use std::fmt;
 
 /// The element types a tensor holds: `f32` for training, `f64` for gradient checks and the
-/// lecture. One small trait over `num_traits::Float`, plus the activation functions so that the
-/// forward kernels and the backward rules use one definition of each.
+/// lecture. One small trait over `num_traits::Float`, plus the activation functions, so the
+/// forward kernels and the backward rules share one definition of each.
 pub trait Float:
     num_traits::Float
     + num_traits::FromPrimitive
@@ -37,6 +36,7 @@ pub trait Float:
     fn of(x: f64) -> Self;
 
     /// σ(x) = 1 / (1 + e^−x), written so that neither branch overflows.
+    #[inline]
     fn sigmoid(self) -> Self {
         if self >= Self::zero() {
             Self::one() / (Self::one() + (-self).exp())
@@ -46,6 +46,7 @@ pub trait Float:
         }
     }
 
+    #[inline]
     fn relu(self) -> Self {
         if self > Self::zero() { self } else { Self::zero() }
     }
@@ -53,6 +54,7 @@ pub trait Float:
 
 impl Float for f32 {
     const NAME: &'static str = "f32";
+    #[inline]
     fn of(x: f64) -> f32 {
         x as f32
     }
@@ -60,8 +62,55 @@ impl Float for f32 {
 
 impl Float for f64 {
     const NAME: &'static str = "f64";
+    #[inline]
     fn of(x: f64) -> f64 {
         x
+    }
+}
+
+/// A borrowed tensor: a shape and the row-major slice holding it.
+#[derive(Clone, Copy)]
+pub struct View<'a, T> {
+    pub shape: Shape,
+    pub data: &'a [T],
+}
+
+impl<'a, T: Float> View<'a, T> {
+    #[inline]
+    pub fn new(data: &'a [T], shape: Shape) -> View<'a, T> {
+        debug_assert_eq!(data.len(), shape.numel());
+        View { shape, data }
+    }
+
+    #[inline]
+    pub fn data(&self) -> &'a [T] {
+        self.data
+    }
+
+    #[inline]
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    pub fn dims(&self) -> &[usize] {
+        self.shape.dims()
+    }
+
+    /// The single value of a one-element view; panics naming the shape otherwise.
+    pub fn item(&self) -> T {
+        assert_eq!(self.data.len(), 1, "item() needs one element, the shape is {}", self.shape);
+        self.data[0]
+    }
+
+    /// An owned copy.
+    pub fn to_tensor(&self) -> Tensor<T> {
+        Tensor::new(self.data.to_vec(), self.shape)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for View<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "View{} {:?}", self.shape, self.data)
     }
 }
 
@@ -78,12 +127,7 @@ impl<T: Float> Tensor<T> {
     #[inline]
     pub fn new(data: Vec<T>, shape: impl Into<Shape>) -> Tensor<T> {
         let shape = shape.into();
-        assert_eq!(
-            data.len(),
-            shape.numel(),
-            "Tensor::new: {} values do not fill shape {shape}",
-            data.len()
-        );
+        assert_eq!(data.len(), shape.numel(), "Tensor::new: {} values do not fill shape {shape}", data.len());
         Tensor { shape, data }
     }
 
@@ -135,16 +179,18 @@ impl<T: Float> Tensor<T> {
         &mut self.data
     }
 
-    #[inline]
     pub fn into_data(self) -> Vec<T> {
         self.data
     }
 
-    /// The single value of a one-element tensor; panics naming the shape otherwise.
     #[inline]
+    pub fn view(&self) -> View<'_, T> {
+        View { shape: self.shape, data: &self.data }
+    }
+
+    /// The single value of a one-element tensor; panics naming the shape otherwise.
     pub fn item(&self) -> T {
-        assert_eq!(self.numel(), 1, "item() needs one element, the shape is {}", self.shape);
-        self.data[0]
+        self.view().item()
     }
 
     /// Element at a multi-index (row-major); panics naming the shape if out of range.
@@ -160,11 +206,7 @@ impl<T: Float> Tensor<T> {
 
     /// The same values converted to another element type (f64 → f32 for training, and back).
     pub fn cast<U: Float>(&self) -> Tensor<U> {
-        let data = self
-            .data
-            .iter()
-            .map(|x| U::of(x.to_f64().expect("finite float converts to f64")))
-            .collect();
+        let data = self.data.iter().map(|x| U::of(x.to_f64().expect("a float converts to f64"))).collect();
         Tensor::new(data, self.shape)
     }
 
@@ -183,13 +225,9 @@ impl<T: Float> Tensor<T> {
     }
 
     /// `self ← self + alpha·other`, in place, same shapes (the heart of every update rule).
-    pub fn add_scaled(&mut self, alpha: T, other: &Tensor<T>) {
-        assert_eq!(
-            self.shape, other.shape,
-            "add_scaled: shapes {} and {} differ",
-            self.shape, other.shape
-        );
-        for (x, &g) in self.data.iter_mut().zip(&other.data) {
+    pub fn add_scaled(&mut self, alpha: T, other: View<'_, T>) {
+        assert_eq!(self.shape, other.shape, "add_scaled: shapes {} and {} differ", self.shape, other.shape);
+        for (x, &g) in self.data.iter_mut().zip(other.data) {
             *x += alpha * g;
         }
     }
@@ -197,31 +235,39 @@ impl<T: Float> Tensor<T> {
     /// Largest absolute difference to another tensor of the same shape.
     pub fn max_abs_diff(&self, other: &Tensor<T>) -> T {
         assert_eq!(self.shape, other.shape, "max_abs_diff: shapes {} and {} differ", self.shape, other.shape);
-        self.data
-            .iter()
-            .zip(&other.data)
-            .map(|(&a, &b)| (a - b).abs())
-            .fold(T::zero(), T::max)
+        self.data.iter().zip(&other.data).map(|(&a, &b)| (a - b).abs()).fold(T::zero(), T::max)
+    }
+
+    /// A new tensor of `shape` filled by `kernel` (the no-grad path's one allocation point).
+    fn build(shape: Shape, kernel: impl FnOnce(&mut [T])) -> Tensor<T> {
+        let mut data = vec![T::zero(); shape.numel()];
+        kernel(&mut data);
+        Tensor { shape, data }
+    }
+
+    fn zip_with(&self, op: &str, b: &Tensor<T>, f: impl Fn(T, T) -> T) -> Tensor<T> {
+        let shape = kernels::broadcast_shape(op, self.shape, b.shape);
+        Tensor::build(shape, |out| kernels::zip(out, self.view(), b.view(), f))
     }
 }
 
-/// The no-grad path: plain tensor maths for inference and for the optimisers, built on the same
-/// kernels the tape calls. Each is one line; the maths lives in [`kernels`].
+/// The no-grad path: plain tensor maths for inference and for the optimisers, on the same
+/// kernels the tape runs. Each is one line; the maths lives in [`kernels`].
 impl<T: Float> Tensor<T> {
     pub fn add(&self, b: &Tensor<T>) -> Tensor<T> {
-        kernels::zip(&mut Fresh, "add", self, b, |x, y| x + y)
+        self.zip_with("add", b, |x, y| x + y)
     }
     pub fn sub(&self, b: &Tensor<T>) -> Tensor<T> {
-        kernels::zip(&mut Fresh, "sub", self, b, |x, y| x - y)
+        self.zip_with("sub", b, |x, y| x - y)
     }
     pub fn mul(&self, b: &Tensor<T>) -> Tensor<T> {
-        kernels::zip(&mut Fresh, "mul", self, b, |x, y| x * y)
+        self.zip_with("mul", b, |x, y| x * y)
     }
     pub fn div(&self, b: &Tensor<T>) -> Tensor<T> {
-        kernels::zip(&mut Fresh, "div", self, b, |x, y| x / y)
+        self.zip_with("div", b, |x, y| x / y)
     }
     pub fn map(&self, f: impl Fn(T) -> T) -> Tensor<T> {
-        kernels::map(&mut Fresh, self, f)
+        Tensor::build(self.shape, |out| kernels::map(out, &self.data, f))
     }
     pub fn sigmoid(&self) -> Tensor<T> {
         self.map(T::sigmoid)
@@ -237,34 +283,42 @@ impl<T: Float> Tensor<T> {
     }
     /// Matrix product (2-D, or batched 3-D with equal batch sizes), one thread.
     pub fn matmul(&self, b: &Tensor<T>) -> Tensor<T> {
-        matmul_into(&mut Fresh, self, false, b, false, Threads::ONE)
+        self.matmul_opts(b, false, false, Threads::ONE)
     }
     /// `self · bᵀ` without copying `b` (a layer's `x·Wᵀ` with `W` stored [out, in]).
     pub fn matmul_t(&self, b: &Tensor<T>) -> Tensor<T> {
-        matmul_into(&mut Fresh, self, false, b, true, Threads::ONE)
+        self.matmul_opts(b, false, true, Threads::ONE)
+    }
+    /// `op(self)·op(b)`, where `op(x) = xᵀ` if its flag is set.
+    pub fn matmul_opts(&self, b: &Tensor<T>, ta: bool, tb: bool, threads: Threads) -> Tensor<T> {
+        let shape = matmul_shape(self.shape, ta, b.shape, tb);
+        Tensor::build(shape, |out| matmul(out, self.view(), ta, b.view(), tb, false, threads))
     }
     pub fn transpose(&self) -> Tensor<T> {
-        kernels::transpose(&mut Fresh, self)
+        let shape = kernels::transposed_shape(self.shape);
+        Tensor::build(shape, |out| kernels::transpose(out, self.view(), false))
     }
     pub fn sum(&self) -> T {
         self.data.iter().copied().sum()
     }
     pub fn sum_axis(&self, axis: usize, keepdim: bool) -> Tensor<T> {
-        kernels::sum_axis(&mut Fresh, self, axis, keepdim)
+        let shape = kernels::reduced_shape(self.shape, axis, keepdim);
+        Tensor::build(shape, |out| kernels::sum_axis(out, self.view(), axis))
     }
     /// Sums away broadcast dimensions so the result has `shape` (the inverse of broadcasting).
     pub fn sum_to(&self, shape: Shape) -> Tensor<T> {
-        kernels::sum_to(&mut Fresh, self, shape)
+        kernels::broadcast_shape("sum_to", shape, self.shape);
+        Tensor::build(shape, |out| kernels::acc_zip(out, shape, self.view(), self.view(), |g, _| g))
     }
     pub fn softmax(&self, axis: usize) -> Tensor<T> {
-        kernels::softmax(&mut Fresh, self, axis, false)
+        Tensor::build(self.shape, |out| kernels::softmax(out, self.view(), axis, false))
     }
     pub fn log_softmax(&self, axis: usize) -> Tensor<T> {
-        kernels::softmax(&mut Fresh, self, axis, true)
+        Tensor::build(self.shape, |out| kernels::softmax(out, self.view(), axis, true))
     }
     /// Index of the largest value along `axis` (the first, on ties): a classifier's prediction.
     pub fn argmax(&self, axis: usize) -> Vec<usize> {
-        kernels::max_axis(&mut Fresh, self, axis, false).1
+        kernels::lanes(self.shape, axis).map(|lane| lane.argmax(&self.data)).collect()
     }
 }
 

@@ -28,10 +28,7 @@ impl Shape {
         );
         let mut d = [0; MAX_RANK];
         d[..dims.len()].copy_from_slice(dims);
-        Shape {
-            dims: d,
-            rank: dims.len(),
-        }
+        Shape { dims: d, rank: dims.len() }
     }
 
     /// The shape of a single number (rank 0).

@@ -82,9 +82,9 @@ impl<T: Float> Lecture<T> {
         let p = |id| tape.param(&self.params, id);
         let x = tape.input(&self.inputs);
         let target = tape.input(&self.targets);
-        let net_hidden = x.matmul_t(p(self.hidden_weight)) + p(self.hidden_bias);
+        let net_hidden = x.linear(p(self.hidden_weight), p(self.hidden_bias));
         let out_hidden = net_hidden.sigmoid();
-        let net_output = out_hidden.matmul_t(p(self.output_weight)) + p(self.output_bias);
+        let net_output = out_hidden.linear(p(self.output_weight), p(self.output_bias));
         let out_output = net_output.sigmoid();
         let error_terms = (target - out_output).square() * 0.5;
         let error = error_terms.sum();

@@ -99,6 +99,16 @@ fn cases(g: &mut Gen) -> Vec<Case> {
         vec![g.tensor(&[2, m, k], -1.0, 1.0), g.tensor(&[2, k, n], -1.0, 1.0)],
         Box::new(|_, v| v[0].matmul(v[1])),
     ));
+    cs.push(case(
+        "linear: x·Wᵀ + b",
+        vec![g.tensor(&[m, k], -1.0, 1.0), g.tensor(&[n, k], -1.0, 1.0), g.tensor(&[n], -1.0, 1.0)],
+        Box::new(|_, v| v[0].linear(v[1], v[2])),
+    ));
+    cs.push(case(
+        "linear, large enough for gemm",
+        vec![g.tensor(&[9, 17], -1.0, 1.0), g.tensor(&[13, 17], -1.0, 1.0), g.tensor(&[13], -1.0, 1.0)],
+        Box::new(|_, v| v[0].linear(v[1], v[2])),
+    ));
     cs.push(case("transpose", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(|_, v| v[0].t())));
     cs.push(case("reshape", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(move |_, v| v[0].reshape([n * m]))));
 

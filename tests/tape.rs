@@ -1,53 +1,8 @@
 //! How the tape behaves: what backward returns and leaves alone, fan-out, shared parameters,
-//! readable intermediate values and gradients, and buffer reuse across steps.
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+//! readable intermediate values and gradients, replay, and shape errors.
 
 use backprop::autograd::{Op, ParamStore, Tape};
-use backprop::lecture::Lecture;
 use backprop::tensor::Tensor;
-
-/// Counts allocations, to show that a reset tape reuses its buffers.
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call unchanged to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-#[test]
-fn a_training_step_after_the_first_allocates_nothing() {
-    let mut net = Lecture::<f64>::new();
-    let mut tape = Tape::new();
-    net.step(&mut tape);
-    net.step(&mut tape);
-    // Other tests run on other threads and allocate too; take the least over a few tries.
-    let mut fewest = usize::MAX;
-    for _ in 0..5 {
-        let before = ALLOCATIONS.load(Ordering::SeqCst);
-        for _ in 0..100 {
-            net.step(&mut tape);
-        }
-        fewest = fewest.min(ALLOCATIONS.load(Ordering::SeqCst) - before);
-    }
-    assert_eq!(fewest, 0, "100 lecture steps allocated {fewest} times");
-}
 
 #[test]
 fn backward_returns_gradients_and_leaves_parameters_alone() {

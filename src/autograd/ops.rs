@@ -44,6 +44,12 @@ pub enum Op {
         trans_a: bool,
         trans_b: bool,
     },
+    /// A layer's affine map, fused: `x·Wᵀ + b` for x [rows, in], W [out, in], b [out].
+    Linear {
+        x: NodeId,
+        w: NodeId,
+        b: NodeId,
+    },
     /// Swaps the last two axes.
     Transpose(NodeId),
     Reshape(NodeId, Shape),
@@ -103,6 +109,7 @@ impl Op {
         match *self {
             Input | Param(_) => Inputs::of(&[]),
             Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | MatMul { a, b, .. } => Inputs::of(&[a, b]),
+            Linear { x, w, b } => Inputs::of(&[x, w, b]),
             Neg(a)
             | AddScalar(a, _)
             | MulScalar(a, _)
@@ -138,16 +145,16 @@ impl Op {
     }
 }
 
-/// The inputs of one op: at most two, kept inline (recording an op allocates nothing).
+/// The inputs of one op: at most three, kept inline (recording an op allocates nothing).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Inputs {
-    ids: [NodeId; 2],
+    ids: [NodeId; 3],
     len: usize,
 }
 
 impl Inputs {
     fn of(ids: &[NodeId]) -> Inputs {
-        let mut inline = [0; 2];
+        let mut inline = [0; 3];
         inline[..ids.len()].copy_from_slice(ids);
         Inputs { ids: inline, len: ids.len() }
     }
@@ -186,6 +193,17 @@ pub(crate) fn output_shape(op: &Op, s: impl Fn(NodeId) -> Shape) -> Shape {
             s(a)
         }
         MatMul { a, b, trans_a, trans_b } => matmul_shape(s(a), trans_a, s(b), trans_b),
+        Linear { x, w, b } => {
+            let y = matmul_shape(s(x), false, s(w), true);
+            assert!(
+                y.rank() == 2 && s(b).dims() == [y.dim(1)],
+                "linear: input {}, weight {} and bias {} do not fit (expected [rows, in], [out, in], [out])",
+                s(x),
+                s(w),
+                s(b)
+            );
+            y
+        }
         Transpose(a) => k::transposed_shape(s(a)),
         Reshape(a, shape) => {
             assert_eq!(
@@ -223,6 +241,10 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
         Op::AddScalar(a, v) => k::map(out, x(a).data, |a| a + c(v)),
         Op::MulScalar(a, v) => k::map(out, x(a).data, |a| a * c(v)),
         Op::MatMul { a, b, trans_a, trans_b } => matmul(out, x(a), trans_a, x(b), trans_b, false, threads),
+        Op::Linear { x: input, w, b } => {
+            out.chunks_exact_mut(x(b).data.len()).for_each(|row| row.copy_from_slice(x(b).data));
+            matmul(out, x(input), false, x(w), true, true, threads)
+        }
         Op::Transpose(a) => k::transpose(out, x(a), false),
         Op::Reshape(a, _) => out.copy_from_slice(x(a).data),
         Op::Sum(a) => out[0] = x(a).data.iter().copied().sum(),
@@ -311,6 +333,12 @@ pub(crate) fn backward<'v, T: Float>(
                 false => matmul(gb, x(a), !trans_a, grad, false, true, threads),
                 true => matmul(gb, grad, true, x(a), trans_a, true, threads),
             });
+        }
+        // y = x·Wᵀ + b             ∂x += grad·W            ∂W += gradᵀ·x           ∂b += Σ_rows grad
+        Op::Linear { x: input, w, b } => {
+            g.add(input, |gx| matmul(gx, grad, false, x(w), false, true, threads));
+            g.add(w, |gw| matmul(gw, grad, true, x(input), false, true, threads));
+            g.add(b, |gb| k::acc_zip(gb, x(b).shape, grad, grad, |g, _| g));
         }
         // y = aᵀ                   ∂a += gradᵀ
         Op::Transpose(a) => g.add(a, |ga| k::transpose(ga, grad, true)),

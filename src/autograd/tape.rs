@@ -42,6 +42,22 @@ struct Record<T> {
     params: Vec<(ParamId, NodeId)>,
 }
 
+impl<T: Float> Record<T> {
+    /// Appends a node and reserves its value's slice of the arena. Returns the node's id, that
+    /// slice (to be filled), the nodes, and the arena below the slice, where every input lives.
+    #[inline]
+    fn push(&mut self, op: Op, shape: Shape, requires_grad: bool) -> (NodeId, &mut [T], &[Node<T>], &[T]) {
+        let (off, n) = (self.used, shape.numel());
+        if self.arena.len() < off + n {
+            self.arena.resize(off + n, T::zero());
+        }
+        self.used = off + n;
+        self.nodes.push(Node { op, shape, value: Value::Arena(off), requires_grad });
+        let (below, fresh) = self.arena.split_at_mut(off);
+        (self.nodes.len() - 1, &mut fresh[..n], &self.nodes, below)
+    }
+}
+
 /// The forward value of node `id`.
 #[inline]
 fn value_of<'a, T: Float>(nodes: &'a [Node<T>], arena: &'a [T], id: NodeId) -> View<'a, T> {
@@ -90,30 +106,11 @@ impl<T: Float> Tape<T> {
         self.len() == 0
     }
 
-    /// Appends a node, then lets `fill` write its value into a fresh slice of the arena (given
-    /// the nodes, the new one last, and the arena below the slice, where all inputs live).
-    fn push(
-        &self,
-        op: Op,
-        shape: Shape,
-        requires_grad: bool,
-        fill: impl FnOnce(&mut [T], &[Node<T>], &[T]),
-    ) -> Var<'_, T> {
-        let mut record = self.record.borrow_mut();
-        let Record { nodes, arena, used, .. } = &mut *record;
-        let (off, n) = (*used, shape.numel());
-        if arena.len() < off + n {
-            arena.resize(off + n, T::zero());
-        }
-        nodes.push(Node { op, shape, value: Value::Arena(off), requires_grad });
-        let (below, fresh) = arena.split_at_mut(off);
-        fill(&mut fresh[..n], nodes, below);
-        *used = off + n;
-        Var { tape: self, id: nodes.len() - 1 }
-    }
-
     fn leaf(&self, value: &Tensor<T>, requires_grad: bool) -> Var<'_, T> {
-        self.push(Op::Input, value.shape(), requires_grad, |out, _, _| out.copy_from_slice(value.data()))
+        let mut record = self.record.borrow_mut();
+        let (id, out, _, _) = record.push(Op::Input, value.shape(), requires_grad);
+        out.copy_from_slice(value.data());
+        Var { tape: self, id }
     }
 
     /// Data fed in from outside (inputs, targets): a leaf with no gradient.
@@ -148,20 +145,17 @@ impl<T: Float> Tape<T> {
     /// Records `op` on nodes of this tape and computes its value. The ops' methods on [`Var`]
     /// call this; it is public so a recorded op list can be replayed.
     pub fn apply(&self, op: Op) -> Var<'_, T> {
-        let (shape, requires_grad) = {
-            let record = self.record.borrow();
-            let nodes = &record.nodes;
-            for &i in op.inputs().iter() {
-                assert!(i < nodes.len(), "{}: input node {i} is not on this tape", op.name());
-            }
-            let shape = ops::output_shape(&op, |i| nodes[i].shape);
-            (shape, op.inputs().iter().any(|&i| nodes[i].requires_grad))
-        };
-        let threads = self.threads;
-        self.push(op, shape, requires_grad, |out, nodes, below| {
-            let op = &nodes[nodes.len() - 1].op;
-            ops::forward(op, out, |i| value_of(nodes, below, i), threads)
-        })
+        let mut record = self.record.borrow_mut();
+        let nodes = &record.nodes;
+        let mut requires_grad = false;
+        for &i in op.inputs().iter() {
+            assert!(i < nodes.len(), "{}: input node {i} is not on this tape", op.name());
+            requires_grad |= nodes[i].requires_grad;
+        }
+        let shape = ops::output_shape(&op, |i| nodes[i].shape);
+        let (id, out, nodes, below) = record.push(op, shape, requires_grad);
+        ops::forward(&nodes[id].op, out, |i| value_of(nodes, below, i), self.threads);
+        Var { tape: self, id }
     }
 
     /// The op recorded at node `id`.
@@ -448,6 +442,13 @@ impl<'t, T: Float> Var<'t, T> {
     pub fn matmul_opts(self, b: Var<'_, T>, trans_a: bool, trans_b: bool) -> Var<'t, T> {
         let b = self.check_same_tape(b, "matmul");
         self.tape.apply(Op::MatMul { a: self.id, b, trans_a, trans_b })
+    }
+
+    /// A layer's affine map `self·Wᵀ + b` as one fused op: self [rows, in], W [out, in] (as
+    /// PyTorch's `nn.Linear` stores it), b [out].
+    pub fn linear(self, w: Var<'_, T>, b: Var<'_, T>) -> Var<'t, T> {
+        let (w, b) = (self.check_same_tape(w, "linear"), self.check_same_tape(b, "linear"));
+        self.tape.apply(Op::Linear { x: self.id, w, b })
     }
 
     pub fn reshape(self, shape: impl Into<Shape>) -> Var<'t, T> {

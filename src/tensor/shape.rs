@@ -15,6 +15,8 @@ pub const MAX_RANK: usize = 4;
 pub struct Shape {
     dims: [usize; MAX_RANK],
     rank: usize,
+    /// The product of the dimensions, kept because every kernel asks for it.
+    numel: usize,
 }
 
 impl Shape {
@@ -28,7 +30,7 @@ impl Shape {
         );
         let mut d = [0; MAX_RANK];
         d[..dims.len()].copy_from_slice(dims);
-        Shape { dims: d, rank: dims.len() }
+        Shape { dims: d, rank: dims.len(), numel: dims.iter().product() }
     }
 
     /// The shape of a single number (rank 0).
@@ -50,7 +52,7 @@ impl Shape {
     /// Number of elements: the product of the dimensions (1 for a scalar).
     #[inline]
     pub fn numel(&self) -> usize {
-        self.dims().iter().product()
+        self.numel
     }
 
     /// Dimension `axis`; panics naming the shape if the axis is out of range.
@@ -63,10 +65,10 @@ impl Shape {
     /// The same shape with dimension `axis` set to `len`.
     #[inline]
     pub fn with_dim(&self, axis: usize, len: usize) -> Shape {
-        let mut s = *self;
-        assert!(axis < s.rank, "axis {axis} is out of range for shape {self}");
-        s.dims[axis] = len;
-        s
+        assert!(axis < self.rank, "axis {axis} is out of range for shape {self}");
+        let mut dims = self.dims;
+        dims[axis] = len;
+        Shape::new(&dims[..self.rank])
     }
 
     /// The same shape without dimension `axis`.
@@ -102,7 +104,7 @@ impl Shape {
                 _ => return None,
             };
         }
-        Some(Shape { dims: out, rank })
+        Some(Shape::new(&out[..rank]))
     }
 
     /// Strides (in elements) for reading a tensor of this shape as if it had shape `target`

@@ -223,8 +223,8 @@ impl<T: Float> Tape<T> {
         seed(&mut arena[o..o + shape.numel()]);
         reached[out.id] = true;
         for (id, node) in nodes.iter().enumerate().rev() {
-            if !reached[id] || !node.requires_grad {
-                continue;
+            if !reached[id] || !node.requires_grad || node.op.inputs().is_empty() {
+                continue; // nothing flows here, or a leaf: the chain ends
             }
             let (below, this) = arena.split_at_mut(slots[id].offset);
             let grad = View::new(&this[..node.shape.numel()], node.shape);
@@ -266,7 +266,8 @@ impl<T: Float> GradSink<T> for Sink<'_, T> {
         }
         let region = &mut self.arena[slot.offset..slot.offset + slot.shape.numel()];
         if !self.reached[id] {
-            region.fill(T::zero());
+            // A plain loop: for the few elements of a small network a call to memset costs more.
+            region.iter_mut().for_each(|v| *v = T::zero());
             self.reached[id] = true;
         }
         f(region);

@@ -91,6 +91,10 @@ pub fn matmul<T: Float>(
     let n = if trans_b { b.shape.dims()[r - 2] } else { b.shape.dims()[r - 1] };
     let batch = if r == 3 { a.shape.dims()[0] } else { 1 };
     debug_assert_eq!(matmul_shape(a.shape, trans_a, b.shape, trans_b).numel(), out.len());
+    if batch * m * k * n <= SMALL_PRODUCT {
+        small_product(out, a.data, trans_a, b.data, trans_b, (batch, m, k, n), accumulate);
+        return;
+    }
     for p in 0..batch {
         let lhs = Operand {
             data: &a.data[p * m * k..(p + 1) * m * k],
@@ -103,6 +107,46 @@ pub fn matmul<T: Float>(
             col_stride: if trans_b { k } else { 1 },
         };
         product(&mut out[p * m * n..(p + 1) * m * n], m, k, n, &lhs, &rhs, accumulate, threads);
+    }
+}
+
+/// The product by its definition, for products too small to amortise `gemm`'s dispatch.
+#[inline]
+fn small_product<T: Float>(
+    out: &mut [T],
+    a: &[T],
+    trans_a: bool,
+    b: &[T],
+    trans_b: bool,
+    (batch, m, k, n): (usize, usize, usize, usize),
+    accumulate: bool,
+) {
+    let (a_row, a_col) = if trans_a { (1, m) } else { (k, 1) };
+    let (b_row, b_col) = if trans_b { (1, k) } else { (n, 1) };
+    let (a, b, out) = (&a[..batch * m * k], &b[..batch * k * n], &mut out[..batch * m * n]);
+    let mut o = 0;
+    let mut p = 0;
+    while p < batch {
+        let mut i = 0;
+        while i < m {
+            let mut j = 0;
+            while j < n {
+                let (mut ia, mut ib) = (p * m * k + i * a_row, p * k * n + j * b_col);
+                let mut acc = if accumulate { out[o] } else { T::zero() };
+                let mut q = 0;
+                while q < k {
+                    acc += a[ia] * b[ib];
+                    ia += a_col;
+                    ib += b_row;
+                    q += 1;
+                }
+                out[o] = acc;
+                o += 1;
+                j += 1;
+            }
+            i += 1;
+        }
+        p += 1;
     }
 }
 
@@ -123,19 +167,6 @@ fn product<T: Float>(
     if work == 0 {
         if !accumulate {
             dst.fill(T::zero());
-        }
-        return;
-    }
-    if work <= SMALL_PRODUCT {
-        for i in 0..m {
-            for j in 0..n {
-                let mut acc = if accumulate { dst[i * n + j] } else { T::zero() };
-                for p in 0..k {
-                    acc += lhs.data[i * lhs.row_stride + p * lhs.col_stride]
-                        * rhs.data[p * rhs.row_stride + j * rhs.col_stride];
-                }
-                dst[i * n + j] = acc;
-            }
         }
         return;
     }

@@ -9,14 +9,12 @@ use std::fmt;
 /// small because every node carries a shape and the tape moves nodes around.
 pub const MAX_RANK: usize = 4;
 
-/// The extent of each dimension of a row-major tensor. Unused trailing slots are always zero,
-/// so comparing whole arrays is comparing shapes.
+/// The extent of each dimension of a row-major tensor. Unused trailing slots are always 1, so
+/// comparing whole arrays is comparing shapes and the element count is a fixed product.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Shape {
     dims: [usize; MAX_RANK],
     rank: usize,
-    /// The product of the dimensions, kept because every kernel asks for it.
-    numel: usize,
 }
 
 impl Shape {
@@ -28,9 +26,9 @@ impl Shape {
             "shape {dims:?} has {} dimensions; at most {MAX_RANK} are supported",
             dims.len()
         );
-        let mut d = [0; MAX_RANK];
+        let mut d = [1; MAX_RANK];
         d[..dims.len()].copy_from_slice(dims);
-        Shape { dims: d, rank: dims.len(), numel: dims.iter().product() }
+        Shape { dims: d, rank: dims.len() }
     }
 
     /// The shape of a single number (rank 0).
@@ -52,7 +50,7 @@ impl Shape {
     /// Number of elements: the product of the dimensions (1 for a scalar).
     #[inline]
     pub fn numel(&self) -> usize {
-        self.numel
+        self.dims.iter().product()
     }
 
     /// Dimension `axis`; panics naming the shape if the axis is out of range.

@@ -5,7 +5,7 @@
 //! One step computes every gradient from the weights before the step, then applies
 //! w ← w − η·∂E/∂w to the weights only: the biases stay fixed, as in the lecture.
 
-use crate::autograd::{ParamId, ParamStore, Tape, Var};
+use crate::autograd::{Grads, NodeId, ParamId, ParamStore, Tape, Var};
 use crate::tensor::{Float, Tensor};
 
 /// The network, its one training example and its learning rate.
@@ -18,6 +18,10 @@ pub struct Lecture<T: Float> {
     pub inputs: Tensor<T>,
     pub targets: Tensor<T>,
     pub learning_rate: f64,
+    /// The tape `step` trains on: the forward pass is recorded once, then replayed.
+    tape: Tape<T>,
+    /// The error node on `tape`, once recorded.
+    error_node: Option<NodeId>,
 }
 
 /// Every value of one forward pass, as nodes of the tape (so their gradients can be read too).
@@ -74,6 +78,8 @@ impl<T: Float> Lecture<T> {
             inputs: Tensor::from_f64(&inputs, [1, 2]),
             targets: Tensor::from_f64(&targets, [1, 2]),
             learning_rate,
+            tape: Tape::new(),
+            error_node: None,
         }
     }
 
@@ -92,21 +98,50 @@ impl<T: Float> Lecture<T> {
     }
 
     /// One gradient-descent step on the weights (biases fixed). Returns E before the step.
-    /// `tape` is reset and reused: after the first step, a step allocates nothing.
-    pub fn step(&mut self, tape: &mut Tape<T>) -> T {
+    ///
+    /// The network's graph is the same every step, so the forward pass is recorded on the
+    /// network's own tape once and replayed after that: a step pays only for its kernels.
+    pub fn step(&mut self) -> T {
+        let error = match self.error_node {
+            Some(id) => {
+                self.tape.replay(&self.params);
+                id
+            }
+            None => {
+                let id = self.forward(&self.tape).error.id();
+                self.error_node = Some(id);
+                id
+            }
+        };
+        let error = self.tape.var(error);
+        let (value, grads) = (error.item(), self.tape.backward(error));
+        self.tape.release_params(); // so the weights update in place
+        self.update(&grads);
+        self.tape.recycle(grads);
+        value
+    }
+
+    /// The same step, recorded afresh on `tape` (reset first): define-by-run, as a network whose
+    /// graph changes from step to step must train. Gives the same numbers as [`Lecture::step`].
+    pub fn step_on(&mut self, tape: &mut Tape<T>) -> T {
         tape.reset();
-        let (error, grads) = {
+        let (value, grads) = {
             let f = self.forward(tape);
             (f.error.item(), tape.backward(f.error))
         };
-        tape.reset(); // release the tape's hold on the weights so they update in place
+        tape.reset(); // the tape lets go of the weights, so they update in place
+        self.update(&grads);
+        tape.recycle(grads);
+        value
+    }
+
+    /// w ← w − η·∂E/∂w for the weights; the biases stay fixed, as in the lecture.
+    pub fn update(&mut self, grads: &Grads<T>) {
         let eta = T::of(-self.learning_rate);
         for w in [self.hidden_weight, self.output_weight] {
             let g = grads.param(w).expect("every weight reaches the error");
             self.params.get_mut(w).add_scaled(eta, g);
         }
-        tape.recycle(grads);
-        error
     }
 
     /// E for the current weights, evaluated without a tape.

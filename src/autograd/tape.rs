@@ -22,6 +22,8 @@ enum Value<T> {
     Arena(usize),
     /// A parameter's tensor, shared with the [`ParamStore`] (read, never copied).
     Shared(Arc<Tensor<T>>),
+    /// A parameter the tape has let go of (`release_params`) until the next `replay`.
+    Released,
 }
 
 struct Node<T> {
@@ -65,6 +67,7 @@ fn value_of<'a, T: Float>(nodes: &'a [Node<T>], arena: &'a [T], id: NodeId) -> V
     match &node.value {
         Value::Arena(off) => View::new(&arena[*off..*off + node.shape.numel()], node.shape),
         Value::Shared(t) => t.view(),
+        Value::Released => panic!("node {id} reads a parameter the tape released; replay the tape first"),
     }
 }
 
@@ -155,6 +158,75 @@ impl<T: Float> Tape<T> {
         let shape = ops::output_shape(&op, |i| nodes[i].shape);
         let (id, out, nodes, below) = record.push(op, shape, requires_grad);
         ops::forward(&nodes[id].op, out, |i| value_of(nodes, below, i), self.threads);
+        Var { tape: self, id }
+    }
+
+    /// Runs every recorded op again, in order, on the current values: inputs keep theirs
+    /// (change them with [`Tape::set_input`]), parameters are read afresh from `store`, and each
+    /// op's kernel rewrites its slice of the arena. The graph, shapes and memory layout are
+    /// reused as recorded, so a network whose graph is the same every step (the lecture's, an
+    /// MLP on full batches) is recorded once and then pays only for its kernels. Handles to
+    /// nodes stay valid.
+    pub fn replay(&self, store: &ParamStore<T>) {
+        let mut record = self.record.borrow_mut();
+        let Record { nodes, arena, .. } = &mut *record;
+        for id in 0..nodes.len() {
+            if let Op::Param(p) = nodes[id].op {
+                let value = store.shared(p);
+                let recorded = nodes[id].shape;
+                assert_eq!(
+                    value.shape(),
+                    recorded,
+                    "replay: parameter `{}` has shape {} but was recorded with shape {recorded}",
+                    store.name(p),
+                    value.shape()
+                );
+                nodes[id].value = Value::Shared(value);
+                continue;
+            }
+            let node = &nodes[id];
+            match node.value {
+                _ if matches!(node.op, Op::Input) => {}
+                Value::Arena(off) => {
+                    let (below, fresh) = arena.split_at_mut(off);
+                    let out = &mut fresh[..node.shape.numel()];
+                    ops::forward(&node.op, out, |i| value_of(nodes, below, i), self.threads);
+                }
+                _ => unreachable!("{} node {id} has its value outside the arena", node.op.name()),
+            }
+        }
+    }
+
+    /// Lets go of every parameter the tape reads, so an optimiser can update them in place;
+    /// [`Tape::replay`] reads them again. (`reset` lets go of them too.)
+    pub fn release_params(&self) {
+        for node in self.record.borrow_mut().nodes.iter_mut() {
+            if matches!(node.op, Op::Param(_)) {
+                node.value = Value::Released;
+            }
+        }
+    }
+
+    /// Writes a new value into an input leaf (same shape), for the next [`Tape::replay`].
+    pub fn set_input(&self, v: Var<'_, T>, value: &Tensor<T>) {
+        let mut record = self.record.borrow_mut();
+        let Record { nodes, arena, .. } = &mut *record;
+        let node = &nodes[v.id];
+        assert!(matches!(node.op, Op::Input), "set_input: node {} is a {}, not an input", v.id, node.op.name());
+        assert_eq!(
+            value.shape(),
+            node.shape,
+            "set_input: value of shape {} for input of shape {}",
+            value.shape(),
+            node.shape
+        );
+        let Value::Arena(off) = node.value else { unreachable!("inputs live in the arena") };
+        arena[off..off + node.shape.numel()].copy_from_slice(value.data());
+    }
+
+    /// A handle to node `id` (to keep using a recorded graph across replays).
+    pub fn var(&self, id: NodeId) -> Var<'_, T> {
+        assert!(id < self.len(), "node {id} is not on this tape ({} nodes)", self.len());
         Var { tape: self, id }
     }
 

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::autograd::Tape;
 use crate::lecture::Lecture;
 use crate::tensor::Float;
 
@@ -55,11 +54,10 @@ pub fn run() -> ExitCode {
 
 fn lecture<T: Float>(steps: usize, every: usize) {
     let mut net = Lecture::<T>::new();
-    let mut tape = Tape::new();
     println!("lecture network 2-2-2, sigmoid, E = Σ ½(T − out)², η = {}, {}", net.learning_rate, T::NAME);
     println!("{:>7}  {:>22}", "step", "error E");
     for step in 0..steps {
-        let error = net.step(&mut tape);
+        let error = net.step();
         if step < 5 || step % every == 0 {
             println!("{step:>7}  {error:>22.17}");
         }

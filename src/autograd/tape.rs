@@ -291,11 +291,11 @@ impl<T: Float> Tape<T> {
         grads.lay_out(nodes.iter().enumerate().map(|(id, n)| (n.shape, n.requires_grad || id == out.id)));
         let Grads { arena, slots, reached, .. } = &mut grads;
 
-        let (o, shape) = (slots[out.id].offset, slots[out.id].shape);
-        seed(&mut arena[o..o + shape.numel()]);
+        let Slot { offset, len } = slots[out.id];
+        seed(&mut arena[offset..offset + len]);
         reached[out.id] = true;
         for (id, node) in nodes.iter().enumerate().rev() {
-            if !reached[id] || !node.requires_grad || node.op.inputs().is_empty() {
+            if !reached[id] || !node.requires_grad || matches!(node.op, Op::Input | Op::Param(_)) {
                 continue; // nothing flows here, or a leaf: the chain ends
             }
             let (below, this) = arena.split_at_mut(slots[id].offset);
@@ -332,11 +332,11 @@ struct Sink<'a, T> {
 impl<T: Float> GradSink<T> for Sink<'_, T> {
     #[inline]
     fn add(&mut self, id: NodeId, f: impl FnOnce(&mut [T])) {
-        let slot = self.slots[id];
-        if slot.offset == NO_GRADIENT {
+        let Slot { offset, len } = self.slots[id];
+        if offset == NO_GRADIENT {
             return;
         }
-        let region = &mut self.arena[slot.offset..slot.offset + slot.shape.numel()];
+        let region = &mut self.arena[offset..offset + len];
         if !self.reached[id] {
             // A plain loop: for the few elements of a small network a call to memset costs more.
             region.iter_mut().for_each(|v| *v = T::zero());
@@ -352,13 +352,14 @@ const NO_GRADIENT: usize = usize::MAX;
 #[derive(Clone, Copy)]
 struct Slot {
     offset: usize,
-    shape: Shape,
+    len: usize,
 }
 
 /// The result of `backward`: ∂E/∂node for every node reached, readable by node or parameter.
 pub struct Grads<T> {
     arena: Vec<T>,
     slots: Vec<Slot>,
+    shapes: Vec<Shape>,
     /// Whether anything flowed into each node's gradient.
     reached: Vec<bool>,
     params: Vec<(ParamId, NodeId)>,
@@ -366,7 +367,7 @@ pub struct Grads<T> {
 
 impl<T> Default for Grads<T> {
     fn default() -> Self {
-        Grads { arena: Vec::new(), slots: Vec::new(), reached: Vec::new(), params: Vec::new() }
+        Grads { arena: Vec::new(), slots: Vec::new(), shapes: Vec::new(), reached: Vec::new(), params: Vec::new() }
     }
 }
 
@@ -374,6 +375,7 @@ impl<T: Float> Grads<T> {
     /// Lays out one gradient slice per node that wants one, keeping earlier memory.
     fn lay_out(&mut self, nodes: impl Iterator<Item = (Shape, bool)>) {
         self.slots.clear();
+        self.shapes.clear();
         self.params.clear();
         let mut total = 0;
         for (shape, wanted) in nodes {
@@ -381,7 +383,8 @@ impl<T: Float> Grads<T> {
             if wanted {
                 total += shape.numel();
             }
-            self.slots.push(Slot { offset, shape });
+            self.slots.push(Slot { offset, len: shape.numel() });
+            self.shapes.push(shape);
         }
         if self.arena.len() < total {
             self.arena.resize(total, T::zero());
@@ -400,8 +403,8 @@ impl<T: Float> Grads<T> {
         if !*self.reached.get(id)? {
             return None;
         }
-        let Slot { offset, shape } = self.slots[id];
-        Some(View::new(&self.arena[offset..offset + shape.numel()], shape))
+        let Slot { offset, len } = self.slots[id];
+        Some(View::new(&self.arena[offset..offset + len], self.shapes[id]))
     }
 
     /// ∂E/∂(parameter `id`), or `None` if the parameter was not used.

@@ -38,5 +38,22 @@ pub struct ReadmeDoctests;
 
 pub mod autograd;
 pub mod cli;
+pub mod data;
+pub mod error;
 pub mod lecture;
+pub mod loss;
+pub mod nn;
+pub mod optim;
 pub mod tensor;
+pub mod train;
+
+pub use error::{Error, Result};
+
+/// The random generator used everywhere a seed must fix the outcome (initial weights, shuffling,
+/// dropout masks): ChaCha8, whose output is stable across platforms and versions.
+pub type Rng = rand_chacha::ChaCha8Rng;
+
+/// A generator from a seed.
+pub fn rng(seed: u64) -> Rng {
+    rand::SeedableRng::seed_from_u64(seed)
+}

@@ -179,6 +179,12 @@ fn cases(g: &mut Gen) -> Vec<Case> {
         Box::new(move |_, v| v[0].cross_entropy(&c2)),
     ));
 
+    cs.push(case(
+        "binary cross entropy from logits, both inputs",
+        vec![g.tensor(&[m, n], -4.0, 4.0), g.tensor(&[m, n], 0.0, 1.0)],
+        Box::new(|_, v| v[0].bce_with_logits(v[1])),
+    ));
+
     // Composites: fan-out (a value used twice accumulates), and a parameter leaf.
     cs.push(case(
         "fan-out: x·x + σ(x)",

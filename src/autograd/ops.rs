@@ -100,6 +100,12 @@ pub enum Op {
         logits: NodeId,
         classes: Vec<usize>,
     },
+    /// Fused sigmoid + binary cross-entropy of logits `z` against targets `t` (same shape), mean
+    /// over elements: stable for any z.
+    BceWithLogits {
+        z: NodeId,
+        t: NodeId,
+    },
 }
 
 impl Op {
@@ -108,7 +114,9 @@ impl Op {
         use Op::*;
         match *self {
             Input | Param(_) => Inputs::of(&[]),
-            Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | MatMul { a, b, .. } => Inputs::of(&[a, b]),
+            Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | MatMul { a, b, .. } | BceWithLogits { z: a, t: b } => {
+                Inputs::of(&[a, b])
+            }
             Linear { x, w, b } => Inputs::of(&[x, w, b]),
             Neg(a)
             | AddScalar(a, _)
@@ -193,17 +201,7 @@ pub(crate) fn output_shape(op: &Op, s: impl Fn(NodeId) -> Shape) -> Shape {
             s(a)
         }
         MatMul { a, b, trans_a, trans_b } => matmul_shape(s(a), trans_a, s(b), trans_b),
-        Linear { x, w, b } => {
-            let y = matmul_shape(s(x), false, s(w), true);
-            assert!(
-                y.rank() == 2 && s(b).dims() == [y.dim(1)],
-                "linear: input {}, weight {} and bias {} do not fit (expected [rows, in], [out, in], [out])",
-                s(x),
-                s(w),
-                s(b)
-            );
-            y
-        }
+        Linear { x, w, b } => k::linear_shape(s(x), s(w), s(b)),
         Transpose(a) => k::transposed_shape(s(a)),
         Reshape(a, shape) => {
             assert_eq!(
@@ -224,6 +222,10 @@ pub(crate) fn output_shape(op: &Op, s: impl Fn(NodeId) -> Shape) -> Shape {
             k::check_classes("cross_entropy", s(logits), classes);
             Shape::scalar()
         }
+        BceWithLogits { z, t } => {
+            assert_eq!(s(z), s(t), "bce_with_logits: logits {} and targets {} differ in shape", s(z), s(t));
+            Shape::scalar()
+        }
     }
 }
 
@@ -241,10 +243,7 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
         Op::AddScalar(a, v) => k::map(out, x(a).data, |a| a + c(v)),
         Op::MulScalar(a, v) => k::map(out, x(a).data, |a| a * c(v)),
         Op::MatMul { a, b, trans_a, trans_b } => matmul(out, x(a), trans_a, x(b), trans_b, false, threads),
-        Op::Linear { x: input, w, b } => {
-            out.chunks_exact_mut(x(b).data.len()).for_each(|row| row.copy_from_slice(x(b).data));
-            matmul(out, x(input), false, x(w), true, true, threads)
-        }
+        Op::Linear { x: input, w, b } => k::linear(out, x(input), x(w), x(b), threads),
         Op::Transpose(a) => k::transpose(out, x(a), false),
         Op::Reshape(a, _) => out.copy_from_slice(x(a).data),
         Op::Sum(a) => out[0] = x(a).data.iter().copied().sum(),
@@ -269,6 +268,7 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
         Op::LogSoftmax { a, axis } => k::softmax(out, x(a), axis, true),
         Op::Gather { a, ref classes } => k::gather(out, x(a), classes),
         Op::CrossEntropy { logits, ref classes } => out[0] = k::cross_entropy(x(logits), classes),
+        Op::BceWithLogits { z, t } => out[0] = k::bce_with_logits(x(z).data, x(t).data),
     }
 }
 
@@ -411,6 +411,12 @@ pub(crate) fn backward<'v, T: Float>(
         // y = −(1/N)·Σᵢ log softmax(xᵢ)[tᵢ]      ∂x += grad·(softmax(x) − onehot(t)) / N
         Op::CrossEntropy { logits, ref classes } => {
             g.add(logits, |gx| k::acc_cross_entropy(gx, x(logits), classes, gd[0]))
+        }
+        // y = (1/N)·Σ max(z,0) − z·t + log(1 + e^−|z|)     ∂z += grad·(σ(z) − t) / N     ∂t += −grad·z / N
+        Op::BceWithLogits { z, t } => {
+            let share = gd[0] / c(x(z).data.len().max(1) as f64);
+            g.add(z, |gz| k::acc_map2(gz, x(z).data, x(t).data, |z, t| share * (z.sigmoid() - t)));
+            g.add(t, |gt| k::acc_map(gt, x(z).data, |z| -share * z));
         }
     }
 }

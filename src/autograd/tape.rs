@@ -121,6 +121,15 @@ impl<T: Float> Tape<T> {
         self.leaf(value, false)
     }
 
+    /// An input leaf of `shape` whose value `fill` writes straight into the tape (a mini-batch
+    /// gathered from a dataset without an intermediate copy).
+    pub fn input_with(&self, shape: Shape, fill: impl FnOnce(&mut [T])) -> Var<'_, T> {
+        let mut record = self.record.borrow_mut();
+        let (id, out, _, _) = record.push(Op::Input, shape, false);
+        fill(out);
+        Var { tape: self, id }
+    }
+
     /// A leaf whose gradient `backward` computes (gradient checks, ∂E/∂x in explanations).
     pub fn variable(&self, value: &Tensor<T>) -> Var<'_, T> {
         self.leaf(value, true)
@@ -413,6 +422,21 @@ impl<T: Float> Grads<T> {
         self.node(node)
     }
 
+    /// ∂E/∂(parameter `id`), to change in place (gradient clipping).
+    pub fn param_mut(&mut self, id: ParamId) -> Option<&mut [T]> {
+        let &(_, node) = self.params.iter().find(|(p, _)| *p == id)?;
+        if !self.reached[node] {
+            return None;
+        }
+        let Slot { offset, len } = self.slots[node];
+        Some(&mut self.arena[offset..offset + len])
+    }
+
+    /// The parameters that have a gradient.
+    pub fn param_ids(&self) -> Vec<ParamId> {
+        self.params().map(|(p, _)| p).collect()
+    }
+
     /// Every parameter used on the tape with its gradient.
     pub fn params(&self) -> impl Iterator<Item = (ParamId, View<'_, T>)> {
         self.params.iter().filter_map(|&(p, node)| self.node(node).map(|g| (p, g)))
@@ -554,6 +578,12 @@ impl<'t, T: Float> Var<'t, T> {
     /// `out[i] = self[i, classes[i]]` for `self` of shape [rows, classes].
     pub fn gather(self, classes: &[usize]) -> Var<'t, T> {
         self.tape.apply(Op::Gather { a: self.id, classes: classes.to_vec() })
+    }
+
+    /// Mean binary cross-entropy of these logits against `targets` in [0, 1] (fused, stable).
+    pub fn bce_with_logits(self, targets: Var<'_, T>) -> Var<'t, T> {
+        let t = self.check_same_tape(targets, "bce_with_logits");
+        self.tape.apply(Op::BceWithLogits { z: self.id, t })
     }
 
     /// Mean cross-entropy of these logits [rows, classes] against class indices (fused, stable).

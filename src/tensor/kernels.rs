@@ -3,7 +3,7 @@
 //! needs no extra buffers). Shapes are checked by the `*_shape` functions, which panic naming
 //! the op and both shapes: such an error is a bug in the model code, caught on the first step.
 
-use super::{Float, MAX_RANK, Shape, View};
+use super::{Float, MAX_RANK, Shape, Threads, View, matmul, matmul_shape};
 
 /// The numpy broadcast of two shapes, or a panic naming the op and both shapes.
 #[inline]
@@ -27,6 +27,22 @@ pub fn transposed_shape(s: Shape) -> Shape {
     assert!(s.rank() >= 2, "transpose needs at least 2 dimensions, the shape is {s}");
     let r = s.rank();
     s.with_dim(r - 2, s.dim(r - 1)).with_dim(r - 1, s.dim(r - 2))
+}
+
+/// The shape of `x·Wᵀ + b`, or a panic naming the three shapes.
+pub fn linear_shape(x: Shape, w: Shape, b: Shape) -> Shape {
+    let y = matmul_shape(x, false, w, true);
+    assert!(
+        y.rank() == 2 && b.dims() == [y.dim(1)],
+        "linear: input {x}, weight {w} and bias {b} do not fit (expected [rows, in], [out, in], [out])"
+    );
+    y
+}
+
+/// `out = x·Wᵀ + b`: the bias is written into every row, then the product added onto it.
+pub fn linear<T: Float>(out: &mut [T], x: View<'_, T>, w: View<'_, T>, b: View<'_, T>, threads: Threads) {
+    out.chunks_exact_mut(b.data.len().max(1)).for_each(|row| row.copy_from_slice(b.data));
+    matmul(out, x, false, w, true, true, threads)
 }
 
 /// `out[i] = f(a[i])`.
@@ -304,6 +320,13 @@ pub fn cross_entropy<T: Float>(logits: View<'_, T>, classes: &[usize]) -> T {
     let (rows, cols) = (logits.shape.dim(0), logits.shape.dim(1));
     let total: T = logits.data.chunks_exact(cols.max(1)).zip(classes).map(|(row, &t)| log_sum_exp(row) - row[t]).sum();
     total / T::of(rows.max(1) as f64)
+}
+
+/// Mean binary cross-entropy of logits `z` against targets `t` in [0, 1], written so that no
+/// exponential overflows: max(z, 0) − z·t + log(1 + e^−|z|) per element.
+pub fn bce_with_logits<T: Float>(z: &[T], t: &[T]) -> T {
+    let total: T = z.iter().zip(t).map(|(&z, &t)| z.max(T::zero()) - z * t + (-z.abs()).exp().ln_1p()).sum();
+    total / T::of(z.len().max(1) as f64)
 }
 
 /// `ga += g·(softmax(x) − onehot(t)) / N`: the gradient of [`cross_entropy`] times `g`.

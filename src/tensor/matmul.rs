@@ -17,6 +17,11 @@ pub struct Threads(usize);
 impl Threads {
     pub const ONE: Threads = Threads(1);
 
+    /// As many threads as the machine has cores.
+    pub fn all() -> Threads {
+        Threads::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
     /// `n` threads (at least one).
     pub fn new(n: usize) -> Threads {
         Threads(n.max(1))

@@ -27,6 +27,8 @@ pub trait Float:
     + fmt::Display
     + Send
     + Sync
+    + serde::Serialize
+    + serde::de::DeserializeOwned
     + 'static
 {
     /// Name used in messages and file formats (`"f32"`, `"f64"`).
@@ -288,6 +290,11 @@ impl<T: Float> Tensor<T> {
     /// `self · bᵀ` without copying `b` (a layer's `x·Wᵀ` with `W` stored [out, in]).
     pub fn matmul_t(&self, b: &Tensor<T>) -> Tensor<T> {
         self.matmul_opts(b, false, true, Threads::ONE)
+    }
+    /// A layer's affine map `self·Wᵀ + b` (self [rows, in], W [out, in], b [out]).
+    pub fn linear(&self, w: &Tensor<T>, b: &Tensor<T>, threads: Threads) -> Tensor<T> {
+        let shape = kernels::linear_shape(self.shape, w.shape, b.shape);
+        Tensor::build(shape, |out| kernels::linear(out, self.view(), w.view(), b.view(), threads))
     }
     /// `op(self)·op(b)`, where `op(x) = xᵀ` if its flag is set.
     pub fn matmul_opts(&self, b: &Tensor<T>, ta: bool, tb: bool, threads: Threads) -> Tensor<T> {

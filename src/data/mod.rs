@@ -1,0 +1,198 @@
+//! Datasets: f32 features with class-index or real-vector targets, loaded from CSV or MNIST's
+//! IDX files, standardised, split, shuffled and cut into mini-batches with a seeded generator.
+
+mod csv;
+mod idx;
+
+pub use self::csv::{CsvOptions, TargetColumn, Task, load_csv};
+pub use self::idx::{IMAGES_MAGIC, Idx, LABELS_MAGIC, load_mnist, looks_like_idx, read_idx};
+
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use crate::tensor::Tensor;
+
+/// What a model learns to predict for each sample.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Targets {
+    /// A class index per sample; `names[i]` is how class i is written in the data.
+    Classes { labels: Vec<usize>, names: Vec<String> },
+    /// A real vector per sample: [samples, outputs], with a name per output.
+    Values { values: Tensor<f32>, names: Vec<String> },
+}
+
+/// Samples as rows of `features` ([samples, features]), with their targets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    pub features: Tensor<f32>,
+    pub targets: Targets,
+    pub feature_names: Vec<String>,
+}
+
+impl Dataset {
+    pub fn len(&self) -> usize {
+        self.features.dims()[0]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of features per sample.
+    pub fn width(&self) -> usize {
+        self.features.dims()[1]
+    }
+
+    /// Number of classes, for a classification dataset.
+    pub fn classes(&self) -> Option<usize> {
+        match &self.targets {
+            Targets::Classes { names, .. } => Some(names.len()),
+            Targets::Values { .. } => None,
+        }
+    }
+
+    /// Number of model outputs the targets call for (classes, or target columns).
+    pub fn outputs(&self) -> usize {
+        match &self.targets {
+            Targets::Classes { names, .. } => names.len(),
+            Targets::Values { values, .. } => values.dims()[1],
+        }
+    }
+
+    /// The samples at `indices`, in that order.
+    pub fn subset(&self, indices: &[usize]) -> Dataset {
+        let gather = |t: &Tensor<f32>| {
+            let w = t.dims()[1];
+            let mut out = Vec::with_capacity(indices.len() * w);
+            for &i in indices {
+                out.extend_from_slice(&t.data()[i * w..(i + 1) * w]);
+            }
+            Tensor::new(out, [indices.len(), w])
+        };
+        let targets = match &self.targets {
+            Targets::Classes { labels, names } => {
+                Targets::Classes { labels: indices.iter().map(|&i| labels[i]).collect(), names: names.clone() }
+            }
+            Targets::Values { values, names } => Targets::Values { values: gather(values), names: names.clone() },
+        };
+        Dataset { features: gather(&self.features), targets, feature_names: self.feature_names.clone() }
+    }
+
+    /// Shuffles the samples and splits off `fraction` of them (rounded, at least one if the
+    /// fraction is positive) for validation: (training part, validation part).
+    pub fn split(&self, fraction: f64, rng: &mut crate::Rng) -> (Dataset, Dataset) {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.shuffle(rng);
+        let held = ((self.len() as f64 * fraction).round() as usize).clamp(usize::from(fraction > 0.0), self.len());
+        let (val, train) = order.split_at(held);
+        (self.subset(train), self.subset(val))
+    }
+
+    /// Copies the features of the samples `indices` into `out` (row after row), for a
+    /// mini-batch.
+    pub fn gather_features(&self, indices: &[usize], out: &mut [f32]) {
+        let w = self.width();
+        for (row, &i) in out.chunks_exact_mut(w.max(1)).zip(indices) {
+            row.copy_from_slice(&self.features.data()[i * w..(i + 1) * w]);
+        }
+    }
+
+    /// Copies the target vectors of `indices` into `out` (regression targets only).
+    pub fn gather_values(&self, indices: &[usize], out: &mut [f32]) {
+        if let Targets::Values { values, .. } = &self.targets {
+            let w = values.dims()[1];
+            for (row, &i) in out.chunks_exact_mut(w.max(1)).zip(indices) {
+                row.copy_from_slice(&values.data()[i * w..(i + 1) * w]);
+            }
+        }
+    }
+
+    /// The class labels of `indices` into `out` (classification targets only).
+    pub fn gather_classes(&self, indices: &[usize], out: &mut Vec<usize>) {
+        out.clear();
+        if let Targets::Classes { labels, .. } = &self.targets {
+            out.extend(indices.iter().map(|&i| labels[i]));
+        }
+    }
+}
+
+/// Per-feature mean and standard deviation, fitted on training data and kept with the model so
+/// that every later input is scaled the same way: x ← (x − mean) / std.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Standardizer {
+    pub mean: Vec<f32>,
+    pub std: Vec<f32>,
+}
+
+impl Standardizer {
+    /// Statistics of each column of `features` [samples, features]. A constant column gets
+    /// std 1 so it maps to 0 instead of dividing by zero.
+    pub fn fit(features: &Tensor<f32>) -> Standardizer {
+        let (n, w) = (features.dims()[0], features.dims()[1]);
+        let mut mean = vec![0.0f64; w];
+        let mut sq = vec![0.0f64; w];
+        for row in features.data().chunks_exact(w.max(1)) {
+            for (j, &x) in row.iter().enumerate() {
+                mean[j] += x as f64;
+                sq[j] += (x as f64) * (x as f64);
+            }
+        }
+        let n = n.max(1) as f64;
+        let std = mean.iter().zip(&sq).map(|(&s, &q)| {
+            let var = (q / n - (s / n).powi(2)).max(0.0);
+            if var.sqrt() < 1e-8 { 1.0 } else { var.sqrt() as f32 }
+        });
+        let std: Vec<f32> = std.collect();
+        Standardizer { mean: mean.iter().map(|&s| (s / n) as f32).collect(), std }
+    }
+
+    /// Scales `features` in place.
+    pub fn apply(&self, features: &mut Tensor<f32>) {
+        let w = self.mean.len();
+        for row in features.data_mut().chunks_exact_mut(w.max(1)) {
+            for ((x, m), s) in row.iter_mut().zip(&self.mean).zip(&self.std) {
+                *x = (*x - m) / s;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> Dataset {
+        Dataset {
+            features: Tensor::new((0..20).map(|x| x as f32).collect(), [10, 2]),
+            targets: Targets::Classes { labels: (0..10).map(|i| i % 2).collect(), names: vec!["a".into(), "b".into()] },
+            feature_names: vec!["x".into(), "y".into()],
+        }
+    }
+
+    #[test]
+    fn split_keeps_every_sample_exactly_once_and_depends_on_the_seed() {
+        let d = toy();
+        let (train, val) = d.split(0.3, &mut crate::rng(1));
+        assert_eq!((train.len(), val.len()), (7, 3));
+        let mut firsts: Vec<f32> =
+            train.features.data().iter().chain(val.features.data()).step_by(2).copied().collect();
+        firsts.sort_by(f32::total_cmp);
+        assert_eq!(firsts, (0..10).map(|i| (2 * i) as f32).collect::<Vec<_>>());
+        let (train2, _) = d.split(0.3, &mut crate::rng(1));
+        assert_eq!(train, train2);
+        let (train3, _) = d.split(0.3, &mut crate::rng(2));
+        assert_ne!(train, train3);
+    }
+
+    #[test]
+    fn standardised_columns_have_zero_mean_and_unit_spread() {
+        let mut f = Tensor::new(vec![1.0, 5.0, 3.0, 5.0, 5.0, 5.0], [3, 2]);
+        let s = Standardizer::fit(&f);
+        s.apply(&mut f);
+        let col0: Vec<f32> = f.data().iter().step_by(2).copied().collect();
+        assert!(col0.iter().sum::<f32>().abs() < 1e-6);
+        assert!((col0.iter().map(|x| x * x).sum::<f32>() / 3.0 - 1.0).abs() < 1e-5);
+        assert_eq!(s.std[1], 1.0, "a constant column is not divided by zero");
+        assert!(f.data().iter().skip(1).step_by(2).all(|&x| x == 0.0));
+    }
+}

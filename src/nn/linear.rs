@@ -1,0 +1,48 @@
+//! The fully connected layer, stored as PyTorch's `nn.Linear` stores it.
+
+use super::init::Init;
+use crate::autograd::{ParamId, ParamStore, Tape, Var};
+use crate::tensor::{Float, Tensor, Threads};
+
+/// y = x·Wᵀ + b with W of shape [outputs, inputs] and b of shape [outputs], so the weights load
+/// unchanged into `torch.nn.Linear`. The parameters live in a [`ParamStore`] as
+/// `{name}.weight` and `{name}.bias`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Linear {
+    pub name: String,
+    pub inputs: usize,
+    pub outputs: usize,
+    pub weight: ParamId,
+    pub bias: ParamId,
+}
+
+impl Linear {
+    /// A new layer whose parameters are added to `store` under `name`.
+    pub fn new<T: Float>(
+        store: &mut ParamStore<T>,
+        name: &str,
+        (inputs, outputs): (usize, usize),
+        (weight_init, bias_init): (Init, Init),
+        rng: &mut impl rand::Rng,
+    ) -> Linear {
+        let w = weight_init.tensor([outputs, inputs], inputs, outputs, rng);
+        let b = bias_init.tensor([outputs], inputs, outputs, rng);
+        Linear {
+            name: name.to_string(),
+            inputs,
+            outputs,
+            weight: store.insert(format!("{name}.weight"), w),
+            bias: store.insert(format!("{name}.bias"), b),
+        }
+    }
+
+    /// On the tape: one fused `Linear` op.
+    pub fn forward<'t, T: Float>(&self, tape: &'t Tape<T>, store: &ParamStore<T>, x: Var<'t, T>) -> Var<'t, T> {
+        x.linear(tape.param(store, self.weight), tape.param(store, self.bias))
+    }
+
+    /// Without a tape (inference).
+    pub fn apply<T: Float>(&self, store: &ParamStore<T>, x: &Tensor<T>, threads: Threads) -> Tensor<T> {
+        x.linear(store.get(self.weight), store.get(self.bias), threads)
+    }
+}

@@ -1,0 +1,63 @@
+//! Adam (Kingma & Ba, 2015) and AdamW (Loshchilov & Hutter, 2019).
+
+use serde::{Deserialize, Serialize};
+
+use super::slot;
+use crate::autograd::{Grads, ParamStore};
+use crate::tensor::Float;
+
+/// Adam with bias correction, as `torch.optim.Adam`; with `decoupled` weight decay it is AdamW.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Adam<T: Float> {
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    /// AdamW: decay the weights directly instead of adding λ·w to the gradient.
+    pub decoupled: bool,
+    /// First and second moments m, v and the step count t of each parameter.
+    m: Vec<Vec<T>>,
+    v: Vec<Vec<T>>,
+    t: Vec<u64>,
+}
+
+impl<T: Float> Adam<T> {
+    /// β1 = 0.9, β2 = 0.999, ε = 1e-8 (the paper's and PyTorch's defaults).
+    pub fn new(weight_decay: f64, decoupled: bool) -> Adam<T> {
+        Adam { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay, decoupled, m: vec![], v: vec![], t: vec![] }
+    }
+
+    /// t ← t + 1;  g = ∂E/∂w (+ λ·w for Adam);  w ← w − η·λ·w first for AdamW;
+    /// m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
+    /// w ← w − η·m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ).
+    pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64) {
+        let (b1, b2) = (self.beta1, self.beta2);
+        for (id, grad) in grads.params() {
+            let w = params.get_mut(id).data_mut();
+            if self.t.len() <= id.0 {
+                self.t.resize(id.0 + 1, 0);
+            }
+            self.t[id.0] += 1;
+            let t = self.t[id.0] as i32;
+            let (c1, c2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
+            let (lr_t, b1_t, b2_t, eps, wd) =
+                (T::of(lr), T::of(b1), T::of(b2), T::of(self.eps), T::of(self.weight_decay));
+            let (c1, c2, one) = (T::of(c1), T::of(c2), T::one());
+            let m = slot(&mut self.m, id.0, w.len());
+            let v = slot(&mut self.v, id.0, w.len());
+            for (((w, &g), m), v) in w.iter_mut().zip(grad.data).zip(m.iter_mut()).zip(v.iter_mut()) {
+                let g = if self.decoupled {
+                    *w -= lr_t * wd * *w;
+                    g
+                } else {
+                    g + wd * *w
+                };
+                *m = b1_t * *m + (one - b1_t) * g;
+                *v = b2_t * *v + (one - b2_t) * g * g;
+                let (m_hat, v_hat) = (*m / c1, *v / c2);
+                *w -= lr_t * m_hat / (v_hat.sqrt() + eps);
+            }
+        }
+    }
+}

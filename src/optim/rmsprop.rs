@@ -1,0 +1,38 @@
+//! RMSProp (Hinton's lecture 6e), as `torch.optim.RMSprop` without momentum or centring.
+
+use serde::{Deserialize, Serialize};
+
+use super::slot;
+use crate::autograd::{Grads, ParamStore};
+use crate::tensor::Float;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct RmsProp<T: Float> {
+    pub alpha: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    /// The running mean of squared gradients of each parameter.
+    square_avg: Vec<Vec<T>>,
+}
+
+impl<T: Float> RmsProp<T> {
+    /// α = 0.99, ε = 1e-8 (PyTorch's defaults).
+    pub fn new(weight_decay: f64) -> RmsProp<T> {
+        RmsProp { alpha: 0.99, eps: 1e-8, weight_decay, square_avg: vec![] }
+    }
+
+    /// g = ∂E/∂w + λ·w;  s ← α·s + (1 − α)·g²;  w ← w − η·g / (√s + ε).
+    pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64) {
+        let (lr, alpha, eps, wd) = (T::of(lr), T::of(self.alpha), T::of(self.eps), T::of(self.weight_decay));
+        for (id, grad) in grads.params() {
+            let w = params.get_mut(id).data_mut();
+            let s = slot(&mut self.square_avg, id.0, w.len());
+            for ((w, &g), s) in w.iter_mut().zip(grad.data).zip(s.iter_mut()) {
+                let g = g + wd * *w;
+                *s = alpha * *s + (T::one() - alpha) * g * g;
+                *w -= lr * g / (s.sqrt() + eps);
+            }
+        }
+    }
+}

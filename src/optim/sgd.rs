@@ -1,0 +1,45 @@
+//! Stochastic gradient descent with momentum, Nesterov momentum and weight decay.
+
+use serde::{Deserialize, Serialize};
+
+use super::slot;
+use crate::autograd::{Grads, ParamStore};
+use crate::tensor::Float;
+
+/// SGD as PyTorch's `torch.optim.SGD` (dampening 0).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Sgd<T: Float> {
+    pub momentum: f64,
+    pub nesterov: bool,
+    pub weight_decay: f64,
+    /// The momentum buffer v of each parameter (by `ParamId` index).
+    velocity: Vec<Vec<T>>,
+}
+
+impl<T: Float> Sgd<T> {
+    pub fn new(momentum: f64, nesterov: bool, weight_decay: f64) -> Sgd<T> {
+        Sgd { momentum, nesterov, weight_decay, velocity: Vec::new() }
+    }
+
+    /// g = ∂E/∂w + λ·w;  v ← μ·v + g (v = g on the first step);
+    /// w ← w − η·(g + μ·v) with Nesterov, w ← w − η·v without (w ← w − η·g when μ = 0).
+    pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64) {
+        let (lr, mu, wd) = (T::of(lr), T::of(self.momentum), T::of(self.weight_decay));
+        for (id, grad) in grads.params() {
+            let w = params.get_mut(id).data_mut();
+            let first = self.velocity.get(id.0).is_none_or(|v| v.is_empty());
+            let v = slot(&mut self.velocity, id.0, w.len());
+            for ((w, &g), v) in w.iter_mut().zip(grad.data).zip(v.iter_mut()) {
+                let g = g + wd * *w;
+                let step = if self.momentum == 0.0 {
+                    g
+                } else {
+                    *v = if first { g } else { mu * *v + g };
+                    if self.nesterov { g + mu * *v } else { *v }
+                };
+                *w -= lr * step;
+            }
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! The training loop as a library function: epochs × mini-batches, each step a fresh forward
+//! pass on a reset tape, backward, clipping, an optimiser step at the scheduled learning rate;
+//! per-epoch metrics, early stopping on validation loss, and a hook per epoch for the caller
+//! (progress bars, checkpoints). Same seed and thread count ⇒ bit-identical weights.
+
+use std::time::Instant;
+
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use crate::autograd::{ParamStore, Tape, Var};
+use crate::data::{Dataset, Targets};
+use crate::error::{Error, Result};
+use crate::loss::{self, Loss, Reduction};
+use crate::nn::Sequential;
+use crate::optim::{LrSchedule, Optimizer, clip_grad_norm, clip_grad_value};
+use crate::tensor::{Shape, Threads};
+
+/// How to train.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub loss: Loss,
+    pub lr: LrSchedule,
+    /// Rescale gradients whose global norm exceeds this.
+    pub clip_norm: Option<f64>,
+    /// Clamp every gradient element to ± this.
+    pub clip_value: Option<f64>,
+    /// Stop after this many epochs without a lower validation loss, keeping the best weights.
+    pub early_stop: Option<usize>,
+    /// Seeds the shuffling and dropout of every epoch.
+    pub seed: u64,
+    #[serde(skip)]
+    pub threads: Threads,
+}
+
+impl TrainConfig {
+    pub fn new(loss: Loss, lr: f64) -> TrainConfig {
+        TrainConfig {
+            epochs: 10,
+            batch_size: 64,
+            loss,
+            lr: LrSchedule::constant(lr),
+            clip_norm: None,
+            clip_value: None,
+            early_stop: None,
+            seed: 0,
+            threads: Threads::all(),
+        }
+    }
+}
+
+/// A model with its weights and its optimiser: what training changes, and what a checkpoint
+/// saves.
+#[derive(Clone, Debug)]
+pub struct Learner {
+    pub model: Sequential,
+    pub params: ParamStore<f32>,
+    pub optimizer: Optimizer<f32>,
+}
+
+/// What one epoch measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// 1-based.
+    pub epoch: usize,
+    pub train_loss: f64,
+    pub train_accuracy: Option<f64>,
+    pub val_loss: Option<f64>,
+    pub val_accuracy: Option<f64>,
+    /// The learning rate at the end of the epoch.
+    pub lr: f64,
+    pub seconds: f64,
+    pub samples_per_second: f64,
+}
+
+/// What the caller's hook tells the loop after an epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    Continue,
+    Stop,
+}
+
+/// The outcome of [`train`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainReport {
+    pub history: Vec<EpochMetrics>,
+    /// The epoch whose weights were kept (the best validation loss), when validating.
+    pub best_epoch: Option<usize>,
+    pub stopped_early: bool,
+}
+
+/// Loss and accuracy of a model on a dataset.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Evaluation {
+    pub loss: f64,
+    pub accuracy: Option<f64>,
+}
+
+/// The loss of a batch on the tape, for the dataset's kind of targets.
+fn batch_loss<'t>(
+    loss: Loss,
+    out: Var<'t, f32>,
+    data: &Dataset,
+    indices: &[usize],
+    classes: &mut Vec<usize>,
+) -> Result<Var<'t, f32>> {
+    let tape = out.tape();
+    match (&data.targets, loss) {
+        (Targets::Classes { .. }, Loss::CrossEntropy) => {
+            data.gather_classes(indices, classes);
+            Ok(loss::cross_entropy(out, classes, Reduction::Mean))
+        }
+        (Targets::Values { values, .. }, Loss::Mse | Loss::HalfSse | Loss::Bce) => {
+            let shape = Shape::new(&[indices.len(), values.dims()[1]]);
+            let target = tape.input_with(shape, |buf| data.gather_values(indices, buf));
+            Ok(match loss {
+                Loss::Mse => loss::mse(out, target, Reduction::Mean),
+                Loss::HalfSse => loss::half_sse(out, target),
+                _ => loss::bce_with_logits(out, target, Reduction::Mean),
+            })
+        }
+        (Targets::Classes { names, .. }, _) => {
+            // One-hot targets for the squared-error and binary losses on classes.
+            data.gather_classes(indices, classes);
+            let shape = Shape::new(&[indices.len(), names.len()]);
+            let target = tape.input_with(shape, |buf| {
+                buf.fill(0.0);
+                for (row, &c) in classes.iter().enumerate() {
+                    buf[row * names.len() + c] = 1.0;
+                }
+            });
+            Ok(match loss {
+                Loss::Mse => loss::mse(out, target, Reduction::Mean),
+                Loss::HalfSse => loss::half_sse(out, target),
+                _ => loss::bce_with_logits(out, target, Reduction::Mean),
+            })
+        }
+        (Targets::Values { .. }, Loss::CrossEntropy) => {
+            Err(Error::invalid("cross-entropy needs class targets; this dataset has real-valued targets (use mse)"))
+        }
+    }
+}
+
+/// Correct predictions among the rows of `logits` (argmax = class).
+fn correct(logits: &[f32], width: usize, classes: &[usize]) -> usize {
+    logits
+        .chunks_exact(width.max(1))
+        .zip(classes)
+        .filter(|&(row, &c)| {
+            let best = row.iter().enumerate().fold(0, |b, (j, &x)| if x > row[b] { j } else { b });
+            best == c
+        })
+        .count()
+}
+
+/// Loss (and accuracy, for classes) of `model` on `data`, in chunks, with no gradients.
+pub fn evaluate(
+    model: &Sequential,
+    params: &ParamStore<f32>,
+    data: &Dataset,
+    loss: Loss,
+    threads: Threads,
+) -> Result<Evaluation> {
+    check_fits(model, data)?;
+    let mut tape = Tape::with_threads(threads);
+    let (mut total, mut right, mut classes) = (0.0, 0usize, Vec::new());
+    let indices: Vec<usize> = (0..data.len()).collect();
+    for chunk in indices.chunks(1024) {
+        tape.reset();
+        let x = tape.input_with(Shape::new(&[chunk.len(), data.width()]), |buf| data.gather_features(chunk, buf));
+        let out = model.forward(&tape, params, x, None);
+        let l = batch_loss(loss, out, data, chunk, &mut classes)?;
+        total += l.item() as f64 * chunk.len() as f64;
+        if let Targets::Classes { .. } = data.targets {
+            data.gather_classes(chunk, &mut classes);
+            right += tape.with_value(out.id(), |v| correct(v.data, model.outputs(), &classes));
+        }
+    }
+    let n = data.len().max(1) as f64;
+    Ok(Evaluation { loss: total / n, accuracy: data.classes().map(|_| right as f64 / n) })
+}
+
+/// Checks that a model's inputs and outputs fit a dataset.
+fn check_fits(model: &Sequential, data: &Dataset) -> Result<()> {
+    if model.inputs() != data.width() {
+        return Err(Error::invalid(format!(
+            "the model takes {} features but the data has {}",
+            model.inputs(),
+            data.width()
+        )));
+    }
+    if model.outputs() != data.outputs() {
+        return Err(Error::invalid(format!(
+            "the model has {} outputs but the data calls for {}",
+            model.outputs(),
+            data.outputs()
+        )));
+    }
+    Ok(())
+}
+
+/// The generator of one epoch: derived from the seed and the epoch number alone, so a run
+/// resumed at an epoch shuffles exactly as the uninterrupted run did.
+pub fn epoch_rng(seed: u64, epoch: usize) -> crate::Rng {
+    crate::rng(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// Trains the learner on `data`, validating on `val` if given, for epochs
+/// `start_epoch + 1 ..= cfg.epochs`. After each epoch `on_epoch` sees the metrics and the
+/// learner (to report, save, or stop). With early stopping, the best weights by
+/// validation loss are restored at the end. A NaN or infinite loss stops training with an
+/// error, after restoring the weights from the start of that epoch.
+pub fn train(
+    learner: &mut Learner,
+    data: &Dataset,
+    val: Option<&Dataset>,
+    cfg: &TrainConfig,
+    start_epoch: usize,
+    mut on_epoch: impl FnMut(&EpochMetrics, &Learner) -> Control,
+) -> Result<TrainReport> {
+    check_fits(&learner.model, data)?;
+    if let Some(v) = val {
+        check_fits(&learner.model, v)?;
+    }
+    if cfg.batch_size == 0 {
+        return Err(Error::invalid("the batch size must be at least 1"));
+    }
+    if data.is_empty() {
+        return Err(Error::invalid("the training data has no samples"));
+    }
+    let mut tape = Tape::with_threads(cfg.threads);
+    let mut report = TrainReport { history: vec![], best_epoch: None, stopped_early: false };
+    let (mut best, mut since_best) = (None::<(f64, ParamStore<f32>)>, 0);
+    let steps_per_epoch = data.len().div_ceil(cfg.batch_size);
+    let mut classes = Vec::new();
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    for epoch in start_epoch + 1..=cfg.epochs {
+        let start = Instant::now();
+        let mut rng = epoch_rng(cfg.seed, epoch);
+        order.sort_unstable();
+        order.shuffle(&mut rng);
+        let at_start = learner.params.clone();
+        let (mut total, mut right, mut lr) = (0.0f64, 0usize, cfg.lr.base);
+        for (step, batch) in order.chunks(cfg.batch_size).enumerate() {
+            lr = cfg.lr.at((epoch - 1) as f64 + step as f64 / steps_per_epoch as f64);
+            tape.reset();
+            let (value, mut grads) = {
+                let x =
+                    tape.input_with(Shape::new(&[batch.len(), data.width()]), |buf| data.gather_features(batch, buf));
+                let out = learner.model.forward(&tape, &learner.params, x, Some(&mut rng));
+                let l = batch_loss(cfg.loss, out, data, batch, &mut classes)?;
+                if let Targets::Classes { .. } = data.targets {
+                    data.gather_classes(batch, &mut classes);
+                    right += tape.with_value(out.id(), |v| correct(v.data, learner.model.outputs(), &classes));
+                }
+                (l.item() as f64, tape.backward(l))
+            };
+            if !value.is_finite() {
+                learner.params = at_start;
+                return Err(Error::invalid(format!(
+                    "training diverged in epoch {epoch}, step {}: the loss is {value}; try a lower learning rate (it was {lr:.3e})",
+                    step + 1
+                )));
+            }
+            total += value * batch.len() as f64;
+            tape.reset(); // the tape lets go of the weights, so they update in place
+            if let Some(max) = cfg.clip_norm {
+                clip_grad_norm(&mut grads, max);
+            }
+            if let Some(limit) = cfg.clip_value {
+                clip_grad_value(&mut grads, limit);
+            }
+            learner.optimizer.step(&mut learner.params, &grads, lr);
+            tape.recycle(grads);
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        let n = data.len() as f64;
+        let evaluation =
+            val.map(|v| evaluate(&learner.model, &learner.params, v, cfg.loss, cfg.threads)).transpose()?;
+        let metrics = EpochMetrics {
+            epoch,
+            train_loss: total / n,
+            train_accuracy: data.classes().map(|_| right as f64 / n),
+            val_loss: evaluation.map(|e| e.loss),
+            val_accuracy: evaluation.and_then(|e| e.accuracy),
+            lr,
+            seconds,
+            samples_per_second: n / seconds.max(1e-9),
+        };
+        let control = on_epoch(&metrics, learner);
+        report.history.push(metrics);
+        if let Some(e) = evaluation {
+            if best.as_ref().is_none_or(|(b, _)| e.loss < *b) {
+                best = Some((e.loss, learner.params.clone()));
+                report.best_epoch = Some(epoch);
+                since_best = 0;
+            } else {
+                since_best += 1;
+            }
+            if cfg.early_stop.is_some_and(|patience| since_best >= patience) {
+                report.stopped_early = true;
+                break;
+            }
+        }
+        if control == Control::Stop {
+            break;
+        }
+    }
+    if let (Some(_), Some((_, weights))) = (cfg.early_stop, best) {
+        learner.params = weights;
+    }
+    Ok(report)
+}

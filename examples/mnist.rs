@@ -1,7 +1,7 @@
 //! MNIST with the library's API: an MLP 784-256-128-10 with ReLU, Adam and a cosine schedule,
 //! trained on the 60,000 training images and tested on the 10,000 test images.
 //!
-//! Run: `cargo run --release --example mnist -- [MNIST_DIR] [EPOCHS]`
+//! Run: `cargo run --release --example mnist -- [MNIST_DIR] [EPOCHS] [THREADS]`
 //! (default directory `../shared/data/mnist`, with the four original `.gz` files).
 
 use std::path::PathBuf;
@@ -12,12 +12,14 @@ use backprop::data::load_mnist;
 use backprop::loss::Loss;
 use backprop::nn::{Activation, MlpSpec, Sequential};
 use backprop::optim::{LrSchedule, Optimizer, Schedule};
+use backprop::tensor::Threads;
 use backprop::train::{Control, Learner, TrainConfig, evaluate, train};
 
 fn main() -> backprop::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = PathBuf::from(args.first().map_or("../shared/data/mnist", String::as_str));
     let epochs: usize = args.get(1).and_then(|e| e.parse().ok()).unwrap_or(10);
+    let threads = args.get(2).and_then(|t| t.parse().ok()).map_or(Threads::all(), Threads::new);
 
     let train_set = load_mnist(&dir.join("train-images-idx3-ubyte.gz"), &dir.join("train-labels-idx1-ubyte.gz"))?;
     let test_set = load_mnist(&dir.join("t10k-images-idx3-ubyte.gz"), &dir.join("t10k-labels-idx1-ubyte.gz"))?;
@@ -37,6 +39,7 @@ fn main() -> backprop::Result<()> {
     cfg.epochs = epochs;
     cfg.batch_size = 128;
     cfg.seed = 42;
+    cfg.threads = threads;
     cfg.lr = LrSchedule { base: 1e-3, schedule: Schedule::Cosine { epochs: epochs as f64, min_lr: 0.0 }, warmup: 0.0 };
 
     let start = Instant::now();

@@ -5,10 +5,12 @@
 
 use std::time::Instant;
 
+use rand::Rng;
 use rand::seq::SliceRandom;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::autograd::{ParamStore, Tape, Var};
+use crate::autograd::{Grads, ParamStore, Tape, Var};
 use crate::data::{Dataset, Targets};
 use crate::error::{Error, Result};
 use crate::loss::{self, Loss, Reduction};
@@ -143,6 +145,57 @@ fn batch_loss<'t>(
     }
 }
 
+/// One thread's part of a training step: its own tape and label buffer, kept across steps.
+struct Shard {
+    tape: Tape<f32>,
+    classes: Vec<usize>,
+}
+
+/// What a shard hands back: its share of the batch's loss, its correct predictions, and the
+/// gradients of that share.
+struct ShardResult {
+    loss: f64,
+    correct: usize,
+    grads: Grads<f32>,
+}
+
+impl Shard {
+    fn new() -> Shard {
+        Shard { tape: Tape::new(), classes: Vec::new() }
+    }
+
+    /// Forward and backward for the samples `indices` of a batch of `batch` samples. The
+    /// shard's loss is its mean times its share of the batch, so the shards' losses and
+    /// gradients add up to those of the whole batch's mean.
+    fn step(
+        &mut self,
+        learner: &Learner,
+        data: &Dataset,
+        indices: &[usize],
+        batch: usize,
+        loss: Loss,
+        seed: u64,
+    ) -> Result<ShardResult> {
+        let (tape, classes) = (&mut self.tape, &mut self.classes);
+        tape.reset();
+        let mut rng = crate::rng(seed);
+        let (value, correct_count, grads) = {
+            let x =
+                tape.input_with(Shape::new(&[indices.len(), data.width()]), |buf| data.gather_features(indices, buf));
+            let out = learner.model.forward(tape, &learner.params, x, Some(&mut rng));
+            let l = batch_loss(loss, out, data, indices, classes)? * (indices.len() as f64 / batch as f64);
+            let mut correct_count = 0;
+            if let Targets::Classes { .. } = data.targets {
+                data.gather_classes(indices, classes);
+                correct_count = tape.with_value(out.id(), |v| correct(v.data, learner.model.outputs(), classes));
+            }
+            (l.item() as f64, correct_count, tape.backward(l))
+        };
+        tape.reset(); // the tape lets go of the weights, so they update in place
+        Ok(ShardResult { loss: value, correct: correct_count, grads })
+    }
+}
+
 /// Correct predictions among the rows of `logits` (argmax = class).
 fn correct(logits: &[f32], width: usize, classes: &[usize]) -> usize {
     logits
@@ -230,11 +283,13 @@ pub fn train(
     if data.is_empty() {
         return Err(Error::invalid("the training data has no samples"));
     }
-    let mut tape = Tape::with_threads(cfg.threads);
+    // Data parallelism: each batch is cut into one shard per thread, each shard runs forward and
+    // backward on its own tape (one-threaded kernels), and the gradients are summed in shard
+    // order, so the result depends on the thread count but never on timing.
+    let mut shards: Vec<Shard> = (0..cfg.threads.get()).map(|_| Shard::new()).collect();
     let mut report = TrainReport { history: vec![], best_epoch: None, stopped_early: false };
     let (mut best, mut since_best) = (None::<(f64, ParamStore<f32>)>, 0);
     let steps_per_epoch = data.len().div_ceil(cfg.batch_size);
-    let mut classes = Vec::new();
     let mut order: Vec<usize> = (0..data.len()).collect();
     for epoch in start_epoch + 1..=cfg.epochs {
         let start = Instant::now();
@@ -245,18 +300,19 @@ pub fn train(
         let (mut total, mut right, mut lr) = (0.0f64, 0usize, cfg.lr.base);
         for (step, batch) in order.chunks(cfg.batch_size).enumerate() {
             lr = cfg.lr.at((epoch - 1) as f64 + step as f64 / steps_per_epoch as f64);
-            tape.reset();
-            let (value, mut grads) = {
-                let x =
-                    tape.input_with(Shape::new(&[batch.len(), data.width()]), |buf| data.gather_features(batch, buf));
-                let out = learner.model.forward(&tape, &learner.params, x, Some(&mut rng));
-                let l = batch_loss(cfg.loss, out, data, batch, &mut classes)?;
-                if let Targets::Classes { .. } = data.targets {
-                    data.gather_classes(batch, &mut classes);
-                    right += tape.with_value(out.id(), |v| correct(v.data, learner.model.outputs(), &classes));
-                }
-                (l.item() as f64, tape.backward(l))
-            };
+            let parts = shards.len().min(batch.len());
+            let per_part = batch.len().div_ceil(parts);
+            let seeds: Vec<u64> = (0..parts).map(|_| rng.random()).collect();
+            let learner_ref = &*learner;
+            let results: Vec<Result<ShardResult>> = shards[..parts]
+                .par_iter_mut()
+                .zip(batch.par_chunks(per_part))
+                .zip(seeds)
+                .map(|((shard, indices), seed)| shard.step(learner_ref, data, indices, batch.len(), cfg.loss, seed))
+                .collect();
+            let mut results = results.into_iter().collect::<Result<Vec<ShardResult>>>()?;
+            let value: f64 = results.iter().map(|r| r.loss).sum();
+            right += results.iter().map(|r| r.correct).sum::<usize>();
             if !value.is_finite() {
                 learner.params = at_start;
                 return Err(Error::invalid(format!(
@@ -265,15 +321,24 @@ pub fn train(
                 )));
             }
             total += value * batch.len() as f64;
-            tape.reset(); // the tape lets go of the weights, so they update in place
+            let (first, rest) = results.split_first_mut().expect("at least one shard");
+            for other in rest.iter() {
+                for id in first.grads.param_ids() {
+                    if let (Some(sum), Some(g)) = (first.grads.param_mut(id), other.grads.param(id)) {
+                        sum.iter_mut().zip(g.data).for_each(|(s, &x)| *s += x);
+                    }
+                }
+            }
             if let Some(max) = cfg.clip_norm {
-                clip_grad_norm(&mut grads, max);
+                clip_grad_norm(&mut first.grads, max);
             }
             if let Some(limit) = cfg.clip_value {
-                clip_grad_value(&mut grads, limit);
+                clip_grad_value(&mut first.grads, limit);
             }
-            learner.optimizer.step(&mut learner.params, &grads, lr);
-            tape.recycle(grads);
+            learner.optimizer.step(&mut learner.params, &first.grads, lr);
+            for (shard, result) in shards.iter_mut().zip(results) {
+                shard.tape.recycle(result.grads);
+            }
         }
         let seconds = start.elapsed().as_secs_f64();
         let n = data.len() as f64;

@@ -84,6 +84,26 @@ pub enum Control {
     Stop,
 }
 
+/// Watches a training run: after every step (progress bars) and every epoch (reports,
+/// checkpoints, stopping).
+pub trait Observer {
+    /// After each optimiser step of epoch `epoch`: `done` of `steps` steps, with the running
+    /// mean loss and accuracy of the epoch so far.
+    fn on_step(&mut self, _epoch: usize, _done: usize, _steps: usize, _loss: f64, _accuracy: Option<f64>) {}
+
+    /// After each epoch, with its metrics and the learner as it now stands.
+    fn on_epoch(&mut self, metrics: &EpochMetrics, learner: &Learner) -> Control;
+}
+
+/// An epoch hook as a plain closure.
+struct EpochHook<F>(F);
+
+impl<F: FnMut(&EpochMetrics, &Learner) -> Control> Observer for EpochHook<F> {
+    fn on_epoch(&mut self, metrics: &EpochMetrics, learner: &Learner) -> Control {
+        (self.0)(metrics, learner)
+    }
+}
+
 /// The outcome of [`train`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainReport {
@@ -271,7 +291,19 @@ pub fn train(
     val: Option<&Dataset>,
     cfg: &TrainConfig,
     start_epoch: usize,
-    mut on_epoch: impl FnMut(&EpochMetrics, &Learner) -> Control,
+    on_epoch: impl FnMut(&EpochMetrics, &Learner) -> Control,
+) -> Result<TrainReport> {
+    train_observed(learner, data, val, cfg, start_epoch, &mut EpochHook(on_epoch))
+}
+
+/// [`train`] with an [`Observer`] that also sees every step.
+pub fn train_observed(
+    learner: &mut Learner,
+    data: &Dataset,
+    val: Option<&Dataset>,
+    cfg: &TrainConfig,
+    start_epoch: usize,
+    observer: &mut dyn Observer,
 ) -> Result<TrainReport> {
     check_fits(&learner.model, data)?;
     if let Some(v) = val {
@@ -339,6 +371,9 @@ pub fn train(
             for (shard, result) in shards.iter_mut().zip(results) {
                 shard.tape.recycle(result.grads);
             }
+            let seen = (step * cfg.batch_size + batch.len()) as f64;
+            let accuracy = data.classes().map(|_| right as f64 / seen);
+            observer.on_step(epoch, step + 1, steps_per_epoch, total / seen, accuracy);
         }
         let seconds = start.elapsed().as_secs_f64();
         let n = data.len() as f64;
@@ -354,7 +389,7 @@ pub fn train(
             seconds,
             samples_per_second: n / seconds.max(1e-9),
         };
-        let control = on_epoch(&metrics, learner);
+        let control = observer.on_epoch(&metrics, learner);
         report.history.push(metrics);
         if let Some(e) = evaluation {
             if best.as_ref().is_none_or(|(b, _)| e.loss < *b) {

@@ -1,18 +1,24 @@
-//! The command line: clap arguments turned into library calls. Until the full CLI lands, one
-//! command trains the lecture's network and prints its error as it falls.
+//! The `backprop` command line: clap arguments turned into library calls, one file per
+//! subcommand. Every user error is one line on stderr and exit code 1 (clap's own usage errors
+//! exit with 2); a panic would be a bug.
+
+mod eval;
+mod input;
+mod inspect;
+mod lecture;
+mod predict;
+mod train;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::lecture::Lecture;
-use crate::tensor::Float;
-
 #[derive(Parser)]
 #[command(
     name = "backprop",
     version,
-    about = "Neural networks trained by backpropagation, with the chain rule in plain view"
+    about = "Neural networks trained by backpropagation, with the chain rule in plain view",
+    after_help = "Start with: backprop train --data data/digits.csv --out runs/digits"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -21,46 +27,41 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train the lecture's 2-2-2 sigmoid network and print its error per step.
-    ///
-    /// Example: backprop lecture --steps 10000 --every 1000
-    Lecture {
-        /// Number of gradient-descent steps (η = 0.5, biases fixed, as in the lecture).
-        #[arg(long, default_value_t = 10_000)]
-        steps: usize,
-        /// Print the error every this many steps (the first five steps are always printed).
-        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
-        every: u64,
-        /// Train in f32 instead of f64.
-        #[arg(long)]
-        f32: bool,
-    },
+    Train(Box<train::TrainArgs>),
+    Eval(eval::EvalArgs),
+    Predict(predict::PredictArgs),
+    Inspect(inspect::InspectArgs),
+    Lecture(lecture::LectureArgs),
+}
+
+/// Writes `text` to standard output. A closed pipe (`backprop predict … | head`) ends the
+/// output quietly instead of failing.
+pub(crate) fn emit(text: &str) -> crate::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::Error::invalid(format!("cannot write to standard output: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Runs the command line; the exit code is non-zero on any error.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Lecture { steps, every, f32 } => {
-            if f32 {
-                lecture::<f32>(steps, every as usize)
-            } else {
-                lecture::<f64>(steps, every as usize)
-            }
+    let result = match cli.command {
+        Command::Train(args) => train::run(*args),
+        Command::Eval(args) => eval::run(args),
+        Command::Predict(args) => predict::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Lecture(args) => lecture::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
-    ExitCode::SUCCESS
-}
-
-fn lecture<T: Float>(steps: usize, every: usize) {
-    let mut net = Lecture::<T>::new();
-    println!("lecture network 2-2-2, sigmoid, E = Σ ½(T − out)², η = {}, {}", net.learning_rate, T::NAME);
-    println!("{:>7}  {:>22}", "step", "error E");
-    for step in 0..steps {
-        let error = net.step();
-        if step < 5 || step % every == 0 {
-            println!("{step:>7}  {error:>22.17}");
-        }
-    }
-    println!("{steps:>7}  {:>22.17}  (after the last update)", net.error());
 }

@@ -24,6 +24,15 @@ pub enum Task {
     Regress,
 }
 
+impl std::fmt::Display for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Task::Classify => "classification",
+            Task::Regress => "regression",
+        })
+    }
+}
+
 /// How to read a CSV file. By default the target is the column named `label`, `target` or
 /// `class` (else the last one), and the task is classification when the target holds at most
 /// [`CsvOptions::MAX_CLASSES`] distinct integers (or any text), else regression.
@@ -97,6 +106,64 @@ pub fn load_csv(path: &Path, options: &CsvOptions) -> Result<Dataset> {
         header.iter().enumerate().filter(|&(j, _)| j != target).map(|(_, n)| n.clone()).collect();
     let width = feature_names.len();
     Ok(Dataset { features: Tensor::new(features, [rows, width]), targets, feature_names })
+}
+
+/// Reads just the named columns of a CSV file, in the given order, as features (for a model
+/// that knows its inputs by name). Other columns, such as a target, are ignored.
+pub fn load_csv_columns(path: &Path, names: &[String]) -> Result<Tensor<f32>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader =
+        ::csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(::csv::Trim::All).from_reader(file);
+    let header: Vec<String> = reader.headers().map_err(|e| csv_error(path, e))?.iter().map(str::to_string).collect();
+    if header.is_empty() || header.iter().all(String::is_empty) {
+        return Err(Error::file(path, "the file is empty: expected a header line naming the columns"));
+    }
+    let missing: Vec<&String> = names.iter().filter(|n| !header.contains(n)).collect();
+    if !missing.is_empty() {
+        return Err(Error::file(
+            path,
+            format!(
+                "missing {} of the model's {} input columns ({}); the file has {}",
+                missing.len(),
+                names.len(),
+                brief(&missing),
+                brief(&header.iter().collect::<Vec<_>>())
+            ),
+        ));
+    }
+    let index: Vec<usize> = names.iter().map(|n| header.iter().position(|h| h == n).expect("checked above")).collect();
+    let (mut data, mut rows) = (Vec::new(), 0);
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(path, e))?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() == 1 && record[0].is_empty() {
+            continue;
+        }
+        if record.len() != header.len() {
+            return Err(Error::data(
+                path,
+                format!("line {line}"),
+                format!("{} fields, but the header has {} columns", record.len(), header.len()),
+            ));
+        }
+        for &j in &index {
+            data.push(number(path, line, &header[j], &record[j])?);
+        }
+        rows += 1;
+    }
+    if rows == 0 {
+        return Err(Error::file(path, "no data rows after the header"));
+    }
+    Ok(Tensor::new(data, [rows, names.len()]))
+}
+
+/// A list of names for a message: the first few, then how many more.
+fn brief(names: &[&String]) -> String {
+    let shown: Vec<String> = names.iter().take(5).map(|n| format!("{n:?}")).collect();
+    match names.len() {
+        n if n > 5 => format!("{}, … {} more", shown.join(", "), n - 5),
+        _ => shown.join(", "),
+    }
 }
 
 fn csv_error(path: &Path, e: ::csv::Error) -> Error {

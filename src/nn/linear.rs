@@ -36,6 +36,33 @@ impl Linear {
         }
     }
 
+    /// The layer `name` whose parameters are already in `store` (a loaded model), checking
+    /// their shapes.
+    pub fn from_store<T: Float>(
+        store: &ParamStore<T>,
+        name: &str,
+        (inputs, outputs): (usize, usize),
+    ) -> Result<Linear, String> {
+        let find = |suffix: &str, dims: &[usize]| {
+            let full = format!("{name}.{suffix}");
+            let id = store.id(&full).ok_or_else(|| format!("no tensor `{full}`"))?;
+            if store.get(id).dims() != dims {
+                return Err(format!(
+                    "tensor `{full}` has shape {:?}; the architecture needs {dims:?}",
+                    store.get(id).dims()
+                ));
+            }
+            Ok(id)
+        };
+        Ok(Linear {
+            name: name.to_string(),
+            inputs,
+            outputs,
+            weight: find("weight", &[outputs, inputs])?,
+            bias: find("bias", &[outputs])?,
+        })
+    }
+
     /// On the tape: one fused `Linear` op.
     pub fn forward<'t, T: Float>(&self, tape: &'t Tape<T>, store: &ParamStore<T>, x: Var<'t, T>) -> Var<'t, T> {
         x.linear(tape.param(store, self.weight), tape.param(store, self.bias))

@@ -36,22 +36,44 @@ impl Sequential {
     /// followed by `spec.activation` (and dropout if asked), the last by `spec.output`. Weights
     /// use He initialisation for ReLU-like activations and Xavier otherwise; biases start at 0.
     pub fn mlp<T: Float>(spec: &MlpSpec, store: &mut ParamStore<T>, rng: &mut impl rand::Rng) -> Sequential {
-        assert!(spec.sizes.len() >= 2, "an MLP needs at least input and output sizes, got {:?}", spec.sizes);
         let weight_init = match spec.activation {
             Activation::Relu | Activation::LeakyRelu { .. } => Init::HeUniform,
             _ => Init::XavierUniform,
         };
+        let last = spec.sizes.len().saturating_sub(2);
+        let built = Sequential::assemble(spec, |i, sizes| {
+            // The output layer feeds no ReLU, so it keeps Xavier's scale.
+            let init = if i == last { Init::XavierUniform } else { weight_init };
+            Ok(Linear::new(store, &format!("layers.{i}"), sizes, (init, Init::Zeros), rng))
+        });
+        built.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The MLP `spec` describes, with weights already in `store` (a loaded model). Errors name
+    /// the missing or misshapen tensor.
+    pub fn mlp_from_store<T: Float>(spec: &MlpSpec, store: &ParamStore<T>) -> Result<Sequential, String> {
+        let model = Sequential::assemble(spec, |i, sizes| Linear::from_store(store, &format!("layers.{i}"), sizes))?;
+        let layers = model.linears().count();
+        if store.len() != 2 * layers {
+            return Err(format!("{} tensors, but the architecture has {layers} layers of 2", store.len()));
+        }
+        Ok(model)
+    }
+
+    /// The layer sequence of an MLP, with each linear layer `i` (inputs, outputs) made by
+    /// `linear`: hidden layers followed by the activation (and dropout), the last by the output
+    /// activation.
+    fn assemble(
+        spec: &MlpSpec,
+        mut linear: impl FnMut(usize, (usize, usize)) -> Result<Linear, String>,
+    ) -> Result<Sequential, String> {
+        if spec.sizes.len() < 2 || spec.sizes.contains(&0) {
+            return Err(format!("an MLP needs input and output sizes, none of them 0; got {:?}", spec.sizes));
+        }
         let last = spec.sizes.len() - 2;
         let mut layers = vec![];
         for (i, pair) in spec.sizes.windows(2).enumerate() {
-            let init = if i == last && weight_init == Init::HeUniform { Init::XavierUniform } else { weight_init };
-            layers.push(Layer::Linear(Linear::new(
-                store,
-                &format!("layers.{i}"),
-                (pair[0], pair[1]),
-                (init, Init::Zeros),
-                rng,
-            )));
+            layers.push(Layer::Linear(linear(i, (pair[0], pair[1]))?));
             if i < last {
                 layers.push(Layer::Activation(spec.activation));
                 if spec.dropout > 0.0 {
@@ -61,7 +83,7 @@ impl Sequential {
                 layers.push(Layer::Activation(spec.output));
             }
         }
-        Sequential { layers }
+        Ok(Sequential { layers })
     }
 
     /// The linear layers, in order.

@@ -1,0 +1,67 @@
+//! `backprop inspect`: what a model directory holds.
+
+use std::path::PathBuf;
+
+use std::fmt::Write;
+
+use clap::Args;
+
+use super::emit;
+use crate::error::Result;
+use crate::io::{load_checkpoint, load_model};
+
+/// Describe a trained model: architecture, parameters, task, classes, training history.
+///
+/// Example: backprop inspect --model runs/digits
+#[derive(Args)]
+pub struct InspectArgs {
+    /// The model directory written by `backprop train`.
+    #[arg(long, value_name = "DIR")]
+    model: PathBuf,
+}
+
+pub fn run(args: InspectArgs) -> Result<()> {
+    let (info, _, params) = load_model(&args.model)?;
+    let mut out = String::new();
+    let arch = &info.architecture;
+    let sizes: Vec<String> = arch.sizes.iter().map(|s| s.to_string()).collect();
+    let _ = writeln!(out, "model      {}", args.model.display());
+    let _ = writeln!(out, "format     {} version {}", info.format, info.version);
+    let _ = writeln!(
+        out,
+        "network    MLP {}, {} hidden, {} output",
+        sizes.join("-"),
+        arch.activation.name(),
+        arch.output.name()
+    );
+    if arch.dropout > 0.0 {
+        let _ = writeln!(out, "dropout    {}", arch.dropout);
+    }
+    let _ = writeln!(out, "task       {}, loss {}", info.task, info.loss.name());
+    let _ = writeln!(
+        out,
+        "input      {}, {} features{}",
+        info.input,
+        info.features.len(),
+        if info.standardizer.is_some() { ", standardised" } else { "" }
+    );
+    if let Some(t) = &info.target_column {
+        let _ = writeln!(out, "target     {t}");
+    }
+    if let Some(c) = &info.classes {
+        let _ = writeln!(out, "classes    {}", c.join(", "));
+    }
+    let _ = writeln!(out, "trained    {} epochs; weights from epoch {}", info.epochs_trained, info.weights_from_epoch);
+    let _ = writeln!(out, "parameters {} in all", params.numel());
+    for (_, name, t) in params.iter() {
+        let _ = writeln!(out, "  {name:<20} {:?}", t.dims());
+    }
+    if let Some((checkpoint, _)) = load_checkpoint(&args.model)?
+        && let Some(last) = checkpoint.history.last()
+    {
+        let acc = last.val_accuracy.or(last.train_accuracy).map_or(String::new(), |a| format!(", accuracy {a:.4}"));
+        let val = last.val_loss.map_or(String::new(), |v| format!(", validation loss {v:.4}"));
+        let _ = writeln!(out, "last epoch {}: train loss {:.4}{val}{acc}", last.epoch, last.train_loss);
+    }
+    emit(&out)
+}

@@ -1,0 +1,71 @@
+//! `backprop predict`: a trained model's outputs for new data, as CSV.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::emit;
+use super::input::load_features_for_model;
+use crate::error::Result;
+use crate::io::{load_model, write_atomic};
+use crate::tensor::Threads;
+
+/// Predict with a trained model and write CSV.
+///
+/// Classification: one row per sample with the predicted class and each class's probability
+/// (columns class, p_<class>...). Regression: the model's outputs, one column each. The data
+/// needs the model's input columns (others, such as the target, are ignored); IDX images need
+/// no labels.
+///
+/// Example: backprop predict --model runs/digits --data data/digits.csv --out predictions.csv
+#[derive(Args)]
+#[command(verbatim_doc_comment)]
+pub struct PredictArgs {
+    /// The model directory written by `backprop train`.
+    #[arg(long, value_name = "DIR")]
+    model: PathBuf,
+    /// Inputs, of the kind the model was trained on (CSV, or IDX images).
+    #[arg(long)]
+    data: PathBuf,
+    /// Accepted for symmetry with `eval`; predictions do not need labels.
+    #[arg(long)]
+    labels: Option<PathBuf>,
+    /// Where to write the CSV (atomically) [default: standard output].
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+pub fn run(args: PredictArgs) -> Result<()> {
+    let (info, model, params) = load_model(&args.model)?;
+    let features = load_features_for_model(&info, &args.data, args.labels.as_ref())?;
+    let outputs = model.predict(&params, &features, Threads::all());
+    let width = outputs.dims()[1];
+    let mut csv = String::new();
+    match &info.classes {
+        Some(names) => {
+            let probabilities = outputs.softmax(1);
+            csv.push_str("class");
+            names.iter().for_each(|n| csv.push_str(&format!(",p_{n}")));
+            csv.push('\n');
+            for row in probabilities.data().chunks_exact(width.max(1)) {
+                let best = row.iter().enumerate().fold(0, |b, (j, &x)| if x > row[b] { j } else { b });
+                csv.push_str(&names[best]);
+                row.iter().for_each(|p| csv.push_str(&format!(",{p}")));
+                csv.push('\n');
+            }
+        }
+        None => {
+            let names = info.outputs.clone().unwrap_or_else(|| (0..width).map(|i| format!("output_{i}")).collect());
+            csv.push_str(&names.join(","));
+            csv.push('\n');
+            for row in outputs.data().chunks_exact(width.max(1)) {
+                csv.push_str(&row.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","));
+                csv.push('\n');
+            }
+        }
+    }
+    match &args.out {
+        Some(path) => write_atomic(path, csv.as_bytes()),
+        None => emit(&csv),
+    }
+}

@@ -1,0 +1,52 @@
+//! Checkpoints for `--resume`: one safetensors file holding the current weights and, in its
+//! metadata, the epoch, the optimiser state, the metrics so far and the run's settings. One
+//! file, written atomically, so weights and state can never disagree.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{params_from_safetensors, params_to_safetensors, write_atomic};
+use crate::autograd::ParamStore;
+use crate::error::{Error, Result};
+use crate::optim::Optimizer;
+use crate::train::EpochMetrics;
+
+const FILE: &str = "checkpoint.safetensors";
+const KEY: &str = "backprop.checkpoint";
+
+/// The training state after an epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Epochs completed.
+    pub epoch: usize,
+    pub optimizer: Optimizer<f32>,
+    pub history: Vec<EpochMetrics>,
+    /// The best validation loss so far and its epoch (the weights in `model.safetensors`).
+    pub best: Option<(usize, f64)>,
+    /// The run's settings, as the command line gave them (JSON), to resume the same run.
+    pub settings: serde_json::Value,
+}
+
+/// Writes `checkpoint.safetensors` into `dir`.
+pub fn save_checkpoint(dir: &Path, checkpoint: &Checkpoint, params: &ParamStore<f32>) -> Result<()> {
+    let json =
+        serde_json::to_string(checkpoint).map_err(|e| Error::invalid(format!("cannot encode the checkpoint: {e}")))?;
+    let bytes = params_to_safetensors(params, Some(HashMap::from([(KEY.to_string(), json)])))?;
+    write_atomic(&dir.join(FILE), &bytes)
+}
+
+/// Reads `checkpoint.safetensors` from `dir`, if there is one.
+pub fn load_checkpoint(dir: &Path) -> Result<Option<(Checkpoint, ParamStore<f32>)>> {
+    let path = dir.join(FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let (params, metadata) = params_from_safetensors(&path, &bytes)?;
+    let json = metadata.get(KEY).ok_or_else(|| Error::file(&path, "no training state in the file's metadata"))?;
+    let checkpoint =
+        serde_json::from_str(json).map_err(|e| Error::file(&path, format!("unreadable training state: {e}")))?;
+    Ok(Some((checkpoint, params)))
+}

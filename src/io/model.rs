@@ -1,0 +1,141 @@
+//! The model directory: `model.safetensors` (weights named `layers.{i}.weight` [out, in] and
+//! `layers.{i}.bias` [out], f32, so `torch.nn.Linear` loads them unchanged) and `model.json`
+//! (everything `eval` and `predict` need: architecture, task, loss, classes, feature names,
+//! standardisation statistics).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+use serde::{Deserialize, Serialize};
+
+use super::write_atomic;
+use crate::autograd::ParamStore;
+use crate::data::{Standardizer, Task};
+use crate::error::{Error, Result};
+use crate::loss::Loss;
+use crate::nn::{MlpSpec, Sequential};
+use crate::tensor::Tensor;
+
+pub const MODEL_FORMAT: &str = "backprop-model";
+pub const MODEL_VERSION: u32 = 1;
+
+/// How the training data was read, so `eval` and `predict` read theirs the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    Csv,
+    Idx,
+}
+
+impl std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InputKind::Csv => "CSV",
+            InputKind::Idx => "IDX",
+        })
+    }
+}
+
+/// `model.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub format: String,
+    pub version: u32,
+    pub architecture: MlpSpec,
+    pub task: Task,
+    pub loss: Loss,
+    pub input: InputKind,
+    /// Feature (input column) names, in order.
+    pub features: Vec<String>,
+    /// The target column of CSV data.
+    pub target_column: Option<String>,
+    /// Class names, in output order (classification).
+    pub classes: Option<Vec<String>>,
+    /// Output names (regression).
+    pub outputs: Option<Vec<String>>,
+    /// Applied to every input before the model sees it.
+    pub standardizer: Option<Standardizer>,
+    /// Epochs trained, and the epoch these weights come from.
+    pub epochs_trained: usize,
+    pub weights_from_epoch: usize,
+}
+
+/// The weights as safetensors bytes (f32, little-endian, named as in the store).
+pub fn params_to_safetensors(params: &ParamStore<f32>, metadata: Option<HashMap<String, String>>) -> Result<Vec<u8>> {
+    let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = params
+        .iter()
+        .map(|(_, name, t)| {
+            (name.to_string(), t.dims().to_vec(), t.data().iter().flat_map(|x| x.to_le_bytes()).collect())
+        })
+        .collect();
+    let views = bytes
+        .iter()
+        .map(|(name, shape, data)| TensorView::new(Dtype::F32, shape.clone(), data).map(|v| (name.clone(), v)))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::invalid(format!("cannot describe the weights as safetensors: {e}")))?;
+    safetensors::serialize(views, metadata).map_err(|e| Error::invalid(format!("cannot write safetensors: {e}")))
+}
+
+/// Reads f32 tensors (in the file's order of names) and the file's metadata.
+pub fn params_from_safetensors(path: &Path, bytes: &[u8]) -> Result<(ParamStore<f32>, HashMap<String, String>)> {
+    let st = SafeTensors::deserialize(bytes)
+        .map_err(|e| Error::file(path, format!("not a valid safetensors file ({e})")))?;
+    let (_, header) =
+        SafeTensors::read_metadata(bytes).map_err(|e| Error::file(path, format!("unreadable header ({e})")))?;
+    let mut names: Vec<String> = st.names().into_iter().map(str::to_string).collect();
+    names.sort_by_key(|n| layer_order(n));
+    let mut params = ParamStore::new();
+    for name in names {
+        let view = st.tensor(&name).map_err(|e| Error::file(path, format!("tensor `{name}`: {e}")))?;
+        if view.dtype() != Dtype::F32 {
+            return Err(Error::file(path, format!("tensor `{name}` is {:?}; expected F32", view.dtype())));
+        }
+        let data: Vec<f32> =
+            view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        params.insert(name, Tensor::new(data, view.shape()));
+    }
+    Ok((params, header.metadata().clone().unwrap_or_default()))
+}
+
+/// `layers.{i}.weight` before `layers.{i}.bias`, layers in numeric order.
+fn layer_order(name: &str) -> (usize, u8, String) {
+    let mut parts = name.split('.');
+    let index = parts.nth(1).and_then(|i| i.parse().ok()).unwrap_or(usize::MAX);
+    let kind = if name.ends_with(".weight") { 0 } else { 1 };
+    (index, kind, name.to_string())
+}
+
+/// Writes `model.safetensors` and `model.json` into `dir` (weights first, each atomically).
+pub fn save_model(dir: &Path, info: &ModelInfo, params: &ParamStore<f32>) -> Result<()> {
+    write_atomic(&dir.join("model.safetensors"), &params_to_safetensors(params, None)?)?;
+    let json =
+        serde_json::to_string_pretty(info).map_err(|e| Error::invalid(format!("cannot write model.json: {e}")))?;
+    write_atomic(&dir.join("model.json"), json.as_bytes())
+}
+
+/// Reads a model directory: its description, the model, and its weights — checking that the
+/// weights are the ones the description calls for.
+pub fn load_model(dir: &Path) -> Result<(ModelInfo, Sequential, ParamStore<f32>)> {
+    if !dir.is_dir() {
+        return Err(Error::file(dir, "no such model directory (train one with `backprop train --out DIR`)"));
+    }
+    let json_path = dir.join("model.json");
+    let text = std::fs::read_to_string(&json_path).map_err(|e| Error::io(&json_path, e))?;
+    let info: ModelInfo = serde_json::from_str(&text)
+        .map_err(|e| Error::data(&json_path, format!("line {}, column {}", e.line(), e.column()), e.to_string()))?;
+    if info.format != MODEL_FORMAT || info.version != MODEL_VERSION {
+        return Err(Error::file(
+            &json_path,
+            format!(
+                "format {:?} version {} is not one this build reads ({MODEL_FORMAT} version {MODEL_VERSION})",
+                info.format, info.version
+            ),
+        ));
+    }
+    let weights_path = dir.join("model.safetensors");
+    let bytes = std::fs::read(&weights_path).map_err(|e| Error::io(&weights_path, e))?;
+    let (params, _) = params_from_safetensors(&weights_path, &bytes)?;
+    let model = Sequential::mlp_from_store(&info.architecture, &params).map_err(|e| Error::file(&weights_path, e))?;
+    Ok((info, model, params))
+}

@@ -1,0 +1,117 @@
+//! Learning curves: loss (and accuracy) per epoch, as SVG and PNG. The font is embedded in the
+//! binary (DejaVu Sans), so plotting needs nothing from the system.
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::prelude::*;
+
+use super::write_atomic;
+use crate::error::{Error, Result};
+use crate::train::EpochMetrics;
+
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_err() {
+            unreachable!("the embedded DejaVu Sans is a valid font");
+        }
+    });
+}
+
+/// Draws the curves onto any plotters backend.
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    history: &[EpochMetrics],
+) -> std::result::Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let has_acc = history.iter().any(|m| m.train_accuracy.is_some());
+    let areas = if has_acc { root.split_evenly((1, 2)) } else { vec![root] };
+    let epochs = history.last().map_or(1, |m| m.epoch).max(1) as f64;
+    let series = |f: &dyn Fn(&EpochMetrics) -> Option<f64>| -> Vec<(f64, f64)> {
+        history.iter().filter_map(|m| f(m).filter(|v| v.is_finite()).map(|v| (m.epoch as f64, v))).collect()
+    };
+    // (title, training curve, validation curve)
+    type Panel<'a> = (&'a str, Vec<(f64, f64)>, Vec<(f64, f64)>);
+    let panels: Vec<Panel> = {
+        let mut p = vec![("loss", series(&|m| Some(m.train_loss)), series(&|m| m.val_loss))];
+        if has_acc {
+            p.push(("accuracy", series(&|m| m.train_accuracy), series(&|m| m.val_accuracy)));
+        }
+        p
+    };
+    for (area, (title, train, val)) in areas.iter().zip(panels) {
+        let all: Vec<f64> = train.iter().chain(&val).map(|p| p.1).collect();
+        let (lo, hi) = all.iter().fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+        let (lo, hi) = if lo < hi { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+        let pad = (hi - lo) * 0.05;
+        let mut chart = ChartBuilder::on(area)
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.5..epochs + 0.5, (lo - pad)..(hi + pad))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(train, BLUE.stroke_width(2)))
+            .map_err(err)?
+            .label("train")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], BLUE.stroke_width(2)));
+        if !val.is_empty() {
+            chart
+                .draw_series(LineSeries::new(val, RED.stroke_width(2)))
+                .map_err(err)?
+                .label("validation")
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], RED.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .label_font(("sans-serif", 13))
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+    }
+    root_present(&areas)
+}
+
+fn root_present<DB: DrawingBackend>(
+    areas: &[DrawingArea<DB, plotters::coord::Shift>],
+) -> std::result::Result<(), String> {
+    for a in areas {
+        a.present().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Writes `curves.svg` and `curves.png` into `dir`.
+pub fn write_curves(dir: &Path, history: &[EpochMetrics]) -> Result<()> {
+    register_font();
+    let (w, h) = (960u32, 400u32);
+    let mut svg = String::new();
+    draw(SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area(), history)
+        .map_err(|e| Error::invalid(format!("cannot draw curves.svg: {e}")))?;
+    write_atomic(&dir.join("curves.svg"), svg.as_bytes())?;
+
+    // The PNG encoder writes files itself: draw to a temporary name, then rename (atomic).
+    let png = dir.join("curves.png");
+    let temp = dir.join(format!(".curves.png.tmp-{}.png", std::process::id()));
+    draw(BitMapBackend::new(&temp, (w, h)).into_drawing_area(), history).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        Error::invalid(format!("cannot draw curves.png: {e}"))
+    })?;
+    std::fs::rename(&temp, &png).map_err(|e| Error::io(&png, e))
+}

@@ -72,7 +72,7 @@ pub fn load_for_model(info: &ModelInfo, data: &Path, labels: Option<&PathBuf>) -
     let kind = kind_of(data)?;
     if kind != info.input {
         return Err(Error::invalid(format!(
-            "the model was trained on {:?} data but {} is {:?}",
+            "the model was trained on {} data but {} is {}",
             info.input,
             data.display(),
             kind
@@ -110,7 +110,7 @@ pub fn load_features_for_model(info: &ModelInfo, data: &Path, labels: Option<&Pa
         InputKind::Csv if info.input == InputKind::Csv => load_csv_columns(data, &info.features)?,
         other => {
             return Err(Error::invalid(format!(
-                "the model was trained on {:?} data but {} is {other:?}",
+                "the model was trained on {} data but {} is {other}",
                 info.input,
                 data.display()
             )));

@@ -200,7 +200,7 @@ fn prepare(args: &TrainArgs) -> Result<Prepared> {
         Some(path) => {
             let (test, test_kind) = load_labelled(path, args.test_labels.as_ref(), args.target.as_deref(), Some(task))?;
             if test_kind != kind {
-                return Err(Error::invalid(format!("--test is {test_kind:?} but --data is {kind:?}")));
+                return Err(Error::invalid(format!("--test is {test_kind} but --data is {kind}")));
             }
             if test.width() != data.width() {
                 return Err(Error::file(path, format!("{} features, but --data has {}", test.width(), data.width())));
@@ -489,6 +489,18 @@ impl Observer for Recorder<'_> {
     }
 }
 
+/// Removes temporary files a killed run may have left mid-write (`.NAME.tmp-PID`); the files
+/// they were meant to replace are intact.
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 pub fn run(args: TrainArgs) -> Result<()> {
     let dir = args.out.clone();
     let resumed = if args.resume {
@@ -524,6 +536,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         None => args.clone(),
     };
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    remove_stale_temporaries(&dir);
     let mut p = prepare(&effective)?;
     let settings = serde_json::to_value(&effective).map_err(|e| Error::invalid(e.to_string()))?;
     let mut start_epoch = 0;

@@ -40,6 +40,7 @@ pub mod autograd;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod explain;
 pub mod io;
 pub mod lecture;
 pub mod loss;

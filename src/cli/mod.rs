@@ -3,6 +3,7 @@
 //! exit with 2); a panic would be a bug.
 
 mod eval;
+mod explain;
 mod input;
 mod inspect;
 mod lecture;
@@ -31,6 +32,7 @@ enum Command {
     Eval(eval::EvalArgs),
     Predict(predict::PredictArgs),
     Inspect(inspect::InspectArgs),
+    Explain(explain::ExplainArgs),
     Lecture(lecture::LectureArgs),
 }
 
@@ -55,6 +57,7 @@ pub fn run() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Predict(args) => predict::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Lecture(args) => lecture::run(args),
     };
     match result {

@@ -1,0 +1,12 @@
+//! `backprop explain`: the lecture's derivation, step by step, for the lecture's network or any
+//! small network written down as JSON — forward values, error terms, every gradient as its
+//! chain of factors, every update. The numbers are read off the engine's tape (a view of it,
+//! not a second implementation), and each shown chain multiplies out to the engine's gradient.
+
+mod network;
+mod render;
+mod steps;
+
+pub use network::{Act, ExplainLoss, LayerFile, Network};
+pub use render::{Format, render};
+pub use steps::{Factor, Param, PathSum, Step, Unit, explain, explain_step};

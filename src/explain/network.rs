@@ -1,0 +1,186 @@
+//! The network file `backprop explain` reads: inputs, targets, layers (weights [out][in],
+//! biases, activation), loss, learning rate. Every inconsistency is an error naming the file
+//! and the field.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// An activation `explain` can write out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Act {
+    Sigmoid,
+    Tanh,
+    Relu,
+    LeakyRelu,
+    Linear,
+    Softmax,
+}
+
+/// A loss `explain` can write out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExplainLoss {
+    HalfSse,
+    Mse,
+    CrossEntropy,
+    Bce,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerFile {
+    /// `weights[j][i]`: from unit i of the layer below to unit j.
+    pub weights: Vec<Vec<f64>>,
+    pub biases: Vec<f64>,
+    pub activation: Act,
+}
+
+/// Targets as written: a vector, or (cross-entropy) a class index.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum TargetsFile {
+    Vector(Vec<f64>),
+    Class(usize),
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFile {
+    pub inputs: Vec<f64>,
+    pub targets: TargetsFile,
+    pub layers: Vec<LayerFile>,
+    pub loss: ExplainLoss,
+    pub learning_rate: f64,
+    #[serde(default)]
+    pub update_biases: bool,
+}
+
+/// A checked network: every shape agrees, targets are a vector.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    pub inputs: Vec<f64>,
+    pub targets: Vec<f64>,
+    pub layers: Vec<LayerFile>,
+    pub loss: ExplainLoss,
+    pub learning_rate: f64,
+    pub update_biases: bool,
+}
+
+impl Network {
+    /// The lecture's network: the same numbers as `lecture-example.json`.
+    pub fn lecture() -> Network {
+        Network {
+            inputs: vec![0.05, 0.10],
+            targets: vec![0.01, 0.99],
+            layers: vec![
+                LayerFile {
+                    weights: vec![vec![0.15, 0.20], vec![0.25, 0.30]],
+                    biases: vec![0.35, 0.35],
+                    activation: Act::Sigmoid,
+                },
+                LayerFile {
+                    weights: vec![vec![0.40, 0.45], vec![0.50, 0.55]],
+                    biases: vec![0.60, 0.60],
+                    activation: Act::Sigmoid,
+                },
+            ],
+            loss: ExplainLoss::HalfSse,
+            learning_rate: 0.5,
+            update_biases: false,
+        }
+    }
+
+    /// Reads and checks a network file.
+    pub fn load(path: &Path) -> Result<Network> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let file: NetworkFile = serde_json::from_str(&text)
+            .map_err(|e| Error::data(path, format!("line {}, column {}", e.line(), e.column()), e.to_string()))?;
+        Network::check(file).map_err(|(field, message)| Error::data(path, field, message))
+    }
+
+    /// Checks a parsed file; errors are (field, message).
+    pub fn check(f: NetworkFile) -> std::result::Result<Network, (String, String)> {
+        let err = |field: &str, msg: String| Err((field.to_string(), msg));
+        if f.inputs.is_empty() {
+            return err("inputs", "at least one input is needed".into());
+        }
+        if f.layers.is_empty() {
+            return err("layers", "at least one layer is needed".into());
+        }
+        if !(f.learning_rate.is_finite() && f.learning_rate >= 0.0) {
+            return err("learning_rate", format!("{} is not a non-negative number", f.learning_rate));
+        }
+        let mut width = f.inputs.len();
+        let last = f.layers.len() - 1;
+        for (l, layer) in f.layers.iter().enumerate() {
+            let units = layer.weights.len();
+            if units == 0 {
+                return err(&format!("layers[{l}].weights"), "a layer needs at least one unit".into());
+            }
+            for (j, row) in layer.weights.iter().enumerate() {
+                if row.len() != width {
+                    let below =
+                        if l == 0 { format!("{width} inputs") } else { format!("layer {} has {width} units", l - 1) };
+                    return err(&format!("layers[{l}].weights[{j}]"), format!("{} weights, but {below}", row.len()));
+                }
+            }
+            if layer.biases.len() != units {
+                return err(&format!("layers[{l}].biases"), format!("{} biases for {units} units", layer.biases.len()));
+            }
+            if layer.activation == Act::Softmax && l != last {
+                return err(&format!("layers[{l}].activation"), "softmax only on the output layer".into());
+            }
+            let all = layer.weights.iter().flatten().chain(&layer.biases);
+            if all.clone().any(|v| !v.is_finite()) {
+                return err(&format!("layers[{l}]"), "weights and biases must be finite numbers".into());
+            }
+            width = units;
+        }
+        let outputs = width;
+        let out_act = f.layers[last].activation;
+        match (f.loss, out_act) {
+            (ExplainLoss::CrossEntropy, a) if a != Act::Softmax => {
+                return err(&format!("layers[{last}].activation"), "cross-entropy needs a softmax output layer".into());
+            }
+            (l, Act::Softmax) if l != ExplainLoss::CrossEntropy => {
+                return err("loss", "a softmax output layer goes with cross-entropy".into());
+            }
+            (ExplainLoss::Bce, a) if a != Act::Sigmoid => {
+                return err(&format!("layers[{last}].activation"), "bce needs a sigmoid output layer".into());
+            }
+            _ => {}
+        }
+        let targets = match f.targets {
+            TargetsFile::Vector(t) => t,
+            TargetsFile::Class(c) if f.loss == ExplainLoss::CrossEntropy => {
+                if c >= outputs {
+                    return err("targets", format!("class {c} for {outputs} outputs"));
+                }
+                (0..outputs).map(|k| if k == c { 1.0 } else { 0.0 }).collect()
+            }
+            TargetsFile::Class(_) => {
+                return err("targets", "a class index goes with cross-entropy; give a vector".into());
+            }
+        };
+        if targets.len() != outputs {
+            return err("targets", format!("{} targets for {outputs} outputs", targets.len()));
+        }
+        if matches!(f.loss, ExplainLoss::Bce | ExplainLoss::CrossEntropy)
+            && targets.iter().any(|t| !(0.0..=1.0).contains(t))
+        {
+            return err("targets", "targets of bce and cross-entropy lie in [0, 1]".into());
+        }
+        Ok(Network {
+            inputs: f.inputs,
+            targets,
+            layers: f.layers,
+            loss: f.loss,
+            learning_rate: f.learning_rate,
+            update_biases: f.update_biases,
+        })
+    }
+}

@@ -1,0 +1,462 @@
+//! Writing explained steps out: text for the terminal, Markdown with LaTeX for notes, JSON for
+//! scripts, Graphviz DOT of the network, and one self-contained HTML page with an SVG diagram.
+
+use std::fmt::Write;
+
+use serde_json::{Map, Value, json};
+
+use super::network::{Act, ExplainLoss, Network};
+use super::steps::{Param, Step, input_name};
+
+/// Output formats of `backprop explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+    Dot,
+    Html,
+}
+
+/// How many steps are written out in full before the rest is summarised.
+const FULL_STEPS: usize = 3;
+
+/// A number as the lecture prints it: rounded to 9 decimals, without trailing zeros
+/// (0.3775, 0.593269992, 1).
+fn num(x: f64) -> String {
+    let s = format!("{x:.9}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".to_string() } else { s.to_string() }
+}
+
+/// A factor inside a product: negative numbers in parentheses.
+fn factor(x: f64) -> String {
+    if x < 0.0 { format!("({})", num(x)) } else { num(x) }
+}
+
+fn act_formula(act: Act, name: &str) -> String {
+    match act {
+        Act::Sigmoid => format!("σ({name}) = 1/(1+e^−{name})"),
+        Act::Tanh => format!("tanh({name})"),
+        Act::Relu => format!("max(0, {name})"),
+        Act::LeakyRelu => format!("leaky_relu({name})"),
+        Act::Linear => name.to_string(),
+        Act::Softmax => format!("softmax({name})"),
+    }
+}
+
+fn derivative_formula(act: Act) -> Option<&'static str> {
+    Some(match act {
+        Act::Sigmoid => "σ'(net) = out·(1 − out)",
+        Act::Tanh => "tanh'(net) = 1 − out²",
+        Act::Relu => "relu'(net) = 1 if net > 0, else 0",
+        Act::LeakyRelu => "leaky_relu'(net) = 1 if net > 0, else 0.01",
+        Act::Linear => "linear'(net) = 1",
+        Act::Softmax => return None,
+    })
+}
+
+fn loss_formula(net: &Network) -> (String, String) {
+    let k = net.targets.len();
+    let term = |i: usize| match net.loss {
+        ExplainLoss::HalfSse => format!("½(T{i} − out_y{i})²"),
+        ExplainLoss::Mse => format!("(out_y{i} − T{i})²/{k}"),
+        ExplainLoss::CrossEntropy => format!("−T{i}·log out_y{i}"),
+        ExplainLoss::Bce => format!("−(T{i}·log out_y{i} + (1 − T{i})·log(1 − out_y{i}))/{k}"),
+    };
+    let terms: Vec<String> = (1..=k).map(term).collect();
+    let name = match net.loss {
+        ExplainLoss::HalfSse => "½Σ(T − out)²",
+        ExplainLoss::Mse => "mean squared error",
+        ExplainLoss::CrossEntropy => "cross-entropy",
+        ExplainLoss::Bce => "binary cross-entropy",
+    };
+    (name.to_string(), terms.join(" + "))
+}
+
+/// The lines of one step's derivation, in the lecture's notation (plain text).
+fn step_lines(net: &Network, step: &Step, current: &Network) -> Vec<String> {
+    let mut out = vec![format!("Step {}", step.step), String::from("Forward pass")];
+    for (l, units) in step.layers.iter().enumerate() {
+        let layer = &current.layers[l];
+        for (j, u) in units.iter().enumerate() {
+            let names = step.params.iter().filter(|p| p.at.0 == l && p.at.1 == j).collect::<Vec<&Param>>();
+            let symbolic: Vec<String> = (0..layer.weights[j].len())
+                .map(|i| format!("{}·{}", input_name(net, l, i), names[i].name))
+                .chain(std::iter::once(names.last().unwrap().name.clone()))
+                .collect();
+            let numeric: Vec<String> = (0..layer.weights[j].len())
+                .map(|i| {
+                    let input = if l == 0 { current.inputs[i] } else { step.layers[l - 1][i].out };
+                    format!("{}·{}", num(input), factor(layer.weights[j][i]))
+                })
+                .chain(std::iter::once(factor(layer.biases[j])))
+                .collect();
+            out.push(format!("  {} = {} = {} = {}", u.name, symbolic.join(" + "), numeric.join(" + "), num(u.net)));
+            out.push(format!("  out_{} = {} = {}", u.name, act_formula(layer.activation, &u.name), num(u.out)));
+        }
+    }
+    let (name, terms) = loss_formula(net);
+    out.push(format!("Total error ({name})"));
+    let values: Vec<String> = step.error_terms.iter().map(|&t| num(t)).collect();
+    out.push(format!("  E = {terms} = {} = {}", values.join(" + "), num(step.loss)));
+
+    out.push(String::from("Gradients, output layer first"));
+    let mut seen = vec![];
+    for a in current.layers.iter().map(|l| l.activation) {
+        if let Some(f) = derivative_formula(a).filter(|f| !seen.contains(f)) {
+            seen.push(f);
+            out.push(format!("  {f}"));
+        }
+    }
+    if net.loss == ExplainLoss::CrossEntropy {
+        out.push("  with softmax and cross-entropy, dE/dy_k = out_y_k − T_k".to_string());
+    }
+    for l in (0..step.layers.len()).rev() {
+        for p in step.path_sums.iter().filter(|p| step.layers[l].iter().any(|u| format!("out_{}", u.name) == p.unit)) {
+            let symbolic: Vec<String> = p.terms.iter().map(|(n, _, w, _)| format!("dE/d{n}·{w}")).collect();
+            let numeric: Vec<String> =
+                p.terms.iter().map(|(_, d, _, w)| format!("{}·{}", factor(*d), factor(*w))).collect();
+            out.push(format!(
+                "  dE/d{} = {} = {} = {}",
+                p.unit,
+                symbolic.join(" + "),
+                numeric.join(" + "),
+                num(p.total)
+            ));
+        }
+        for p in step.params.iter().filter(|p| p.at.0 == l) {
+            let symbols: Vec<&str> = p.factors.iter().map(|f| f.symbol.as_str()).collect();
+            let values: Vec<String> = p.factors.iter().map(|f| factor(f.value)).collect();
+            let mut line =
+                format!("  dE/d{} = {} = {} = {}", p.name, symbols.join(" · "), values.join(" · "), num(p.gradient));
+            if let Some(n) = p.numeric {
+                let _ = write!(line, "   [finite difference {}, difference {:.1e}]", num(n), (n - p.gradient).abs());
+            }
+            out.push(line);
+        }
+    }
+    out.push(format!("Updates (η = {})", num(net.learning_rate)));
+    for p in &step.params {
+        let is_bias = p.at.2.is_none();
+        if is_bias && !net.update_biases {
+            continue;
+        }
+        out.push(format!(
+            "  {0} ← {0} − η·dE/d{0} = {1} − {2}·{3} = {4}",
+            p.name,
+            num(p.value),
+            num(net.learning_rate),
+            factor(p.gradient),
+            num(p.updated)
+        ));
+    }
+    if !net.update_biases {
+        out.push("  (biases held fixed)".to_string());
+    }
+    out
+}
+
+/// The networks each step starts from (step i's weights are step i−1's updates).
+fn starting_networks(net: &Network, steps: &[Step]) -> Vec<Network> {
+    let mut current = net.clone();
+    let mut out = vec![];
+    for step in steps {
+        out.push(current.clone());
+        for p in &step.params {
+            let (l, j, i) = p.at;
+            match i {
+                Some(i) => current.layers[l].weights[j][i] = p.updated,
+                None => current.layers[l].biases[j] = p.updated,
+            }
+        }
+    }
+    out
+}
+
+fn text(net: &Network, steps: &[Step], final_loss: f64) -> String {
+    let mut out = String::new();
+    let starts = starting_networks(net, steps);
+    for (step, start) in steps.iter().zip(&starts).take(FULL_STEPS) {
+        for line in step_lines(net, step, start) {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(out);
+    }
+    if steps.len() > FULL_STEPS {
+        let _ = writeln!(out, "Error over the steps");
+        let every = (steps.len() / 10).max(1);
+        for s in steps.iter().filter(|s| s.step <= FULL_STEPS || s.step % every == 0) {
+            let _ = writeln!(out, "  step {:>6}: E = {}", s.step, num(s.loss));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "Error after {} update{}: E = {}",
+        steps.len(),
+        if steps.len() == 1 { "" } else { "s" },
+        num(final_loss)
+    );
+    out
+}
+
+/// `dE/dout_y1` → `\frac{\partial E}{\partial out_{y_1}}`, for Markdown's LaTeX.
+fn latex_symbol(s: &str) -> String {
+    fn name(n: &str) -> String {
+        let (prefix, rest) = n.strip_prefix("out_").map_or(("", n), |r| ("out_", r));
+        let letters: String = rest.chars().take_while(|c| c.is_alphabetic()).collect();
+        let digits = &rest[letters.len()..];
+        let sub = digits.replace('_', ",");
+        let core = if sub.is_empty() { letters } else { format!("{letters}_{{{sub}}}") };
+        if prefix.is_empty() { core } else { format!("\\mathrm{{out}}_{{{core}}}") }
+    }
+    match s.split_once('/') {
+        Some((top, bottom)) => {
+            let top = top.trim_start_matches('d');
+            let bottom = bottom.trim_start_matches('d');
+            format!("\\frac{{\\partial {}}}{{\\partial {}}}", name(top), name(bottom))
+        }
+        None => name(s),
+    }
+}
+
+fn markdown(net: &Network, steps: &[Step], final_loss: f64) -> String {
+    let mut out = String::from("# Backpropagation, step by step\n\n");
+    let starts = starting_networks(net, steps);
+    for (step, start) in steps.iter().zip(&starts).take(FULL_STEPS) {
+        let _ = writeln!(out, "## Step {}\n\n### Forward pass\n", step.step);
+        for (l, units) in step.layers.iter().enumerate() {
+            for (j, u) in units.iter().enumerate() {
+                let layer = &start.layers[l];
+                let names: Vec<&Param> = step.params.iter().filter(|p| p.at.0 == l && p.at.1 == j).collect();
+                let symbolic: Vec<String> = (0..layer.weights[j].len())
+                    .map(|i| format!("{} {}", latex_symbol(&input_name(net, l, i)), latex_symbol(&names[i].name)))
+                    .chain(std::iter::once(latex_symbol(&names.last().unwrap().name)))
+                    .collect();
+                let _ = writeln!(out, "$${} = {} = {}$$", latex_symbol(&u.name), symbolic.join(" + "), num(u.net));
+                let _ = writeln!(
+                    out,
+                    "$${} = {}({}) = {}$$\n",
+                    latex_symbol(&format!("out_{}", u.name)),
+                    match layer.activation {
+                        Act::Sigmoid => "\\sigma",
+                        Act::Tanh => "\\tanh",
+                        Act::Relu => "\\mathrm{relu}",
+                        Act::LeakyRelu => "\\mathrm{leaky\\_relu}",
+                        Act::Linear => "",
+                        Act::Softmax => "\\mathrm{softmax}",
+                    },
+                    latex_symbol(&u.name),
+                    num(u.out)
+                );
+            }
+        }
+        let values: Vec<String> = step.error_terms.iter().map(|&t| num(t)).collect();
+        let _ = writeln!(out, "### Total error\n\n$$E = {} = {}$$\n", values.join(" + "), num(step.loss));
+        let _ = writeln!(out, "### Gradients\n");
+        for p in &step.path_sums {
+            let terms: Vec<String> = p
+                .terms
+                .iter()
+                .map(|(n, _, w, _)| format!("{} {}", latex_symbol(&format!("dE/d{n}")), latex_symbol(w)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "$${} = {} = {}$$\n",
+                latex_symbol(&format!("dE/d{}", p.unit)),
+                terms.join(" + "),
+                num(p.total)
+            );
+        }
+        for p in &step.params {
+            let symbols: Vec<String> = p.factors.iter().map(|f| latex_symbol(&f.symbol)).collect();
+            let values: Vec<String> = p.factors.iter().map(|f| factor(f.value)).collect();
+            let _ = writeln!(
+                out,
+                "$${} = {} = {} = {}$$\n",
+                latex_symbol(&format!("dE/d{}", p.name)),
+                symbols.join(" \\cdot "),
+                values.join(" \\cdot "),
+                num(p.gradient)
+            );
+        }
+        let _ = writeln!(out, "### Updates ($\\eta = {}$)\n", num(net.learning_rate));
+        for p in step.params.iter().filter(|p| p.at.2.is_some() || net.update_biases) {
+            let n = latex_symbol(&p.name);
+            let _ = writeln!(
+                out,
+                "$${n} \\leftarrow {n} - \\eta {} = {} - {} \\cdot {} = {}$$\n",
+                latex_symbol(&format!("dE/d{}", p.name)),
+                num(p.value),
+                num(net.learning_rate),
+                factor(p.gradient),
+                num(p.updated)
+            );
+        }
+    }
+    let _ = writeln!(out, "Error after {} update(s): $E = {}$", steps.len(), num(final_loss));
+    out
+}
+
+/// The JSON contract: `steps`, each with `loss`, `forward`, `gradients`, `factors`, `updated`.
+fn json_value(net: &Network, steps: &[Step], final_loss: f64) -> Value {
+    let steps: Vec<Value> = steps
+        .iter()
+        .map(|s| {
+            let forward: Vec<Value> =
+                s.layers.iter().flatten().map(|u| json!({"name": u.name, "net": u.net, "out": u.out})).collect();
+            let (mut gradients, mut factors, mut updated, mut numeric) =
+                (Map::new(), Map::new(), Map::new(), Map::new());
+            for p in &s.params {
+                gradients.insert(p.name.clone(), json!(p.gradient));
+                factors.insert(p.name.clone(), json!(p.factors));
+                updated.insert(p.name.clone(), json!(p.updated));
+                if let Some(n) = p.numeric {
+                    numeric.insert(p.name.clone(), json!(n));
+                }
+            }
+            let mut step = json!({
+                "step": s.step, "loss": s.loss, "error_terms": s.error_terms, "forward": forward,
+                "gradients": gradients, "factors": factors, "path_sums": s.path_sums, "updated": updated,
+            });
+            if !numeric.is_empty() {
+                step["finite_differences"] = Value::Object(numeric);
+            }
+            step
+        })
+        .collect();
+    json!({
+        "learning_rate": net.learning_rate,
+        "update_biases": net.update_biases,
+        "steps": steps,
+        "final_loss": final_loss,
+    })
+}
+
+/// Graphviz: inputs and units as nodes (net, out, ∂E/∂net), connections labelled with weight
+/// and gradient.
+fn dot(net: &Network, step: &Step) -> String {
+    let mut out = String::from("digraph network {\n  rankdir=LR;\n  node [shape=record, fontname=\"Helvetica\"];\n");
+    for (i, x) in net.inputs.iter().enumerate() {
+        let _ = writeln!(out, "  x{} [label=\"{{x{} | {}}}\"];", i + 1, i + 1, num(*x));
+    }
+    for units in &step.layers {
+        for u in units {
+            let _ = writeln!(
+                out,
+                "  {0} [label=\"{{{0} = {1} | out = {2} | dE/d{0} = {3}}}\"];",
+                u.name.replace('_', ""),
+                num(u.net),
+                num(u.out),
+                num(u.de_dnet)
+            );
+        }
+    }
+    for p in step.params.iter() {
+        if let (l, j, Some(i)) = p.at {
+            let from = if l == 0 { format!("x{}", i + 1) } else { step.layers[l - 1][i].name.replace('_', "") };
+            let to = step.layers[l][j].name.replace('_', "");
+            let _ = writeln!(
+                out,
+                "  {from} -> {to} [label=\"{} = {}\\ndE/d{} = {}\"];",
+                p.name,
+                num(p.value),
+                p.name,
+                num(p.gradient)
+            );
+        }
+    }
+    let _ = writeln!(out, "  E [shape=ellipse, label=\"E = {}\"];", num(step.loss));
+    for u in step.layers.last().into_iter().flatten() {
+        let _ = writeln!(out, "  {} -> E;", u.name.replace('_', ""));
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// One page: an SVG drawing of the network (net/out of each unit, weight and gradient of each
+/// connection) beside the derivation. Needs nothing from the network.
+fn html(net: &Network, steps: &[Step], final_loss: f64) -> String {
+    let step = &steps[0];
+    let columns: Vec<Vec<(String, String)>> =
+        std::iter::once(net.inputs.iter().enumerate().map(|(i, x)| (format!("x{}", i + 1), num(*x))).collect())
+            .chain(step.layers.iter().map(|units| {
+                units.iter().map(|u| (u.name.clone(), format!("net {} · out {}", num(u.net), num(u.out)))).collect()
+            }))
+            .collect();
+    let (w, h) = (260 * columns.len() as i64 + 40, 130 * columns.iter().map(Vec::len).max().unwrap_or(1) as i64 + 60);
+    let pos = |c: usize, r: usize, n: usize| -> (i64, i64) {
+        let x = 90 + 260 * c as i64;
+        let y = h / 2 + (r as i64 * 2 - n as i64 + 1) * 65;
+        (x, y)
+    };
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n"
+    );
+    for p in &step.params {
+        if let (l, j, Some(i)) = p.at {
+            let (x1, y1) = pos(l, i, columns[l].len());
+            let (x2, y2) = pos(l + 1, j, columns[l + 1].len());
+            let (mx, my) = ((x1 * 2 + x2) / 3, (y1 * 2 + y2) / 3);
+            let _ = writeln!(
+                svg,
+                "<line x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"#8899aa\" stroke-width=\"1.5\"/>"
+            );
+            let _ = writeln!(
+                svg,
+                "<text x=\"{mx}\" y=\"{my}\" fill=\"#1f4e8c\" text-anchor=\"middle\">{} = {} <tspan fill=\"#b03a2e\">∂E/∂ = {}</tspan></text>",
+                p.name,
+                num(p.value),
+                num(p.gradient)
+            );
+        }
+    }
+    for (c, col) in columns.iter().enumerate() {
+        for (r, (name, label)) in col.iter().enumerate() {
+            let (x, y) = pos(c, r, col.len());
+            let _ = writeln!(
+                svg,
+                "<circle cx=\"{x}\" cy=\"{y}\" r=\"30\" fill=\"#eef4fb\" stroke=\"#1f4e8c\" stroke-width=\"2\"/>"
+            );
+            let _ = writeln!(
+                svg,
+                "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"bold\">{name}</text>",
+                y + 4
+            );
+            let _ = writeln!(svg, "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>", y + 46, escape(label));
+        }
+    }
+    svg.push_str("</svg>\n");
+    let derivation = escape(&text(net, steps, final_loss));
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>backprop explain</title>\n<style>\n\
+         body {{ font-family: sans-serif; margin: 24px; color: #222; }}\n\
+         h1 {{ font-size: 22px; }}\n\
+         .page {{ display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }}\n\
+         pre {{ background: #f7f7f4; padding: 12px; border-radius: 6px; font-size: 13px; line-height: 1.45; }}\n\
+         </style>\n</head>\n<body>\n<h1>Backpropagation, step by step</h1>\n\
+         <p>Step 1: each unit's net input and output; on each connection its weight and the gradient ∂E/∂w. E = {}.</p>\n\
+         <div class=\"page\">\n<div>{svg}</div>\n<pre>{derivation}</pre>\n</div>\n</body>\n</html>\n",
+        num(step.loss)
+    )
+}
+
+/// Renders explained steps in `format`.
+pub fn render(format: Format, net: &Network, steps: &[Step], final_loss: f64) -> String {
+    match format {
+        Format::Text => text(net, steps, final_loss),
+        Format::Markdown => markdown(net, steps, final_loss),
+        Format::Json => {
+            let mut s =
+                serde_json::to_string_pretty(&json_value(net, steps, final_loss)).expect("plain numbers and strings");
+            s.push('\n');
+            s
+        }
+        Format::Dot => dot(net, &steps[0]),
+        Format::Html => html(net, steps, final_loss),
+    }
+}

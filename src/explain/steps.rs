@@ -1,0 +1,370 @@
+//! One explained training step, read off the engine's tape: every unit's net input and output,
+//! the error terms, every parameter's gradient as its chain of factors (with the path sums of
+//! hidden units), and the update. The numbers are the engine's; the explanation only arranges
+//! them, and checks that the factors it shows multiply out to the engine's gradient.
+
+use serde::Serialize;
+
+use super::network::{Act, ExplainLoss, Network};
+use crate::autograd::{ParamId, ParamStore, Tape, Var};
+use crate::tensor::Tensor;
+
+/// One unit's forward values.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Unit {
+    /// The net input's name (`H1`, `y2`); the output is `out_` + name.
+    pub name: String,
+    pub net: f64,
+    pub out: f64,
+    /// ∂E/∂out of this unit (absent for softmax outputs, whose units are not separable).
+    #[serde(skip)]
+    pub de_dout: Option<f64>,
+    /// ∂E/∂net of this unit (the delta).
+    #[serde(skip)]
+    pub de_dnet: f64,
+    /// dout/dnet (elementwise activations).
+    #[serde(skip)]
+    pub local: Option<f64>,
+}
+
+/// One factor of a chain.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Factor {
+    pub symbol: String,
+    pub value: f64,
+}
+
+/// A hidden unit's ∂E/∂out as the sum over the paths through the units it feeds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PathSum {
+    /// `out_H1`.
+    pub unit: String,
+    /// (the next layer's net, its delta, the connecting weight's name, its value).
+    pub terms: Vec<(String, f64, String, f64)>,
+    pub total: f64,
+}
+
+/// One parameter: where it sits, its gradient's chain, its update.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Param {
+    /// `w5`, `b3`.
+    pub name: String,
+    pub value: f64,
+    pub gradient: f64,
+    pub factors: Vec<Factor>,
+    pub updated: f64,
+    /// The central finite-difference estimate, with `--verify`.
+    pub numeric: Option<f64>,
+    /// (layer, unit, input) — input is None for a bias.
+    #[serde(skip)]
+    pub at: (usize, usize, Option<usize>),
+}
+
+/// Everything one step shows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Step {
+    pub step: usize,
+    /// Total error before the update.
+    pub loss: f64,
+    /// Each output's share of the error.
+    pub error_terms: Vec<f64>,
+    /// Units layer by layer (inputs not included).
+    pub layers: Vec<Vec<Unit>>,
+    pub path_sums: Vec<PathSum>,
+    pub params: Vec<Param>,
+}
+
+/// Names of the units: `x1…` inputs, `H1…` (or `H{layer}_{unit}` with several hidden
+/// layers), `y1…` outputs.
+pub fn unit_name(net: &Network, layer: usize, unit: usize) -> String {
+    let last = net.layers.len() - 1;
+    if layer == last {
+        format!("y{}", unit + 1)
+    } else if last == 1 {
+        format!("H{}", unit + 1)
+    } else {
+        format!("H{}_{}", layer + 1, unit + 1)
+    }
+}
+
+/// The name of what feeds input `i` of layer `layer`: `x{i+1}` or the layer below's `out_…`.
+pub fn input_name(net: &Network, layer: usize, i: usize) -> String {
+    if layer == 0 { format!("x{}", i + 1) } else { format!("out_{}", unit_name(net, layer - 1, i)) }
+}
+
+/// The weights' and biases' names: numbered row-major through the layers (w1…, b1…).
+pub fn param_names(net: &Network) -> (Vec<Vec<Vec<String>>>, Vec<Vec<String>>) {
+    let (mut w, mut b) = (0, 0);
+    let weights = net
+        .layers
+        .iter()
+        .map(|l| {
+            l.weights
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|_| {
+                            w += 1;
+                            format!("w{w}")
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let biases = net
+        .layers
+        .iter()
+        .map(|l| {
+            l.biases
+                .iter()
+                .map(|_| {
+                    b += 1;
+                    format!("b{b}")
+                })
+                .collect()
+        })
+        .collect();
+    (weights, biases)
+}
+
+/// The network's parameters in a store: `layers.{l}.weight` [out, in] and `layers.{l}.bias`.
+fn store_of(net: &Network) -> (ParamStore<f64>, Vec<(ParamId, ParamId)>) {
+    let mut store = ParamStore::new();
+    let ids = net
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(l, layer)| {
+            let (rows, cols) = (layer.weights.len(), layer.weights[0].len());
+            let w = Tensor::new(layer.weights.iter().flatten().copied().collect(), [rows, cols]);
+            let b = Tensor::new(layer.biases.clone(), [rows]);
+            (store.insert(format!("layers.{l}.weight"), w), store.insert(format!("layers.{l}.bias"), b))
+        })
+        .collect();
+    (store, ids)
+}
+
+/// The forward pass on `tape`: each layer's (net, out), and the error terms and total.
+#[allow(clippy::type_complexity)]
+fn forward<'t>(
+    net: &Network,
+    tape: &'t Tape<f64>,
+    store: &ParamStore<f64>,
+    ids: &[(ParamId, ParamId)],
+) -> (Vec<(Var<'t, f64>, Var<'t, f64>)>, Var<'t, f64>, Var<'t, f64>) {
+    let mut h = tape.input(&Tensor::new(net.inputs.clone(), [1, net.inputs.len()]));
+    let mut layers = vec![];
+    for (layer, &(w, b)) in net.layers.iter().zip(ids) {
+        let z = h.linear(tape.param(store, w), tape.param(store, b));
+        let out = match layer.activation {
+            Act::Sigmoid => z.sigmoid(),
+            Act::Tanh => z.tanh(),
+            Act::Relu => z.relu(),
+            Act::LeakyRelu => z.leaky_relu(LEAKY_SLOPE),
+            Act::Linear => z,
+            Act::Softmax => z.softmax(1),
+        };
+        layers.push((z, out));
+        h = out;
+    }
+    let k = net.targets.len();
+    let t = tape.input(&Tensor::new(net.targets.clone(), [1, k]));
+    let out = h;
+    let terms = match net.loss {
+        // ½(T − out)² per output.
+        ExplainLoss::HalfSse => (t - out).square() * 0.5,
+        // (out − T)² / K per output.
+        ExplainLoss::Mse => (out - t).square() * (1.0 / k as f64),
+        // −T·log out per output.
+        ExplainLoss::CrossEntropy => -(t * out.log()),
+        // −(T·log out + (1 − T)·log(1 − out)) / K per output.
+        ExplainLoss::Bce => {
+            let one_minus_t = tape.input(&Tensor::new(net.targets.iter().map(|t| 1.0 - t).collect(), [1, k]));
+            -(t * out.log() + one_minus_t * (-out + 1.0).log()) * (1.0 / k as f64)
+        }
+    };
+    (layers, terms, terms.sum())
+}
+
+/// The slope of `leaky-relu` in explanations (PyTorch's default).
+pub const LEAKY_SLOPE: f64 = 0.01;
+
+/// dout/dnet written from the forward values, as the lecture writes σ'(y) = out·(1 − out).
+pub fn local_derivative(act: Act, net: f64, out: f64) -> Option<f64> {
+    Some(match act {
+        Act::Sigmoid => out * (1.0 - out),
+        Act::Tanh => 1.0 - out * out,
+        Act::Relu => f64::from(u8::from(net > 0.0)),
+        Act::LeakyRelu => {
+            if net > 0.0 {
+                1.0
+            } else {
+                LEAKY_SLOPE
+            }
+        }
+        Act::Linear => 1.0,
+        Act::Softmax => return None,
+    })
+}
+
+/// E for the network as it stands (no gradients).
+pub fn error_of(net: &Network) -> f64 {
+    let (store, ids) = store_of(net);
+    let tape = Tape::new();
+    forward(net, &tape, &store, &ids).2.item()
+}
+
+/// Explains one step of `net` (numbered `number`) and returns it with the updated network.
+pub fn explain_step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
+    let (store, ids) = store_of(net);
+    let tape = Tape::new();
+    let (vars, terms, error) = forward(net, &tape, &store, &ids);
+    let grads = tape.backward(error);
+    let value = |v: Var<'_, f64>, j: usize| v.value().data()[j];
+    let grad = |v: Var<'_, f64>, j: usize| grads.wrt(v).map_or(0.0, |g| g.data()[j]);
+
+    // Units, with the engine's ∂E/∂out and ∂E/∂net.
+    let layers: Vec<Vec<Unit>> = vars
+        .iter()
+        .enumerate()
+        .map(|(l, &(z, out))| {
+            let act = net.layers[l].activation;
+            (0..net.layers[l].biases.len())
+                .map(|j| {
+                    let (n, o) = (value(z, j), value(out, j));
+                    Unit {
+                        name: unit_name(net, l, j),
+                        net: n,
+                        out: o,
+                        de_dout: (act != Act::Softmax).then(|| grad(out, j)),
+                        de_dnet: grad(z, j),
+                        local: local_derivative(act, n, o),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+
+    // Hidden units' ∂E/∂out as sums over the paths through the next layer.
+    let (wnames, bnames) = param_names(net);
+    let mut path_sums = vec![];
+    for l in 0..net.layers.len() - 1 {
+        for (j, unit) in layers[l].iter().enumerate() {
+            let next = &net.layers[l + 1];
+            let terms: Vec<(String, f64, String, f64)> = (0..next.biases.len())
+                .map(|k| {
+                    (
+                        layers[l + 1][k].name.clone(),
+                        layers[l + 1][k].de_dnet,
+                        wnames[l + 1][k][j].clone(),
+                        next.weights[k][j],
+                    )
+                })
+                .collect();
+            let total = terms.iter().map(|t| t.1 * t.3).sum();
+            path_sums.push(PathSum { unit: format!("out_{}", unit.name), terms, total });
+        }
+    }
+    let path_total = |l: usize, j: usize| {
+        path_sums.iter().find(|p| p.unit == format!("out_{}", unit_name(net, l, j))).map(|p| p.total)
+    };
+
+    // Every parameter's chain: the factors shown, and the engine's gradient they must give.
+    let eta = net.learning_rate;
+    let mut params = vec![];
+    let mut next = net.clone();
+    for (l, layer) in net.layers.iter().enumerate() {
+        let (gw, gb) = (grads.param(ids[l].0).unwrap().data().to_vec(), grads.param(ids[l].1).unwrap().data().to_vec());
+        for j in 0..layer.biases.len() {
+            let u = &layers[l][j];
+            let head: Vec<Factor> = match (u.de_dout, u.local) {
+                (Some(de_dout), Some(local)) => {
+                    // A hidden unit's ∂E/∂out is shown as its path sum (the same number, summed
+                    // from the factors displayed).
+                    let de_dout = path_total(l, j).unwrap_or(de_dout);
+                    vec![
+                        Factor { symbol: format!("dE/dout_{}", u.name), value: de_dout },
+                        Factor { symbol: format!("dout_{}/d{}", u.name, u.name), value: local },
+                    ]
+                }
+                _ => vec![Factor { symbol: format!("dE/d{}", u.name), value: u.de_dnet }],
+            };
+            let cols = layer.weights[j].len();
+            for i in 0..cols {
+                let input = if l == 0 { net.inputs[i] } else { layers[l - 1][i].out };
+                let mut factors = head.clone();
+                factors.push(Factor { symbol: format!("d{}/d{}", u.name, wnames[l][j][i]), value: input });
+                let g = gw[j * cols + i];
+                let w = layer.weights[j][i];
+                next.layers[l].weights[j][i] = w - eta * g;
+                params.push(Param {
+                    name: wnames[l][j][i].clone(),
+                    value: w,
+                    gradient: g,
+                    factors,
+                    updated: w - eta * g,
+                    numeric: None,
+                    at: (l, j, Some(i)),
+                });
+            }
+            let mut factors = head.clone();
+            factors.push(Factor { symbol: format!("d{}/d{}", u.name, bnames[l][j]), value: 1.0 });
+            let b = layer.biases[j];
+            let updated = if net.update_biases { b - eta * gb[j] } else { b };
+            next.layers[l].biases[j] = updated;
+            params.push(Param {
+                name: bnames[l][j].clone(),
+                value: b,
+                gradient: gb[j],
+                factors,
+                updated,
+                numeric: None,
+                at: (l, j, None),
+            });
+        }
+    }
+    if verify {
+        for p in &mut params {
+            p.numeric = Some(finite_difference(net, p.at));
+        }
+    }
+    let error_terms = terms.value().data().to_vec();
+    let step = Step { step: number, loss: error.item(), error_terms, layers, path_sums, params };
+    (step, next)
+}
+
+/// (E(θ+ε) − E(θ−ε)) / 2ε for one parameter, θ at (layer, unit, input or bias).
+fn finite_difference(net: &Network, (l, j, i): (usize, usize, Option<usize>)) -> f64 {
+    let eps = 1e-6;
+    let mut nudged = net.clone();
+    let mut error_at = |delta: f64| {
+        let layer = &mut nudged.layers[l];
+        let theta = match i {
+            Some(i) => &mut layer.weights[j][i],
+            None => &mut layer.biases[j],
+        };
+        let orig = *theta;
+        *theta = orig + delta;
+        let e = error_of(&nudged);
+        let layer = &mut nudged.layers[l];
+        match i {
+            Some(i) => layer.weights[j][i] = orig,
+            None => layer.biases[j] = orig,
+        }
+        e
+    };
+    (error_at(eps) - error_at(-eps)) / (2.0 * eps)
+}
+
+/// Explains `steps` steps; the list of steps and the error after the last update.
+pub fn explain(net: &Network, steps: usize, verify: bool) -> (Vec<Step>, f64) {
+    let mut current = net.clone();
+    let mut out = vec![];
+    for s in 1..=steps.max(1) {
+        let (step, next) = explain_step(&current, s, verify);
+        out.push(step);
+        current = next;
+    }
+    (out, error_of(&current))
+}

@@ -1,0 +1,320 @@
+//! `backprop explain`: the lecture's numbers in every printed value; on random networks (depth
+//! 1–4, width 1–5, every activation and loss) the factors shown multiply out to the engine's
+//! gradient and the gradients agree with an independent scalar implementation; malformed
+//! network files are named precisely; the text, Markdown and JSON of the lecture are pinned.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use backprop::explain::{Act, ExplainLoss, LayerFile};
+use backprop::explain::{Network, explain, explain_step};
+use rand::Rng;
+
+fn reference() -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/lecture-example.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn close(name: &str, got: f64, want: f64, tol: f64) {
+    assert!((got - want).abs() <= tol, "{name}: got {got:.17}, expected {want:.17}");
+}
+
+#[test]
+fn the_lectures_numbers_appear_in_every_field_of_the_json() {
+    let r = &reference()["expected_float64"];
+    let want = |k: &str| r[k].as_f64().unwrap();
+    let out = Command::cargo_bin("backprop").unwrap().args(["explain", "--format", "json"]).output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let step = &v["steps"][0];
+    close("E_total", step["loss"].as_f64().unwrap(), want("E_total"), 1e-12);
+    close("E_o1", step["error_terms"][0].as_f64().unwrap(), want("E_o1"), 1e-12);
+    close("E_o2", step["error_terms"][1].as_f64().unwrap(), want("E_o2"), 1e-12);
+    let forward = step["forward"].as_array().unwrap();
+    for (unit, net_key, out_key) in
+        [(0, "net_h1", "out_h1"), (1, "net_h2", "out_h2"), (2, "net_o1", "out_o1"), (3, "net_o2", "out_o2")]
+    {
+        close(net_key, forward[unit]["net"].as_f64().unwrap(), want(net_key), 1e-12);
+        close(out_key, forward[unit]["out"].as_f64().unwrap(), want(out_key), 1e-12);
+    }
+    for i in 1..=8 {
+        let w = format!("w{i}");
+        close(&w, step["gradients"][&w].as_f64().unwrap(), want(&format!("dE_dw{i}")), 1e-12);
+        close(&w, step["updated"][&w].as_f64().unwrap(), want(&format!("w{i}_after_1_update")), 1e-12);
+    }
+    // The three factors of ∂E/∂w5, as the lecture names them.
+    let f = step["factors"]["w5"].as_array().unwrap();
+    let symbols: Vec<&str> = f.iter().map(|x| x["symbol"].as_str().unwrap()).collect();
+    assert_eq!(symbols, ["dE/dout_y1", "dout_y1/dy1", "dy1/dw5"]);
+    close("dE/dout_y1", f[0]["value"].as_f64().unwrap(), want("dE_dout_o1"), 1e-12);
+    close("dout_y1/dy1", f[1]["value"].as_f64().unwrap(), want("dout_o1_dnet_o1"), 1e-12);
+    close("dy1/dw5", f[2]["value"].as_f64().unwrap(), want("out_h1"), 1e-12);
+    // A hidden weight's first factor is the path sum ∂E/∂out_H1.
+    close("dE/dout_H1", step["factors"]["w1"][0]["value"].as_f64().unwrap(), want("dE_dout_h1"), 1e-12);
+    close("E after one update", v["final_loss"].as_f64().unwrap(), want("E_total_after_1_update"), 1e-12);
+    // Biases are held fixed, as in the lecture.
+    assert_eq!(step["updated"]["b1"].as_f64().unwrap(), 0.35);
+}
+
+#[test]
+fn the_text_shows_the_slides_lines() {
+    let out = Command::cargo_bin("backprop").unwrap().arg("explain").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "H1 = x1·w1 + x2·w2 + b1 = 0.05·0.15 + 0.1·0.2 + 0.35 = 0.3775",
+        "out_H1 = σ(H1) = 1/(1+e^−H1) = 0.593269992",
+        "E = ½(T1 − out_y1)² + ½(T2 − out_y2)² = 0.274811083 + 0.023560026 = 0.298371109",
+        "dE/dw5 = dE/dout_y1 · dout_y1/dy1 · dy1/dw5 = 0.74136507 · 0.186815602 · 0.593269992 = 0.082167041",
+        "dE/dout_H1 = dE/dy1·w5 + dE/dy2·w7 = 0.138498562·0.4 + (-0.038098237)·0.5 = 0.036350306",
+        "w5 ← w5 − η·dE/dw5 = 0.4 − 0.5·0.082167041 = 0.35891648",
+        "Error after 1 update: E = 0.291027774",
+    ] {
+        assert!(text.contains(line), "missing line: {line}\n{text}");
+    }
+}
+
+/// Compares an output with its pinned copy in tests/snapshots (UPDATE_SNAPSHOTS=1 rewrites it).
+fn snapshot(format: &str, file: &str) {
+    let out = Command::cargo_bin("backprop").unwrap().args(["explain", "--format", format]).output().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(file);
+    if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
+        std::fs::write(&path, &out.stdout).unwrap();
+    }
+    let pinned = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        pinned,
+        "{file} changed; rerun with UPDATE_SNAPSHOTS=1 if intended"
+    );
+}
+
+#[test]
+fn the_lectures_text_markdown_and_json_are_pinned() {
+    snapshot("text", "lecture.txt");
+    snapshot("markdown", "lecture.md");
+    snapshot("json", "lecture.json");
+}
+
+/// A random network: depth 1–4, widths 1–5, activations and loss drawn at random.
+fn random_network(rng: &mut backprop::Rng) -> Network {
+    let depth = rng.random_range(1..=4);
+    let mut widths = vec![rng.random_range(1..=5)];
+    for _ in 0..depth {
+        widths.push(rng.random_range(1..=5));
+    }
+    let loss =
+        [ExplainLoss::HalfSse, ExplainLoss::Mse, ExplainLoss::Bce, ExplainLoss::CrossEntropy][rng.random_range(0..4)];
+    let hidden = [Act::Sigmoid, Act::Tanh, Act::Relu, Act::LeakyRelu, Act::Linear];
+    let outputs = *widths.last().unwrap();
+    let layers = (0..depth)
+        .map(|l| {
+            let activation = if l + 1 < depth {
+                hidden[rng.random_range(0..hidden.len())]
+            } else {
+                match loss {
+                    ExplainLoss::CrossEntropy => Act::Softmax,
+                    ExplainLoss::Bce => Act::Sigmoid,
+                    _ => hidden[rng.random_range(0..hidden.len())],
+                }
+            };
+            LayerFile {
+                weights: (0..widths[l + 1])
+                    .map(|_| (0..widths[l]).map(|_| rng.random_range(-1.0..1.0)).collect())
+                    .collect(),
+                biases: (0..widths[l + 1]).map(|_| rng.random_range(-0.5..0.5)).collect(),
+                activation,
+            }
+        })
+        .collect();
+    let targets = match loss {
+        ExplainLoss::CrossEntropy => {
+            let c = rng.random_range(0..outputs);
+            (0..outputs).map(|k| f64::from(u8::from(k == c))).collect()
+        }
+        ExplainLoss::Bce => (0..outputs).map(|_| rng.random_range(0.0..1.0)).collect(),
+        _ => (0..outputs).map(|_| rng.random_range(-1.0..1.0)).collect(),
+    };
+    Network {
+        inputs: (0..widths[0]).map(|_| rng.random_range(-1.0..1.0)).collect(),
+        targets,
+        layers,
+        loss,
+        learning_rate: 0.1,
+        update_biases: rng.random_bool(0.5),
+    }
+}
+
+/// The error by a plain scalar forward pass, written here independently of the engine.
+fn scalar_error(net: &Network) -> f64 {
+    let mut h = net.inputs.clone();
+    for layer in &net.layers {
+        let z: Vec<f64> = layer
+            .weights
+            .iter()
+            .zip(&layer.biases)
+            .map(|(row, b)| row.iter().zip(&h).map(|(w, x)| w * x).sum::<f64>() + b)
+            .collect();
+        h = match layer.activation {
+            Act::Sigmoid => z.iter().map(|v| 1.0 / (1.0 + (-v).exp())).collect(),
+            Act::Tanh => z.iter().map(|v| v.tanh()).collect(),
+            Act::Relu => z.iter().map(|v| v.max(0.0)).collect(),
+            Act::LeakyRelu => z.iter().map(|&v| if v > 0.0 { v } else { 0.01 * v }).collect(),
+            Act::Linear => z,
+            Act::Softmax => {
+                let m = z.iter().cloned().fold(f64::MIN, f64::max);
+                let s: f64 = z.iter().map(|v| (v - m).exp()).sum();
+                z.iter().map(|v| (v - m).exp() / s).collect()
+            }
+        };
+    }
+    let k = h.len() as f64;
+    let t = &net.targets;
+    match net.loss {
+        ExplainLoss::HalfSse => h.iter().zip(t).map(|(o, t)| 0.5 * (t - o).powi(2)).sum(),
+        ExplainLoss::Mse => h.iter().zip(t).map(|(o, t)| (o - t).powi(2)).sum::<f64>() / k,
+        ExplainLoss::CrossEntropy => -h.iter().zip(t).map(|(o, t)| t * o.ln()).sum::<f64>(),
+        ExplainLoss::Bce => -h.iter().zip(t).map(|(o, t)| t * o.ln() + (1.0 - t) * (1.0 - o).ln()).sum::<f64>() / k,
+    }
+}
+
+#[test]
+fn on_random_networks_the_factors_multiply_out_and_the_gradients_match_an_independent_implementation() {
+    let mut rng = backprop::rng(2026);
+    for case in 0..200 {
+        let net = random_network(&mut rng);
+        let (step, _) = explain_step(&net, 1, false);
+        close(&format!("case {case}: E"), step.loss, scalar_error(&net), 1e-12);
+        for p in &step.params {
+            let product: f64 = p.factors.iter().map(|f| f.value).product();
+            let tol = 1e-12 * p.gradient.abs().max(1.0);
+            assert!(
+                (product - p.gradient).abs() <= tol,
+                "case {case}, {}: factors give {product}, engine {}",
+                p.name,
+                p.gradient
+            );
+            // Independent check: central differences of the scalar implementation.
+            let (l, j, i) = p.at;
+            let mut nudged = net.clone();
+            let mut error_at = |delta: f64| {
+                let theta = match i {
+                    Some(i) => &mut nudged.layers[l].weights[j][i],
+                    None => &mut nudged.layers[l].biases[j],
+                };
+                *theta += delta;
+                let e = scalar_error(&nudged);
+                let theta = match i {
+                    Some(i) => &mut nudged.layers[l].weights[j][i],
+                    None => &mut nudged.layers[l].biases[j],
+                };
+                *theta -= delta;
+                e
+            };
+            let numeric = (error_at(1e-6) - error_at(-1e-6)) / 2e-6;
+            assert!(
+                (numeric - p.gradient).abs() < 1e-6 * numeric.abs().max(1.0),
+                "case {case}, {}: engine {}, finite difference {numeric}",
+                p.name,
+                p.gradient
+            );
+        }
+        for ps in &step.path_sums {
+            let sum: f64 = ps.terms.iter().map(|t| t.1 * t.3).sum();
+            assert!((sum - ps.total).abs() < 1e-15, "case {case}: path sum of {}", ps.unit);
+        }
+    }
+}
+
+#[test]
+fn steps_train_and_verify_shows_finite_differences() {
+    let (steps, final_loss) = explain(&Network::lecture(), 10_000, false);
+    let r = &reference()["expected_float64"];
+    close("E after 10,000", final_loss, r["E_total_after_10000_updates"].as_f64().unwrap(), 1e-9 * 3.6e-5);
+    assert_eq!(steps.len(), 10_000);
+    let out = Command::cargo_bin("backprop").unwrap().args(["explain", "--verify"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("[finite difference 0.082167041, difference"), "{text}");
+}
+
+#[test]
+fn a_three_layer_network_from_a_file_shows_sums_over_paths() {
+    let dir = std::env::temp_dir().join(format!("backprop-explain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("deep.json");
+    std::fs::write(
+        &file,
+        r#"{ "inputs": [0.5, -1.0], "targets": [0.2],
+             "layers": [ {"weights": [[0.1, 0.2], [0.3, -0.4]], "biases": [0.0, 0.1], "activation": "tanh"},
+                         {"weights": [[0.5, -0.6], [0.7, 0.8]], "biases": [0.2, -0.2], "activation": "relu"},
+                         {"weights": [[1.0, -1.0]], "biases": [0.05], "activation": "linear"} ],
+             "loss": "half-sse", "learning_rate": 0.1, "update_biases": true }"#,
+    )
+    .unwrap();
+    let out = Command::cargo_bin("backprop").unwrap().args(["explain", file.to_str().unwrap()]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("dE/dout_H2_1 = dE/dy1·w9"), "{text}");
+    assert!(text.contains("dE/dout_H1_1 = dE/dH2_1·w5 + dE/dH2_2·w7"), "{text}");
+    assert!(text.contains("tanh'(net) = 1 − out²") && text.contains("relu'(net)"), "{text}");
+    assert!(text.contains("b1 ← b1 − η·dE/db1"), "biases update when asked:\n{text}");
+    let html = Command::cargo_bin("backprop")
+        .unwrap()
+        .args(["explain", file.to_str().unwrap(), "--format", "html"])
+        .output()
+        .unwrap();
+    let page = String::from_utf8(html.stdout).unwrap();
+    assert!(
+        page.contains("<svg") && page.contains("H2_1") && page.contains("dE/dw9"),
+        "the page has the diagram and the derivation"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn malformed_networks_are_named_by_file_and_field() {
+    let dir = std::env::temp_dir().join(format!("backprop-explain-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            r#"{"inputs": [1, 2], "targets": [0.5], "layers": [{"weights": [[1, 2, 3]], "biases": [0], "activation": "sigmoid"}], "loss": "half-sse", "learning_rate": 0.5}"#,
+            "layers[0].weights[0]: 3 weights, but 2 inputs",
+        ),
+        (
+            r#"{"inputs": [1], "targets": [0.5, 0.1, 0.2], "layers": [{"weights": [[1], [2]], "biases": [0, 0], "activation": "sigmoid"}], "loss": "half-sse", "learning_rate": 0.5}"#,
+            "targets: 3 targets for 2 outputs",
+        ),
+        (
+            r#"{"inputs": [1], "targets": [1, 0], "layers": [{"weights": [[1], [2]], "biases": [0], "activation": "sigmoid"}], "loss": "half-sse", "learning_rate": 0.5}"#,
+            "layers[0].biases: 1 biases for 2 units",
+        ),
+        (
+            r#"{"inputs": [1], "targets": [1, 0], "layers": [{"weights": [[1], [2]], "biases": [0, 0], "activation": "sigmoid"}], "loss": "cross-entropy", "learning_rate": 0.5}"#,
+            "cross-entropy needs a softmax output layer",
+        ),
+        (
+            r#"{"inputs": [1], "targets": [1], "layers": [{"weights": [[1]], "biases": [0], "activation": "swish"}], "loss": "mse", "learning_rate": 0.5}"#,
+            "unknown variant `swish`",
+        ),
+        (
+            r#"{"inputs": [1], "targets": [1], "layers": [{"weights": [[1]], "biases": [0], "activation": "relu"}], "loss": "mse", "learning_rate": 0.5, "extra": 1}"#,
+            "unknown field `extra`",
+        ),
+        (
+            r#"{"inputs": [1], "targets": 3, "layers": [{"weights": [[1], [2]], "biases": [0, 0], "activation": "softmax"}], "loss": "cross-entropy", "learning_rate": 0.5}"#,
+            "targets: class 3 for 2 outputs",
+        ),
+    ];
+    for (i, (json, needle)) in cases.iter().enumerate() {
+        let file = dir.join(format!("bad{i}.json"));
+        std::fs::write(&file, json).unwrap();
+        let out = Command::cargo_bin("backprop").unwrap().args(["explain", file.to_str().unwrap()]).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!("bad{i}.json")) && err.contains(needle),
+            "case {i}: expected {needle:?} in {err}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

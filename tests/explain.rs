@@ -60,7 +60,16 @@ fn the_lectures_numbers_appear_in_every_field_of_the_json() {
 #[test]
 fn the_text_shows_the_slides_lines() {
     let out = Command::cargo_bin("backprop").unwrap().arg("explain").output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let wrapped = String::from_utf8(out.stdout).unwrap();
+    assert!(wrapped.lines().all(|l| l.chars().count() <= 80), "readable at 80 columns:\n{wrapped}");
+    // Lines broken at their `=` signs, joined again.
+    let mut text = String::new();
+    for line in wrapped.lines() {
+        match line.trim_start().strip_prefix("= ") {
+            Some(rest) => text.push_str(&format!(" = {rest}")),
+            None => text.push_str(&format!("\n{line}")),
+        }
+    }
     for line in [
         "H1 = x1·w1 + x2·w2 + b1 = 0.05·0.15 + 0.1·0.2 + 0.35 = 0.3775",
         "out_H1 = σ(H1) = 1/(1+e^−H1) = 0.593269992",
@@ -232,6 +241,11 @@ fn steps_train_and_verify_shows_finite_differences() {
     let r = &reference()["expected_float64"];
     close("E after 10,000", final_loss, r["E_total_after_10000_updates"].as_f64().unwrap(), 1e-9 * 3.6e-5);
     assert_eq!(steps.len(), 10_000);
+    let out =
+        Command::cargo_bin("backprop").unwrap().args(["explain", "--verify", "--format", "json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let numeric = v["steps"][0]["finite_differences"]["w5"].as_f64().unwrap();
+    close("finite difference of w5", numeric, r["dE_dw5"].as_f64().unwrap(), 1e-8);
     let out = Command::cargo_bin("backprop").unwrap().args(["explain", "--verify"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("[finite difference 0.082167041, difference"), "{text}");

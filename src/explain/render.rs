@@ -174,12 +174,41 @@ fn starting_networks(net: &Network, steps: &[Step]) -> Vec<Network> {
     out
 }
 
+/// The width text output is laid out for.
+const COLUMNS: usize = 80;
+
+/// Breaks a derivation line longer than 80 columns at its ` = ` signs, each continuation
+/// starting with `=` under the first one: the way a derivation is written on paper.
+fn wrap(line: &str) -> String {
+    if line.chars().count() <= COLUMNS {
+        return line.to_string();
+    }
+    let parts: Vec<&str> = line.split(" = ").collect();
+    if parts.len() < 3 {
+        return line.to_string();
+    }
+    let indent = " ".repeat(parts[0].chars().count() + 1);
+    let mut out = format!("{} = {}", parts[0], parts[1]);
+    let mut current = out.chars().count();
+    for part in &parts[2..] {
+        let piece = format!(" = {part}");
+        if current + piece.chars().count() > COLUMNS {
+            out.push_str(&format!("\n{indent}= {part}"));
+            current = indent.chars().count() + 2 + part.chars().count();
+        } else {
+            out.push_str(&piece);
+            current += piece.chars().count();
+        }
+    }
+    out
+}
+
 fn text(net: &Network, steps: &[Step], final_loss: f64) -> String {
     let mut out = String::new();
     let starts = starting_networks(net, steps);
     for (step, start) in steps.iter().zip(&starts).take(FULL_STEPS) {
         for line in step_lines(net, step, start) {
-            let _ = writeln!(out, "{line}");
+            let _ = writeln!(out, "{}", wrap(&line));
         }
         let _ = writeln!(out);
     }
@@ -385,15 +414,21 @@ fn html(net: &Network, steps: &[Step], final_loss: f64) -> String {
     let columns: Vec<Vec<(String, String)>> =
         std::iter::once(net.inputs.iter().enumerate().map(|(i, x)| (format!("x{}", i + 1), num(*x))).collect())
             .chain(step.layers.iter().map(|units| {
-                units.iter().map(|u| (u.name.clone(), format!("net {} · out {}", num(u.net), num(u.out)))).collect()
+                units
+                    .iter()
+                    .map(|u| (u.name.clone(), format!("{} = {}, out {}", u.name, num(u.net), num(u.out))))
+                    .collect()
             }))
             .collect();
-    let (w, h) = (260 * columns.len() as i64 + 40, 130 * columns.iter().map(Vec::len).max().unwrap_or(1) as i64 + 60);
+    let (col_gap, row_gap) = (320i64, 170i64);
+    let tallest = columns.iter().map(Vec::len).max().unwrap_or(1) as i64;
+    let (w, h) = (col_gap * (columns.len() as i64 - 1) + 220, row_gap * tallest + 60);
     let pos = |c: usize, r: usize, n: usize| -> (i64, i64) {
-        let x = 90 + 260 * c as i64;
-        let y = h / 2 + (r as i64 * 2 - n as i64 + 1) * 65;
+        let x = 80 + col_gap * c as i64;
+        let y = h / 2 + (r as i64 * 2 - n as i64 + 1) * row_gap / 2;
         (x, y)
     };
+    let halo = "paint-order=\"stroke\" stroke=\"white\" stroke-width=\"4\"";
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n"
     );
@@ -401,16 +436,20 @@ fn html(net: &Network, steps: &[Step], final_loss: f64) -> String {
         if let (l, j, Some(i)) = p.at {
             let (x1, y1) = pos(l, i, columns[l].len());
             let (x2, y2) = pos(l + 1, j, columns[l + 1].len());
-            let (mx, my) = ((x1 * 2 + x2) / 3, (y1 * 2 + y2) / 3);
             let _ = writeln!(
                 svg,
                 "<line x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"#8899aa\" stroke-width=\"1.5\"/>"
             );
+            // Labels sit past the middle, clear of the crossing of edges and of the circles.
+            let t = 0.6;
+            let (mx, my) = (x1 as f64 + t * (x2 - x1) as f64, y1 as f64 + t * (y2 - y1) as f64);
             let _ = writeln!(
                 svg,
-                "<text x=\"{mx}\" y=\"{my}\" fill=\"#1f4e8c\" text-anchor=\"middle\">{} = {} <tspan fill=\"#b03a2e\">∂E/∂ = {}</tspan></text>",
+                "<text x=\"{mx:.0}\" y=\"{:.0}\" text-anchor=\"middle\" {halo}><tspan fill=\"#1f4e8c\">{} = {}</tspan><tspan x=\"{mx:.0}\" dy=\"14\" fill=\"#b03a2e\">∂E/∂{} = {}</tspan></text>",
+                my - 4.0,
                 p.name,
                 num(p.value),
+                p.name,
                 num(p.gradient)
             );
         }
@@ -427,7 +466,12 @@ fn html(net: &Network, steps: &[Step], final_loss: f64) -> String {
                 "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"bold\">{name}</text>",
                 y + 4
             );
-            let _ = writeln!(svg, "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>", y + 46, escape(label));
+            let _ = writeln!(
+                svg,
+                "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" {halo}>{}</text>",
+                y - 40,
+                escape(label)
+            );
         }
     }
     svg.push_str("</svg>\n");

@@ -332,3 +332,23 @@ fn malformed_networks_are_named_by_file_and_field() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn dot_draws_the_engines_computation_graph_with_values_and_gradients() {
+    let out = Command::cargo_bin("backprop").unwrap().args(["explain", "--format", "dot"]).output().unwrap();
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert!(dot.starts_with("digraph tape {") && dot.trim_end().ends_with('}'));
+    assert!(dot.contains("{Linear | H1, H2 | value 0.377500 0.392500 | grad 0.008771 0.009954}"), "{dot}");
+    assert!(dot.contains("layers.1.weight | value 0.400000 0.450000 0.500000 0.550000 | grad 0.082167"), "{dot}");
+    // Every node but the first feeds something or is E; every edge joins two declared nodes.
+    let nodes = dot.lines().filter(|l| l.contains("[label=")).count();
+    for line in dot.lines().filter(|l| l.contains("->")) {
+        let ids: Vec<usize> = line
+            .trim()
+            .trim_end_matches(';')
+            .split(" -> ")
+            .map(|n| n.trim_start_matches('n').parse().unwrap())
+            .collect();
+        assert!(ids[0] < ids[1] && ids[1] < nodes, "{line}");
+    }
+}

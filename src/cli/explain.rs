@@ -1,5 +1,6 @@
 //! `backprop explain`: the lecture's derivation for the lecture's network or the user's own.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -52,6 +53,13 @@ pub struct ExplainArgs {
     out: Option<PathBuf>,
 }
 
+/// Section headings (the unindented lines) in bold, for a terminal.
+fn bold_headings(text: &str) -> String {
+    text.lines()
+        .map(|l| if l.is_empty() || l.starts_with(' ') { format!("{l}\n") } else { format!("\x1b[1m{l}\x1b[0m\n") })
+        .collect()
+}
+
 pub fn run(args: ExplainArgs) -> Result<()> {
     let net = match &args.network {
         Some(path) => Network::load(path)?,
@@ -72,6 +80,7 @@ pub fn run(args: ExplainArgs) -> Result<()> {
     let page = render(format, &net, &steps, final_loss);
     match &args.out {
         Some(path) => write_atomic(path, page.as_bytes()),
+        None if format == Format::Text && std::io::stdout().is_terminal() => emit(&bold_headings(&page)),
         None => emit(&page),
     }
 }

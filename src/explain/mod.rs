@@ -9,4 +9,4 @@ mod steps;
 
 pub use network::{Act, ExplainLoss, LayerFile, Network};
 pub use render::{Format, render};
-pub use steps::{Factor, Param, PathSum, Step, Unit, explain, explain_step};
+pub use steps::{Factor, Param, PathSum, Step, Unit, computation_graph, explain, explain_step};

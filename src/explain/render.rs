@@ -362,47 +362,6 @@ fn json_value(net: &Network, steps: &[Step], final_loss: f64) -> Value {
     })
 }
 
-/// Graphviz: inputs and units as nodes (net, out, ∂E/∂net), connections labelled with weight
-/// and gradient.
-fn dot(net: &Network, step: &Step) -> String {
-    let mut out = String::from("digraph network {\n  rankdir=LR;\n  node [shape=record, fontname=\"Helvetica\"];\n");
-    for (i, x) in net.inputs.iter().enumerate() {
-        let _ = writeln!(out, "  x{} [label=\"{{x{} | {}}}\"];", i + 1, i + 1, num(*x));
-    }
-    for units in &step.layers {
-        for u in units {
-            let _ = writeln!(
-                out,
-                "  {0} [label=\"{{{0} = {1} | out = {2} | dE/d{0} = {3}}}\"];",
-                u.name.replace('_', ""),
-                num(u.net),
-                num(u.out),
-                num(u.de_dnet)
-            );
-        }
-    }
-    for p in step.params.iter() {
-        if let (l, j, Some(i)) = p.at {
-            let from = if l == 0 { format!("x{}", i + 1) } else { step.layers[l - 1][i].name.replace('_', "") };
-            let to = step.layers[l][j].name.replace('_', "");
-            let _ = writeln!(
-                out,
-                "  {from} -> {to} [label=\"{} = {}\\ndE/d{} = {}\"];",
-                p.name,
-                num(p.value),
-                p.name,
-                num(p.gradient)
-            );
-        }
-    }
-    let _ = writeln!(out, "  E [shape=ellipse, label=\"E = {}\"];", num(step.loss));
-    for u in step.layers.last().into_iter().flatten() {
-        let _ = writeln!(out, "  {} -> E;", u.name.replace('_', ""));
-    }
-    out.push_str("}\n");
-    out
-}
-
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
@@ -500,7 +459,7 @@ pub fn render(format: Format, net: &Network, steps: &[Step], final_loss: f64) ->
             s.push('\n');
             s
         }
-        Format::Dot => dot(net, &steps[0]),
+        Format::Dot => super::steps::computation_graph(net),
         Format::Html => html(net, steps, final_loss),
     }
 }

@@ -323,10 +323,7 @@ fn prepare(args: &TrainArgs) -> Result<Prepared> {
 
 /// The CSV target column's name (what `eval` will look for).
 fn target_name(args: &TrainArgs, data: &Dataset) -> Result<String> {
-    let file = std::fs::File::open(&args.data).map_err(|e| Error::io(&args.data, e))?;
-    let mut reader = ::csv::ReaderBuilder::new().trim(::csv::Trim::All).from_reader(file);
-    let header: Vec<String> =
-        reader.headers().map_err(|e| Error::file(&args.data, e.to_string()))?.iter().map(str::to_string).collect();
+    let (header, _) = crate::data::open_csv(&args.data)?;
     header
         .into_iter()
         .find(|h| !data.feature_names.contains(h))

@@ -46,8 +46,8 @@ impl CsvOptions {
     pub const MAX_CLASSES: usize = 20;
 }
 
-/// Reads a dataset from a CSV file.
-pub fn load_csv(path: &Path, options: &CsvOptions) -> Result<Dataset> {
+/// Opens a CSV file and reads its header, which must name at least one column.
+pub(crate) fn open_csv(path: &Path) -> Result<(Vec<String>, ::csv::Reader<std::fs::File>)> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader =
         ::csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(::csv::Trim::All).from_reader(file);
@@ -55,6 +55,43 @@ pub fn load_csv(path: &Path, options: &CsvOptions) -> Result<Dataset> {
     if header.is_empty() || header.iter().all(String::is_empty) {
         return Err(Error::file(path, "the file is empty: expected a header line naming the columns"));
     }
+    Ok((header, reader))
+}
+
+/// Calls `each(line, record)` for every data row, skipping blank lines and rejecting rows whose
+/// field count differs from the header's. Returns the number of rows.
+fn for_each_row(
+    path: &Path,
+    reader: &mut ::csv::Reader<std::fs::File>,
+    columns: usize,
+    mut each: impl FnMut(u64, &::csv::StringRecord) -> Result<()>,
+) -> Result<usize> {
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(path, e))?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() == 1 && record[0].is_empty() {
+            continue;
+        }
+        if record.len() != columns {
+            return Err(Error::data(
+                path,
+                format!("line {line}"),
+                format!("{} fields, but the header has {columns} columns", record.len()),
+            ));
+        }
+        each(line, &record)?;
+        rows += 1;
+    }
+    if rows == 0 {
+        return Err(Error::file(path, "no data rows after the header"));
+    }
+    Ok(rows)
+}
+
+/// Reads a dataset from a CSV file.
+pub fn load_csv(path: &Path, options: &CsvOptions) -> Result<Dataset> {
+    let (header, mut reader) = open_csv(path)?;
     if header.len() < 2 {
         return Err(Error::file(path, format!("only one column ({:?}); expected features and a target", header[0])));
     }
@@ -63,19 +100,7 @@ pub fn load_csv(path: &Path, options: &CsvOptions) -> Result<Dataset> {
     // Features as numbers; the target kept as text until the task is known.
     let mut features = Vec::new();
     let mut target_cells: Vec<(String, u64)> = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, e))?;
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() == 1 && record[0].is_empty() {
-            continue; // a blank line
-        }
-        if record.len() != header.len() {
-            return Err(Error::data(
-                path,
-                format!("line {line}"),
-                format!("{} fields, but the header has {} columns", record.len(), header.len()),
-            ));
-        }
+    let rows = for_each_row(path, &mut reader, header.len(), |line, record| {
         for (j, cell) in record.iter().enumerate() {
             if j == target {
                 target_cells.push((cell.to_string(), line));
@@ -83,11 +108,8 @@ pub fn load_csv(path: &Path, options: &CsvOptions) -> Result<Dataset> {
                 features.push(number(path, line, &header[j], cell)?);
             }
         }
-    }
-    let rows = target_cells.len();
-    if rows == 0 {
-        return Err(Error::file(path, "no data rows after the header"));
-    }
+        Ok(())
+    })?;
     let task = match options.task {
         Some(task) => task,
         None => guess_task(&target_cells),
@@ -111,13 +133,7 @@ pub fn load_csv(path: &Path, options: &CsvOptions) -> Result<Dataset> {
 /// Reads just the named columns of a CSV file, in the given order, as features (for a model
 /// that knows its inputs by name). Other columns, such as a target, are ignored.
 pub fn load_csv_columns(path: &Path, names: &[String]) -> Result<Tensor<f32>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut reader =
-        ::csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(::csv::Trim::All).from_reader(file);
-    let header: Vec<String> = reader.headers().map_err(|e| csv_error(path, e))?.iter().map(str::to_string).collect();
-    if header.is_empty() || header.iter().all(String::is_empty) {
-        return Err(Error::file(path, "the file is empty: expected a header line naming the columns"));
-    }
+    let (header, mut reader) = open_csv(path)?;
     let missing: Vec<&String> = names.iter().filter(|n| !header.contains(n)).collect();
     if !missing.is_empty() {
         return Err(Error::file(
@@ -132,28 +148,13 @@ pub fn load_csv_columns(path: &Path, names: &[String]) -> Result<Tensor<f32>> {
         ));
     }
     let index: Vec<usize> = names.iter().map(|n| header.iter().position(|h| h == n).expect("checked above")).collect();
-    let (mut data, mut rows) = (Vec::new(), 0);
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, e))?;
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() == 1 && record[0].is_empty() {
-            continue;
-        }
-        if record.len() != header.len() {
-            return Err(Error::data(
-                path,
-                format!("line {line}"),
-                format!("{} fields, but the header has {} columns", record.len(), header.len()),
-            ));
-        }
+    let mut data = Vec::new();
+    let rows = for_each_row(path, &mut reader, header.len(), |line, record| {
         for &j in &index {
             data.push(number(path, line, &header[j], &record[j])?);
         }
-        rows += 1;
-    }
-    if rows == 0 {
-        return Err(Error::file(path, "no data rows after the header"));
-    }
+        Ok(())
+    })?;
     Ok(Tensor::new(data, [rows, names.len()]))
 }
 

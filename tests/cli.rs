@@ -286,6 +286,14 @@ fn user_errors_are_one_line_and_a_non_zero_exit() {
     );
     user_error(&["train", "--data", &repo("digits.csv"), "--val-split", "1.5", "--out", &out], "--val-split must be");
     user_error(
+        &["train", "--data", &repo("digits.csv"), "--epochs", "0", "--out", &out],
+        "--epochs must be at least 1",
+    );
+    user_error(
+        &["train", "--data", &repo("digits.csv"), "--batch-size", "0", "--out", &out],
+        "--batch-size must be at least 1",
+    );
+    user_error(
         &["train", "--data", &repo("digits.csv"), "--target", "nope", "--out", &out],
         "no column named \"nope\"",
     );

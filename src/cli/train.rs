@@ -187,6 +187,9 @@ fn prepare(args: &TrainArgs) -> Result<Prepared> {
     if !(0.0..1.0).contains(&args.dropout) {
         return Err(Error::invalid(format!("--dropout must be at least 0 and below 1, got {}", args.dropout)));
     }
+    if args.epochs == 0 {
+        return Err(Error::invalid("--epochs must be at least 1"));
+    }
     if args.hidden.contains(&0) {
         return Err(Error::invalid("--hidden sizes must be positive"));
     }
@@ -532,9 +535,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }
         None => args.clone(),
     };
+    let mut p = prepare(&effective)?;
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     remove_stale_temporaries(&dir);
-    let mut p = prepare(&effective)?;
     let settings = serde_json::to_value(&effective).map_err(|e| Error::invalid(e.to_string()))?;
     let mut start_epoch = 0;
     let mut recorder = Recorder {

@@ -113,5 +113,9 @@ pub fn write_curves(dir: &Path, history: &[EpochMetrics]) -> Result<()> {
         let _ = std::fs::remove_file(&temp);
         Error::invalid(format!("cannot draw curves.png: {e}"))
     })?;
-    std::fs::rename(&temp, &png).map_err(|e| Error::io(&png, e))
+    let synced = std::fs::File::open(&temp).and_then(|f| f.sync_all());
+    synced.and_then(|()| std::fs::rename(&temp, &png)).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        Error::io(&png, e)
+    })
 }

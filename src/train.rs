@@ -120,7 +120,8 @@ pub struct Evaluation {
     pub accuracy: Option<f64>,
 }
 
-/// The loss of a batch on the tape, for the dataset's kind of targets.
+/// The loss of a batch on the tape, for the dataset's kind of targets. For class targets it
+/// leaves the batch's labels in `classes`.
 fn batch_loss<'t>(
     loss: Loss,
     out: Var<'t, f32>,
@@ -129,40 +130,37 @@ fn batch_loss<'t>(
     classes: &mut Vec<usize>,
 ) -> Result<Var<'t, f32>> {
     let tape = out.tape();
-    match (&data.targets, loss) {
+    let target = match (&data.targets, loss) {
         (Targets::Classes { .. }, Loss::CrossEntropy) => {
             data.gather_classes(indices, classes);
-            Ok(loss::cross_entropy(out, classes, Reduction::Mean))
+            return Ok(loss::cross_entropy(out, classes, Reduction::Mean));
         }
-        (Targets::Values { values, .. }, Loss::Mse | Loss::HalfSse | Loss::Bce) => {
+        (Targets::Values { .. }, Loss::CrossEntropy) => {
+            return Err(Error::invalid(
+                "cross-entropy needs class targets; this dataset has real-valued targets (use mse)",
+            ));
+        }
+        (Targets::Values { values, .. }, _) => {
             let shape = Shape::new(&[indices.len(), values.dims()[1]]);
-            let target = tape.input_with(shape, |buf| data.gather_values(indices, buf));
-            Ok(match loss {
-                Loss::Mse => loss::mse(out, target, Reduction::Mean),
-                Loss::HalfSse => loss::half_sse(out, target),
-                _ => loss::bce_with_logits(out, target, Reduction::Mean),
-            })
+            tape.input_with(shape, |buf| data.gather_values(indices, buf))
         }
         (Targets::Classes { names, .. }, _) => {
             // One-hot targets for the squared-error and binary losses on classes.
             data.gather_classes(indices, classes);
             let shape = Shape::new(&[indices.len(), names.len()]);
-            let target = tape.input_with(shape, |buf| {
+            tape.input_with(shape, |buf| {
                 buf.fill(0.0);
                 for (row, &c) in classes.iter().enumerate() {
                     buf[row * names.len() + c] = 1.0;
                 }
-            });
-            Ok(match loss {
-                Loss::Mse => loss::mse(out, target, Reduction::Mean),
-                Loss::HalfSse => loss::half_sse(out, target),
-                _ => loss::bce_with_logits(out, target, Reduction::Mean),
             })
         }
-        (Targets::Values { .. }, Loss::CrossEntropy) => {
-            Err(Error::invalid("cross-entropy needs class targets; this dataset has real-valued targets (use mse)"))
-        }
-    }
+    };
+    Ok(match loss {
+        Loss::Mse => loss::mse(out, target, Reduction::Mean),
+        Loss::HalfSse => loss::half_sse(out, target),
+        _ => loss::bce_with_logits(out, target, Reduction::Mean),
+    })
 }
 
 /// One thread's part of a training step: its own tape and label buffer, kept across steps.
@@ -206,7 +204,6 @@ impl Shard {
             let l = batch_loss(loss, out, data, indices, classes)? * (indices.len() as f64 / batch as f64);
             let mut correct_count = 0;
             if let Targets::Classes { .. } = data.targets {
-                data.gather_classes(indices, classes);
                 correct_count = tape.with_value(out.id(), |v| correct(v.data, learner.model.outputs(), classes));
             }
             (l.item() as f64, correct_count, tape.backward(l))
@@ -247,7 +244,6 @@ pub fn evaluate(
         let l = batch_loss(loss, out, data, chunk, &mut classes)?;
         total += l.item() as f64 * chunk.len() as f64;
         if let Targets::Classes { .. } = data.targets {
-            data.gather_classes(chunk, &mut classes);
             right += tape.with_value(out.id(), |v| correct(v.data, model.outputs(), &classes));
         }
     }

@@ -109,30 +109,28 @@ impl<T: Float> Tape<T> {
         self.len() == 0
     }
 
-    fn leaf(&self, value: &Tensor<T>, requires_grad: bool) -> Var<'_, T> {
+    /// An `Input` leaf of `shape` whose value `fill` writes straight into the arena.
+    fn leaf(&self, shape: Shape, requires_grad: bool, fill: impl FnOnce(&mut [T])) -> Var<'_, T> {
         let mut record = self.record.borrow_mut();
-        let (id, out, _, _) = record.push(Op::Input, value.shape(), requires_grad);
-        out.copy_from_slice(value.data());
+        let (id, out, _, _) = record.push(Op::Input, shape, requires_grad);
+        fill(out);
         Var { tape: self, id }
     }
 
     /// Data fed in from outside (inputs, targets): a leaf with no gradient.
     pub fn input(&self, value: &Tensor<T>) -> Var<'_, T> {
-        self.leaf(value, false)
+        self.leaf(value.shape(), false, |out| out.copy_from_slice(value.data()))
     }
 
     /// An input leaf of `shape` whose value `fill` writes straight into the tape (a mini-batch
     /// gathered from a dataset without an intermediate copy).
     pub fn input_with(&self, shape: Shape, fill: impl FnOnce(&mut [T])) -> Var<'_, T> {
-        let mut record = self.record.borrow_mut();
-        let (id, out, _, _) = record.push(Op::Input, shape, false);
-        fill(out);
-        Var { tape: self, id }
+        self.leaf(shape, false, fill)
     }
 
     /// A leaf whose gradient `backward` computes (gradient checks, ∂E/∂x in explanations).
     pub fn variable(&self, value: &Tensor<T>) -> Var<'_, T> {
-        self.leaf(value, true)
+        self.leaf(value.shape(), true, |out| out.copy_from_slice(value.data()))
     }
 
     /// A parameter from `store`, read without copying. Reading one parameter twice gives the

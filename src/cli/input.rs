@@ -95,18 +95,10 @@ pub fn load_for_model(info: &ModelInfo, data: &Path, labels: Option<&PathBuf>) -
 }
 
 /// Loads just the inputs for a trained model (the target may be absent), scaled as in training.
-pub fn load_features_for_model(info: &ModelInfo, data: &Path, labels: Option<&PathBuf>) -> Result<Tensor<f32>> {
+pub fn load_features_for_model(info: &ModelInfo, data: &Path) -> Result<Tensor<f32>> {
     let mut features = match kind_of(data)? {
-        InputKind::Idx if info.input == InputKind::Idx => {
-            let img = crate::data::read_idx(data)?;
-            if img.magic != crate::data::IMAGES_MAGIC {
-                return Err(Error::file(data, format!("magic number {} is not an image file", img.magic)));
-            }
-            let _ = labels;
-            let n = img.dims[0];
-            let width = img.dims[1..].iter().product();
-            Tensor::new(img.data.iter().map(|&p| p as f32 / 255.0).collect(), [n, width])
-        }
+        // IDX images need no labels to be predicted.
+        InputKind::Idx if info.input == InputKind::Idx => crate::data::load_images(data)?.0,
         InputKind::Csv if info.input == InputKind::Csv => load_csv_columns(data, &info.features)?,
         other => {
             return Err(Error::invalid(format!(

@@ -37,7 +37,7 @@ pub struct PredictArgs {
 
 pub fn run(args: PredictArgs) -> Result<()> {
     let (info, model, params) = load_model(&args.model)?;
-    let features = load_features_for_model(&info, &args.data, args.labels.as_ref())?;
+    let features = load_features_for_model(&info, &args.data)?;
     let outputs = model.predict(&params, &features, Threads::all());
     let width = outputs.dims()[1];
     let mut csv = String::new();

@@ -93,18 +93,27 @@ pub fn read_idx(path: &Path) -> Result<Idx> {
     Ok(Idx { magic, dims, data: bytes[header..].to_vec() })
 }
 
-/// MNIST images and labels as a dataset: pixels scaled to [0, 1], one row per image, class
-/// index = the digit.
-pub fn load_mnist(images: &Path, labels: &Path) -> Result<Dataset> {
+/// The images of an IDX image file as features: one row per image, pixels scaled to [0, 1].
+/// Also returns the image's (rows, columns).
+pub fn load_images(images: &Path) -> Result<(Tensor<f32>, (usize, usize))> {
     let img = read_idx(images)?;
     if img.magic != IMAGES_MAGIC {
         return Err(Error::file(images, format!("magic number {} is not an image file ({IMAGES_MAGIC})", img.magic)));
     }
+    let (count, rows, cols) = (img.dims[0], img.dims[1], img.dims[2]);
+    let features = Tensor::new(img.data.iter().map(|&p| p as f32 / 255.0).collect(), [count, rows * cols]);
+    Ok((features, (rows, cols)))
+}
+
+/// MNIST images and labels as a dataset: pixels scaled to [0, 1], one row per image, class
+/// index = the digit.
+pub fn load_mnist(images: &Path, labels: &Path) -> Result<Dataset> {
+    let (features, (rows, cols)) = load_images(images)?;
+    let count = features.dims()[0];
     let lab = read_idx(labels)?;
     if lab.magic != LABELS_MAGIC {
         return Err(Error::file(labels, format!("magic number {} is not a label file ({LABELS_MAGIC})", lab.magic)));
     }
-    let (count, rows, cols) = (img.dims[0], img.dims[1], img.dims[2]);
     if lab.dims[0] != count {
         return Err(Error::invalid(format!(
             "{} holds {count} images but {} holds {} labels",
@@ -113,7 +122,6 @@ pub fn load_mnist(images: &Path, labels: &Path) -> Result<Dataset> {
             lab.dims[0]
         )));
     }
-    let features = Tensor::new(img.data.iter().map(|&p| p as f32 / 255.0).collect(), [count, rows * cols]);
     let classes = lab.data.iter().copied().max().map_or(0, |m| m as usize + 1).max(10);
     let targets = Targets::Classes {
         labels: lab.data.iter().map(|&l| l as usize).collect(),

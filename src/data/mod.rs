@@ -6,7 +6,7 @@ mod idx;
 
 pub(crate) use self::csv::open_csv;
 pub use self::csv::{CsvOptions, TargetColumn, Task, load_csv, load_csv_columns};
-pub use self::idx::{IMAGES_MAGIC, Idx, LABELS_MAGIC, load_mnist, looks_like_idx, read_idx};
+pub use self::idx::{IMAGES_MAGIC, Idx, LABELS_MAGIC, load_images, load_mnist, looks_like_idx, read_idx};
 
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};

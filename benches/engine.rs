@@ -44,18 +44,19 @@ fn lecture<T: Float>(rounds: usize, replay: bool) -> (f64, f64, f64) {
     (median(times), best, error)
 }
 
-/// Same shapes as gemm_numpy.py: name, m, k, n, A stored transposed, B stored transposed.
-const SHAPES: [(&str, usize, usize, usize, bool, bool); 9] = [
-    ("sq256", 256, 256, 256, false, false),
-    ("sq512", 512, 512, 512, false, false),
-    ("sq1024", 1024, 1024, 1024, false, false),
-    ("sq2048", 2048, 2048, 2048, false, false),
-    ("fwd1_128x784@784x256", 128, 784, 256, false, false),
-    ("dW1_(128x784)^T@128x256", 784, 128, 256, true, false),
-    ("dX1_128x256@(784x256)^T", 128, 256, 784, false, true),
-    ("fwd2_128x256@256x128", 128, 256, 128, false, false),
-    ("fwd3_128x128@128x10", 128, 128, 10, false, false),
-];
+/// Square products, then the MLP 784-256-128-10's products at `rows` samples (gemm_numpy.py
+/// uses 128): name, m, k, n, A stored transposed, B stored transposed.
+fn shapes(rows: usize) -> Vec<(String, usize, usize, usize, bool, bool)> {
+    let mut s: Vec<_> = [256, 512, 1024, 2048].map(|n| (format!("sq{n}"), n, n, n, false, false)).into();
+    s.extend([
+        (format!("fwd1_{rows}x784@784x256"), rows, 784, 256, false, false),
+        (format!("dW1_({rows}x784)^T@{rows}x256"), 784, rows, 256, true, false),
+        (format!("dX1_{rows}x256@(784x256)^T"), rows, 256, 784, false, true),
+        (format!("fwd2_{rows}x256@256x128"), rows, 256, 128, false, false),
+        (format!("fwd3_{rows}x128@128x10"), rows, 128, 10, false, false),
+    ]);
+    s
+}
 
 /// Median GFLOP/s of op(A)·op(B) for one shape.
 fn gemm(m: usize, k: usize, n: usize, ta: bool, tb: bool, threads: Threads) -> f64 {
@@ -112,9 +113,15 @@ fn main() {
             println!("  {name:<30} median {med:.3} ms, best {best:.3} ms, final error {e:.6e}");
         }
     }
+    let rows = args
+        .iter()
+        .position(|a| a == "--rows")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(128);
     if only("gemm") {
         println!("f32 matrix product, {} thread(s): GFLOP/s, median of 9", threads.get());
-        for (name, m, k, n, ta, tb) in SHAPES {
+        for (name, m, k, n, ta, tb) in shapes(rows) {
             println!("  {name:<26} {:>7.1}", gemm(m, k, n, ta, tb, threads));
         }
     }

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::loss::{self, Loss, Reduction};
 use crate::nn::Sequential;
 use crate::optim::{LrSchedule, Optimizer, clip_grad_norm, clip_grad_value};
-use crate::tensor::{Shape, Threads};
+use crate::tensor::{Shape, Threads, kernels::update_in_chunks};
 
 /// How to train.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -213,6 +213,55 @@ impl Shard {
     }
 }
 
+/// One step on one batch: every shard's forward and backward at once, then (if the loss is
+/// finite) the shards' gradients summed, clipped, and applied at learning rate `lr`, each large
+/// parameter split across the threads. Returns the batch's mean loss and its correct
+/// predictions. Meant to run inside the run's thread pool.
+fn train_step(
+    shards: &mut [Shard],
+    learner: &mut Learner,
+    data: &Dataset,
+    batch: &[usize],
+    seeds: &[u64],
+    cfg: &TrainConfig,
+    lr: f64,
+) -> Result<(f64, usize)> {
+    let per_part = batch.len().div_ceil(seeds.len());
+    let learner_ref = &*learner;
+    let results: Vec<Result<ShardResult>> = shards[..seeds.len()]
+        .par_iter_mut()
+        .zip(batch.par_chunks(per_part))
+        .zip(seeds)
+        .map(|((shard, indices), &seed)| shard.step(learner_ref, data, indices, batch.len(), cfg.loss, seed))
+        .collect();
+    let mut results = results.into_iter().collect::<Result<Vec<ShardResult>>>()?;
+    let value: f64 = results.iter().map(|r| r.loss).sum();
+    let correct = results.iter().map(|r| r.correct).sum();
+    if value.is_finite() {
+        let (first, rest) = results.split_first_mut().expect("at least one shard");
+        for other in rest.iter() {
+            for id in first.grads.param_ids() {
+                if let (Some(sum), Some(g)) = (first.grads.param_mut(id), other.grads.param(id)) {
+                    update_in_chunks(cfg.threads, sum, g.data, [], &|sum, g, []| {
+                        sum.iter_mut().zip(g).for_each(|(s, &x)| *s += x)
+                    });
+                }
+            }
+        }
+        if let Some(max) = cfg.clip_norm {
+            clip_grad_norm(&mut first.grads, max);
+        }
+        if let Some(limit) = cfg.clip_value {
+            clip_grad_value(&mut first.grads, limit);
+        }
+        learner.optimizer.step_threads(&mut learner.params, &first.grads, lr, cfg.threads);
+    }
+    for (shard, result) in shards.iter_mut().zip(results) {
+        shard.tape.recycle(result.grads);
+    }
+    Ok((value, correct))
+}
+
 /// Correct predictions among the rows of `logits` (argmax = class).
 fn correct(logits: &[f32], width: usize, classes: &[usize]) -> usize {
     logits
@@ -315,6 +364,19 @@ pub fn train_observed(
     // backward on its own tape (one-threaded kernels), and the gradients are summed in shard
     // order, so the result depends on the thread count but never on timing.
     let mut shards: Vec<Shard> = (0..cfg.threads.get()).map(|_| Shard::new()).collect();
+    // The run's own pool, entered once per step: the shards, the gradient sum and the update
+    // then hand work between threads that are already awake (a thread woken from outside a
+    // pool costs tens of microseconds on these machines, as much as the whole update).
+    let pool = match cfg.threads.get() {
+        1 => None,
+        n => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .thread_name(|i| format!("backprop-train-{i}"))
+                .build()
+                .map_err(|e| Error::invalid(format!("cannot start {n} training threads: {e}")))?,
+        ),
+    };
     let mut report = TrainReport { history: vec![], best_epoch: None, stopped_early: false };
     let (mut best, mut since_best) = (None::<(f64, ParamStore<f32>)>, 0);
     let steps_per_epoch = data.len().div_ceil(cfg.batch_size);
@@ -328,19 +390,13 @@ pub fn train_observed(
         let (mut total, mut right, mut lr) = (0.0f64, 0usize, cfg.lr.base);
         for (step, batch) in order.chunks(cfg.batch_size).enumerate() {
             lr = cfg.lr.at((epoch - 1) as f64 + step as f64 / steps_per_epoch as f64);
-            let parts = shards.len().min(batch.len());
-            let per_part = batch.len().div_ceil(parts);
-            let seeds: Vec<u64> = (0..parts).map(|_| rng.random()).collect();
-            let learner_ref = &*learner;
-            let results: Vec<Result<ShardResult>> = shards[..parts]
-                .par_iter_mut()
-                .zip(batch.par_chunks(per_part))
-                .zip(seeds)
-                .map(|((shard, indices), seed)| shard.step(learner_ref, data, indices, batch.len(), cfg.loss, seed))
-                .collect();
-            let mut results = results.into_iter().collect::<Result<Vec<ShardResult>>>()?;
-            let value: f64 = results.iter().map(|r| r.loss).sum();
-            right += results.iter().map(|r| r.correct).sum::<usize>();
+            let seeds: Vec<u64> = (0..shards.len().min(batch.len())).map(|_| rng.random()).collect();
+            let mut run = || train_step(&mut shards, learner, data, batch, &seeds, cfg, lr);
+            let (value, correct) = match &pool {
+                Some(pool) => pool.install(run)?,
+                None => run()?,
+            };
+            right += correct;
             if !value.is_finite() {
                 learner.params = at_start;
                 return Err(Error::invalid(format!(
@@ -349,24 +405,6 @@ pub fn train_observed(
                 )));
             }
             total += value * batch.len() as f64;
-            let (first, rest) = results.split_first_mut().expect("at least one shard");
-            for other in rest.iter() {
-                for id in first.grads.param_ids() {
-                    if let (Some(sum), Some(g)) = (first.grads.param_mut(id), other.grads.param(id)) {
-                        sum.iter_mut().zip(g.data).for_each(|(s, &x)| *s += x);
-                    }
-                }
-            }
-            if let Some(max) = cfg.clip_norm {
-                clip_grad_norm(&mut first.grads, max);
-            }
-            if let Some(limit) = cfg.clip_value {
-                clip_grad_value(&mut first.grads, limit);
-            }
-            learner.optimizer.step(&mut learner.params, &first.grads, lr);
-            for (shard, result) in shards.iter_mut().zip(results) {
-                shard.tape.recycle(result.grads);
-            }
             let seen = (step * cfg.batch_size + batch.len()) as f64;
             let accuracy = data.classes().map(|_| right as f64 / seen);
             observer.on_step(epoch, step + 1, steps_per_epoch, total / seen, accuracy);

@@ -109,6 +109,11 @@ fn cases(g: &mut Gen) -> Vec<Case> {
         vec![g.tensor(&[9, 17], -1.0, 1.0), g.tensor(&[13, 17], -1.0, 1.0), g.tensor(&[13], -1.0, 1.0)],
         Box::new(|_, v| v[0].linear(v[1], v[2])),
     ));
+    cs.push(case(
+        "linear, wide: computed as (W·xᵀ)ᵀ",
+        vec![g.tensor(&[5, 7], -1.0, 1.0), g.tensor(&[70, 7], -1.0, 1.0), g.tensor(&[70], -1.0, 1.0)],
+        Box::new(|_, v| v[0].linear(v[1], v[2])),
+    ));
     cs.push(case("transpose", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(|_, v| v[0].t())));
     cs.push(case("reshape", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(move |_, v| v[0].reshape([n * m]))));
 

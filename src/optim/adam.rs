@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::slot;
 use crate::autograd::{Grads, ParamStore};
-use crate::tensor::Float;
+use crate::tensor::{Float, Threads, kernels::update_in_chunks};
 
 /// Adam with bias correction, as `torch.optim.Adam`; with `decoupled` weight decay it is AdamW.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,7 +31,7 @@ impl<T: Float> Adam<T> {
     /// t ← t + 1;  g = ∂E/∂w (+ λ·w for Adam);  w ← w − η·λ·w first for AdamW;
     /// m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
     /// w ← w − η·m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ).
-    pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64) {
+    pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64, threads: Threads) {
         let (b1, b2) = (self.beta1, self.beta2);
         for (id, grad) in grads.params() {
             let w = params.get_mut(id).data_mut();
@@ -44,20 +44,23 @@ impl<T: Float> Adam<T> {
             let (lr_t, b1_t, b2_t, eps, wd) =
                 (T::of(lr), T::of(b1), T::of(b2), T::of(self.eps), T::of(self.weight_decay));
             let (c1, c2, one) = (T::of(c1), T::of(c2), T::one());
+            let decoupled = self.decoupled;
             let m = slot(&mut self.m, id.0, w.len());
             let v = slot(&mut self.v, id.0, w.len());
-            for (((w, &g), m), v) in w.iter_mut().zip(grad.data).zip(m.iter_mut()).zip(v.iter_mut()) {
-                let g = if self.decoupled {
-                    *w -= lr_t * wd * *w;
-                    g
-                } else {
-                    g + wd * *w
-                };
-                *m = b1_t * *m + (one - b1_t) * g;
-                *v = b2_t * *v + (one - b2_t) * g * g;
-                let (m_hat, v_hat) = (*m / c1, *v / c2);
-                *w -= lr_t * m_hat / (v_hat.sqrt() + eps);
-            }
+            update_in_chunks(threads, w, grad.data, [m, v], &|w, grad, [m, v]| {
+                for (((w, &g), m), v) in w.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    let g = if decoupled {
+                        *w -= lr_t * wd * *w;
+                        g
+                    } else {
+                        g + wd * *w
+                    };
+                    *m = b1_t * *m + (one - b1_t) * g;
+                    *v = b2_t * *v + (one - b2_t) * g * g;
+                    let (m_hat, v_hat) = (*m / c1, *v / c2);
+                    *w -= lr_t * m_hat / (v_hat.sqrt() + eps);
+                }
+            });
         }
     }
 }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::autograd::{Grads, ParamStore};
 use crate::error::{Error, Result};
-use crate::tensor::Float;
+use crate::tensor::{Float, Threads};
 
 /// One of the optimisers, with its state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,10 +51,16 @@ impl<T: Float> Optimizer<T> {
 
     /// Updates every parameter that has a gradient, at learning rate `lr`.
     pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64) {
+        self.step_threads(params, grads, lr, Threads::ONE)
+    }
+
+    /// [`Optimizer::step`] with each large parameter's update split across `threads` (the
+    /// result is the same: every element is updated on its own).
+    pub fn step_threads(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64, threads: Threads) {
         match self {
-            Optimizer::Sgd(o) => o.step(params, grads, lr),
-            Optimizer::Adam(o) => o.step(params, grads, lr),
-            Optimizer::RmsProp(o) => o.step(params, grads, lr),
+            Optimizer::Sgd(o) => o.step(params, grads, lr, threads),
+            Optimizer::Adam(o) => o.step(params, grads, lr, threads),
+            Optimizer::RmsProp(o) => o.step(params, grads, lr, threads),
         }
     }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::slot;
 use crate::autograd::{Grads, ParamStore};
-use crate::tensor::Float;
+use crate::tensor::{Float, Threads, kernels::update_in_chunks};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(bound = "")]
@@ -23,16 +23,18 @@ impl<T: Float> RmsProp<T> {
     }
 
     /// g = ∂E/∂w + λ·w;  s ← α·s + (1 − α)·g²;  w ← w − η·g / (√s + ε).
-    pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64) {
+    pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64, threads: Threads) {
         let (lr, alpha, eps, wd) = (T::of(lr), T::of(self.alpha), T::of(self.eps), T::of(self.weight_decay));
         for (id, grad) in grads.params() {
             let w = params.get_mut(id).data_mut();
             let s = slot(&mut self.square_avg, id.0, w.len());
-            for ((w, &g), s) in w.iter_mut().zip(grad.data).zip(s.iter_mut()) {
-                let g = g + wd * *w;
-                *s = alpha * *s + (T::one() - alpha) * g * g;
-                *w -= lr * g / (s.sqrt() + eps);
-            }
+            update_in_chunks(threads, w, grad.data, [s], &|w, grad, [s]| {
+                for ((w, &g), s) in w.iter_mut().zip(grad).zip(s.iter_mut()) {
+                    let g = g + wd * *w;
+                    *s = alpha * *s + (T::one() - alpha) * g * g;
+                    *w -= lr * g / (s.sqrt() + eps);
+                }
+            });
         }
     }
 }

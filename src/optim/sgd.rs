@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::slot;
 use crate::autograd::{Grads, ParamStore};
-use crate::tensor::Float;
+use crate::tensor::{Float, Threads, kernels::update_in_chunks};
 
 /// SGD as PyTorch's `torch.optim.SGD` (dampening 0).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -24,21 +24,29 @@ impl<T: Float> Sgd<T> {
 
     /// g = ∂E/∂w + λ·w;  v ← μ·v + g (v = g on the first step);
     /// w ← w − η·(g + μ·v) with Nesterov, w ← w − η·v without (w ← w − η·g when μ = 0).
-    pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64) {
+    pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64, threads: Threads) {
         let (lr, mu, wd) = (T::of(lr), T::of(self.momentum), T::of(self.weight_decay));
+        let (momentum, nesterov) = (self.momentum != 0.0, self.nesterov);
         for (id, grad) in grads.params() {
             let w = params.get_mut(id).data_mut();
             let first = self.velocity.get(id.0).is_none_or(|v| v.is_empty());
-            let v = slot(&mut self.velocity, id.0, w.len());
-            for ((w, &g), v) in w.iter_mut().zip(grad.data).zip(v.iter_mut()) {
-                let g = g + wd * *w;
-                let step = if self.momentum == 0.0 {
-                    g
-                } else {
-                    *v = if first { g } else { mu * *v + g };
-                    if self.nesterov { g + mu * *v } else { *v }
-                };
-                *w -= lr * step;
+            let v = slot(&mut self.velocity, id.0, if momentum { w.len() } else { 0 });
+            let update = |w: &mut [T], grad: &[T], [v]: [&mut [T]; 1]| {
+                for (i, (w, &g)) in w.iter_mut().zip(grad).enumerate() {
+                    let g = g + wd * *w;
+                    let step = if !momentum {
+                        g
+                    } else {
+                        v[i] = if first { g } else { mu * v[i] + g };
+                        if nesterov { g + mu * v[i] } else { v[i] }
+                    };
+                    *w -= lr * step;
+                }
+            };
+            if momentum {
+                update_in_chunks(threads, w, grad.data, [v], &update);
+            } else {
+                update_in_chunks(threads, w, grad.data, [], &|w, g, []| update(w, g, [&mut []]));
             }
         }
     }

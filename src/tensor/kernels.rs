@@ -5,6 +5,53 @@
 
 use super::{Float, MAX_RANK, Shape, Threads, View, matmul, matmul_shape};
 
+/// Below this many elements an elementwise update stays on the calling thread (waking a second
+/// thread costs more than it saves).
+const PARALLEL_UPDATE: usize = 1 << 14;
+
+/// Runs an elementwise update `f(w, g, state)` over a buffer `w`, a same-length input `g` and
+/// `N` same-length state buffers, cut into one contiguous chunk per thread (the optimiser step
+/// and the sum of the shards' gradients). Each element sees the same arithmetic whatever the
+/// cut, so the result does not depend on the thread count.
+pub fn update_in_chunks<T: Float, const N: usize>(
+    threads: Threads,
+    w: &mut [T],
+    g: &[T],
+    state: [&mut [T]; N],
+    f: &(impl Fn(&mut [T], &[T], [&mut [T]; N]) + Sync),
+) {
+    assert!(
+        g.len() == w.len() && state.iter().all(|s| s.len() == w.len()),
+        "update: buffers of {} elements, input of {}, state of {:?}",
+        w.len(),
+        g.len(),
+        state.iter().map(|s| s.len()).collect::<Vec<_>>()
+    );
+    let parts = if w.len() >= PARALLEL_UPDATE { threads.get() } else { 1 };
+    split_update(parts, w, g, state, f);
+}
+
+fn split_update<T: Float, const N: usize>(
+    parts: usize,
+    w: &mut [T],
+    g: &[T],
+    state: [&mut [T]; N],
+    f: &(impl Fn(&mut [T], &[T], [&mut [T]; N]) + Sync),
+) {
+    if parts <= 1 {
+        return f(w, g, state);
+    }
+    let mid = w.len() * (parts / 2) / parts;
+    let (w_lo, w_hi) = w.split_at_mut(mid);
+    let (g_lo, g_hi) = g.split_at(mid);
+    let mut lo: [&mut [T]; N] = std::array::from_fn(|_| &mut [][..]);
+    let mut hi: [&mut [T]; N] = std::array::from_fn(|_| &mut [][..]);
+    for (i, s) in state.into_iter().enumerate() {
+        (lo[i], hi[i]) = s.split_at_mut(mid);
+    }
+    rayon::join(|| split_update(parts / 2, w_lo, g_lo, lo, f), || split_update(parts - parts / 2, w_hi, g_hi, hi, f));
+}
+
 /// The numpy broadcast of two shapes, or a panic naming the op and both shapes.
 #[inline]
 pub fn broadcast_shape(op: &str, a: Shape, b: Shape) -> Shape {
@@ -39,10 +86,33 @@ pub fn linear_shape(x: Shape, w: Shape, b: Shape) -> Shape {
     y
 }
 
-/// `out = x·Wᵀ + b`: the bias is written into every row, then the product added onto it.
+/// Up to this many rows, [`linear`] computes `(x·Wᵀ)ᵀ` and transposes it (see there).
+const TRANSPOSED_LINEAR_ROWS: usize = 128;
+
+/// `out = x·Wᵀ + b`.
+///
+/// Why two ways: `gemm` works column-major, so for a row-major `out` it computes `outᵀ = W·xᵀ`
+/// and repacks W (all `out × in` weights) on every call, a cost that does not shrink with the
+/// batch. For a small batch it is cheaper to compute `W·xᵀ` into a scratch `[out, rows]`
+/// buffer, which repacks only x, and transpose that into `out`, adding the bias on the way:
+/// measured on the MLP's 784→256 layer at 16 / 32 / 64 rows, 48 / 61 / 76 GFLOP/s the direct
+/// way, 88 / 89 / 89 this way (at 256 rows the direct way is ahead). Narrow outputs (the
+/// 10 logits) gain nothing and stay direct.
 pub fn linear<T: Float>(out: &mut [T], x: View<'_, T>, w: View<'_, T>, b: View<'_, T>, threads: Threads) {
-    out.chunks_exact_mut(b.data.len().max(1)).for_each(|row| row.copy_from_slice(b.data));
-    matmul(out, x, false, w, true, true, threads)
+    let (rows, outs) = (x.shape.dim(0), w.shape.dim(0));
+    if rows <= TRANSPOSED_LINEAR_ROWS && outs >= 64 {
+        T::with_scratch(rows * outs, |yt| {
+            matmul(yt, w, false, x, true, false, threads);
+            for (i, row) in out.chunks_exact_mut(outs).enumerate() {
+                for (j, (o, &bias)) in row.iter_mut().zip(b.data).enumerate() {
+                    *o = yt[j * rows + i] + bias;
+                }
+            }
+        })
+    } else {
+        out.chunks_exact_mut(b.data.len().max(1)).for_each(|row| row.copy_from_slice(b.data));
+        matmul(out, x, false, w, true, true, threads)
+    }
 }
 
 /// `out[i] = f(a[i])`.

@@ -52,23 +52,42 @@ pub trait Float:
     fn relu(self) -> Self {
         if self > Self::zero() { self } else { Self::zero() }
     }
+
+    /// Runs `f` on a scratch buffer of `len` elements (contents unspecified) owned by the
+    /// calling thread and kept between calls, so a kernel that needs temporary space allocates
+    /// once per thread instead of once per step. Not reentrant: `f` must not call it again.
+    fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
 }
 
-impl Float for f32 {
-    const NAME: &'static str = "f32";
-    #[inline]
-    fn of(x: f64) -> f32 {
-        x as f32
-    }
+/// `impl Float` for a primitive type, with its own per-thread scratch buffer.
+macro_rules! impl_float {
+    ($t:ty, $name:literal) => {
+        impl Float for $t {
+            const NAME: &'static str = $name;
+
+            #[inline]
+            fn of(x: f64) -> $t {
+                x as $t
+            }
+
+            fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [$t]) -> R) -> R {
+                thread_local! {
+                    static SCRATCH: std::cell::RefCell<Vec<$t>> = const { std::cell::RefCell::new(Vec::new()) };
+                }
+                SCRATCH.with(|cell| {
+                    let mut buf = cell.borrow_mut();
+                    if buf.len() < len {
+                        buf.resize(len, 0.0);
+                    }
+                    f(&mut buf[..len])
+                })
+            }
+        }
+    };
 }
 
-impl Float for f64 {
-    const NAME: &'static str = "f64";
-    #[inline]
-    fn of(x: f64) -> f64 {
-        x
-    }
-}
+impl_float!(f32, "f32");
+impl_float!(f64, "f64");
 
 /// A borrowed tensor: a shape and the row-major slice holding it.
 #[derive(Clone, Copy)]

@@ -1,47 +1,25 @@
 //! Engine benchmarks (a bench binary, not timed tests): `cargo bench --bench engine`.
 //!
 //! 1. The lecture network, 10,000 full-batch training steps on a reused tape, f64 and f32.
-//! 2. The f32 matrix product for the MLP 784-256-128-10 shapes at batch 128, in GFLOP/s, the
+//! 2. The f32 matrix product for the MLP 784-256-128-10 shapes at batch 128 (`--rows N`), in GFLOP/s, the
 //!    same shapes and method as `../shared/bench/gemm_numpy.py` (calibrate to ~60 ms, then the
 //!    median of 9 samples), so the two can be run side by side in one session.
 //!
 //! Arguments: `lecture` or `gemm` runs one part only; `--threads N` for the products.
 
+mod common;
+
 use std::time::Instant;
 
-use backprop::autograd::Tape;
-use backprop::lecture::Lecture;
 use backprop::tensor::{Float, Tensor, Threads, matmul};
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
+use common::median;
 
 /// Milliseconds for 10,000 lecture steps: (median, best) over `rounds`, and the final error.
-/// `replay`: the graph recorded once and replayed (`Lecture::step`); otherwise recorded afresh
-/// on a reset tape every step (`Lecture::step_on`, define-by-run).
 fn lecture<T: Float>(rounds: usize, replay: bool) -> (f64, f64, f64) {
-    let mut times = vec![];
-    let mut error = 0.0;
-    for round in 0..=rounds {
-        let mut net = Lecture::<T>::new();
-        let mut tape = Tape::new();
-        let start = Instant::now();
-        for _ in 0..10_000 {
-            if replay {
-                net.step();
-            } else {
-                net.step_on(&mut tape);
-            }
-        }
-        if round > 0 {
-            times.push(start.elapsed().as_secs_f64() * 1e3); // round 0 warms up
-        }
-        error = net.error().to_f64().unwrap();
-    }
+    let runs: Vec<(f64, f64)> = (0..rounds).map(|_| common::lecture_seconds::<T>(replay)).collect();
+    let times: Vec<f64> = runs.iter().map(|r| r.0 * 1e3).collect();
     let best = times.iter().copied().fold(f64::MAX, f64::min);
-    (median(times), best, error)
+    (median(times), best, runs[0].1)
 }
 
 /// Square products, then the MLP 784-256-128-10's products at `rows` samples (gemm_numpy.py

@@ -13,4 +13,4 @@ pub use model::{
     InputKind, MODEL_FORMAT, MODEL_VERSION, ModelInfo, load_model, params_from_safetensors, params_to_safetensors,
     save_model,
 };
-pub use plot::write_curves;
+pub use plot::{register_font as register_plot_font, write_curves};

@@ -12,7 +12,9 @@ use crate::train::EpochMetrics;
 
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
-fn register_font() {
+/// Makes the embedded font the plots' `sans-serif` (once per process); also for the benchmark
+/// charts, so every picture the project draws looks the same.
+pub fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         if plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_err() {

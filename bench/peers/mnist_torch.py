@@ -1,0 +1,59 @@
+"""PyTorch CPU: the MNIST acceptance run with backprop's hyper-parameters and procedure, for a
+wall-time comparison. MLP 784-256-128-10, ReLU, softmax cross-entropy, Adam lr 1e-3 with a
+cosine decay to 0 over all steps, batch 128, 10 epochs; pixels / 255; 10 % of the training file
+held out for validation (loss and accuracy after every epoch); the weights of the epoch with the
+lowest validation loss are kept and tested on the 10,000 test images.
+usage: mnist_torch.py MNIST_DIR THREADS [EPOCHS] -> one JSON line"""
+import gzip, json, math, os, sys, time
+import numpy as np, torch
+
+def idx(path):
+    with gzip.open(path) as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+root, threads = sys.argv[1], int(sys.argv[2])
+epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+torch.set_num_threads(threads)
+torch.manual_seed(42)
+X = torch.from_numpy(idx(os.path.join(root, "train-images-idx3-ubyte.gz")).reshape(-1, 784).astype(np.float32) / 255)
+y = torch.from_numpy(idx(os.path.join(root, "train-labels-idx1-ubyte.gz")).astype(np.int64))
+Xt = torch.from_numpy(idx(os.path.join(root, "t10k-images-idx3-ubyte.gz")).reshape(-1, 784).astype(np.float32) / 255)
+yt = torch.from_numpy(idx(os.path.join(root, "t10k-labels-idx1-ubyte.gz")).astype(np.int64))
+order = torch.randperm(len(X))
+held = round(len(X) * 0.1)
+Xv, yv, X, y = X[order[:held]], y[order[:held]], X[order[held:]], y[order[held:]]
+
+model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                            torch.nn.Linear(128, 10))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+batch = 128
+steps = epochs * math.ceil(len(X) / batch)
+sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s / steps, 1.0))))
+lossf = torch.nn.CrossEntropyLoss()
+
+def evaluate(Xe, ye):
+    with torch.inference_mode():
+        out = model(Xe)
+        return float(lossf(out, ye)), float((out.argmax(1) == ye).float().mean())
+
+best = (math.inf, None, 0)
+for epoch in range(1, epochs + 1):
+    perm = torch.randperm(len(X))
+    for i in range(0, len(X), batch):
+        idx_b = perm[i:i + batch]
+        opt.zero_grad(set_to_none=True)
+        loss = lossf(model(X[idx_b]), y[idx_b])
+        loss.backward()
+        opt.step()
+        sched.step()
+    val_loss, val_acc = evaluate(Xv, yv)
+    if val_loss < best[0]:
+        best = (val_loss, {k: v.clone() for k, v in model.state_dict().items()}, epoch)
+model.load_state_dict(best[1])
+test_loss, test_acc = evaluate(Xt, yt)
+print(json.dumps({"tool": "torch", "version": torch.__version__, "workload": "mnist", "threads": threads,
+                  "epochs": epochs, "best_epoch": best[2], "test_accuracy": round(test_acc, 4),
+                  "test_loss": round(test_loss, 4)}))

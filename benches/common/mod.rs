@@ -1,0 +1,111 @@
+//! Our side of the workloads the benchmarks share (the MLP bench, the engine bench and the
+//! side-by-side comparison), so that each is defined once.
+
+#![allow(dead_code)] // each bench binary uses part of it
+
+use std::time::Instant;
+
+use backprop::autograd::{ParamStore, Tape};
+use backprop::data::{Dataset, Targets};
+use backprop::lecture::Lecture;
+use backprop::loss::Loss;
+use backprop::nn::{Activation, MlpSpec, Sequential};
+use backprop::optim::Optimizer;
+use backprop::tensor::{Float, Tensor, Threads};
+use backprop::train::{Control, Learner, TrainConfig, train};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// The peers' synthetic MLP data (`bench/peers/common.py`): `n` × 784 standard-normal
+/// features, labels uniform over 10 classes (the same distribution; not the same numbers).
+pub fn synthetic(n: usize) -> Dataset {
+    let mut rng = backprop::rng(0);
+    let features: Vec<f32> = (0..n * 784).map(|_| StandardNormal.sample(&mut rng)).collect();
+    let labels = (0..n).map(|_| rng.random_range(0..10)).collect();
+    Dataset {
+        features: Tensor::new(features, [n, 784]),
+        targets: Targets::Classes { labels, names: (0..10).map(|c| c.to_string()).collect() },
+        feature_names: (0..784).map(|i| format!("f{i}")).collect(),
+    }
+}
+
+/// The MLP 784-256-128-10 with ReLU, weights from a fixed seed.
+pub fn mlp() -> (Sequential, ParamStore<f32>) {
+    let mut params = ParamStore::new();
+    let spec = MlpSpec {
+        sizes: vec![784, 256, 128, 10],
+        activation: Activation::Relu,
+        output: Activation::Identity,
+        dropout: 0.0,
+    };
+    let model = Sequential::mlp(&spec, &mut params, &mut backprop::rng(1));
+    (model, params)
+}
+
+/// Samples per second of MLP training (softmax cross-entropy, SGD lr 0.1, shuffled
+/// mini-batches) over one epoch, after a warm-up epoch: the peers' `mlp_*.py` with EPOCHS = 1.
+pub fn mlp_samples_per_second(data: &Dataset, batch: usize, threads: usize) -> f64 {
+    let (model, params) = mlp();
+    let mut learner = Learner { model, params, optimizer: Optimizer::by_name("sgd", 0.0, 0.0).unwrap() };
+    let mut cfg = TrainConfig::new(Loss::CrossEntropy, 0.1);
+    (cfg.epochs, cfg.batch_size, cfg.threads) = (2, batch, Threads::new(threads));
+    let report = train(&mut learner, data, None, &cfg, 0, |_, _| Control::Continue).expect("training runs");
+    report.history[1].samples_per_second
+}
+
+/// Seconds for 10,000 full-batch steps of the lecture's network, one round (after a warm-up
+/// run of the same length), and the error after them. `replay`: the graph recorded once and
+/// replayed (`Lecture::step`); otherwise recorded afresh on a reset tape every step
+/// (`Lecture::step_on`, define-by-run).
+pub fn lecture_seconds<T: Float>(replay: bool) -> (f64, f64) {
+    let mut seconds = 0.0;
+    let mut error = 0.0;
+    for round in 0..2 {
+        let mut net = Lecture::<T>::new();
+        let mut tape = Tape::new();
+        let start = Instant::now();
+        for _ in 0..10_000 {
+            if replay {
+                net.step();
+            } else {
+                net.step_on(&mut tape);
+            }
+        }
+        if round == 1 {
+            seconds = start.elapsed().as_secs_f64();
+        }
+        error = net.error().to_f64().unwrap();
+    }
+    (seconds, error)
+}
+
+/// Inference of the MLP (`Sequential::predict`, no tape): the median latency of one sample in
+/// microseconds over 2,000 calls, and the median throughput at batch 1024 over 30 calls, as the
+/// peers' `infer_*.py` measure them.
+pub fn inference(threads: usize) -> (f64, f64) {
+    let (model, params) = mlp();
+    let x = synthetic(1024).features;
+    let one = Tensor::new(x.data()[..784].to_vec(), [1, 784]);
+    let threads = Threads::new(threads);
+    let timed = |input: &Tensor<f32>, calls: usize| -> f64 {
+        for _ in 0..(calls / 10).max(3) {
+            std::hint::black_box(model.predict(&params, input, threads));
+        }
+        let mut times: Vec<f64> = (0..calls)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(model.predict(&params, input, threads));
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        times[times.len() / 2]
+    };
+    (timed(&one, 2000) * 1e6, 1024.0 / timed(&x, 30))
+}
+
+/// The median of some numbers (the upper one of an even count).
+pub fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}

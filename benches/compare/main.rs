@@ -1,0 +1,280 @@
+//! The side-by-side benchmark: our side and the peers' side (PyTorch, JAX, numpy, micrograd) of
+//! every workload in one session, round-robin over several rounds because these machines are
+//! shared and noisy; then one table of medians and ratios, printed and written to
+//! `bench/results/compare.md` with a bar chart (`compare.svg`, `compare.png`).
+//!
+//! Run: `cargo bench --bench compare -- [--rounds N] [--only mlp,lecture,infer,mnist]
+//! [--venv DIR] [--mnist DIR] [--out DIR] [--no-peers]`. The first run creates the peers'
+//! Python environment in `--venv` (default `/tmp/backprop-peers`, about 6 GB with PyTorch).
+//! Workloads: the MLP 784-256-128-10 at batch 32/128/512 × 1/2 threads; the lecture's network,
+//! 10,000 steps; inference latency (batch 1) and throughput (batch 1024); the MNIST acceptance
+//! run as a whole process (wall time, test accuracy, peak resident memory) against PyTorch with
+//! the same hyper-parameters.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod peers;
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use report::{MLP_ROWS, OURS, Results, RunInfo, mlp_row};
+use serde_json::Value;
+
+struct Options {
+    rounds: usize,
+    only: Vec<String>,
+    venv: PathBuf,
+    mnist: PathBuf,
+    out: PathBuf,
+    peers: bool,
+}
+
+impl Options {
+    fn parse() -> Result<Options, String> {
+        let mut o = Options {
+            rounds: 3,
+            only: vec![],
+            venv: PathBuf::from("/tmp/backprop-peers"),
+            mnist: PathBuf::from("../shared/data/mnist"),
+            out: PathBuf::from("bench/results"),
+            peers: true,
+        };
+        let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+        while let Some(a) = args.next() {
+            let mut value = || args.next().ok_or(format!("{a} needs a value"));
+            match a.as_str() {
+                "--rounds" => o.rounds = value()?.parse().map_err(|e| format!("--rounds: {e}"))?,
+                "--only" => o.only = value()?.split(',').map(str::to_string).collect(),
+                "--venv" => o.venv = value()?.into(),
+                "--mnist" => o.mnist = value()?.into(),
+                "--out" => o.out = value()?.into(),
+                "--no-peers" => o.peers = false,
+                other => return Err(format!("unknown argument `{other}` (see the top of benches/compare/main.rs)")),
+            }
+        }
+        if o.rounds == 0 {
+            return Err("--rounds must be at least 1".into());
+        }
+        Ok(o)
+    }
+
+    fn wants(&self, workload: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|w| w == workload)
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("compare: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let opts = Options::parse()?;
+    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/peers");
+    let mut results = Results::default();
+    let python = if opts.peers {
+        peers::Python::prepare(&opts.venv, &scripts)
+            .map_err(|e| results.failures.push(format!("every peer: no Python environment ({e})")))
+            .ok()
+    } else {
+        None
+    };
+    // Absolute, since the peers run in their scripts' folder.
+    let mnist_dir = std::fs::canonicalize(&opts.mnist).unwrap_or_else(|_| opts.mnist.clone());
+    let mnist_ok = mnist_dir.join("train-images-idx3-ubyte.gz").exists();
+    if opts.wants("mnist") && !mnist_ok {
+        results.failures.push(format!("MNIST: no MNIST files in {}", opts.mnist.display()));
+    }
+    let data = opts.wants("mlp").then(|| common::synthetic(60_000));
+    for round in 1..=opts.rounds {
+        eprintln!("round {round} of {}", opts.rounds);
+        if let Some(data) = &data {
+            for (b, t) in MLP_ROWS {
+                let row = mlp_row(b, t);
+                let ours = common::mlp_samples_per_second(data, b, t);
+                eprintln!("  {row}: {OURS} {ours:.0}");
+                results.add(&row, OURS, ours);
+                if let Some(py) = &python {
+                    let (bs, ts) = (b.to_string(), t.to_string());
+                    let epochs = "1";
+                    for (tool, script, one_core) in [
+                        ("PyTorch", "mlp_torch.py", false),
+                        ("JAX", "mlp_jax.py", t == 1),
+                        ("numpy", "mlp_numpy.py", false),
+                    ] {
+                        peer(&mut results, &row, tool, py.run(script, &[&ts, &bs, epochs], one_core), |v| {
+                            v["samples_per_s"].as_f64()
+                        });
+                    }
+                }
+            }
+        }
+        if opts.wants("lecture") {
+            let (replayed, e1) = common::lecture_seconds::<f64>(true);
+            let (recorded, e2) = common::lecture_seconds::<f64>(false);
+            eprintln!(
+                "  lecture: replayed {:.2} ms (error {e1:.4e}), recorded {:.2} ms (error {e2:.4e})",
+                replayed * 1e3,
+                recorded * 1e3
+            );
+            results.add("lecture", "backprop, replayed", replayed);
+            results.add("lecture", "backprop, recorded every step", recorded);
+            if let Some(py) = &python {
+                // The peers time 5 runs and report the median; each round adds that median.
+                for (tool, script, args) in [
+                    ("numpy", "tiny_numpy.py", vec![]),
+                    ("micrograd", "tiny_micrograd.py", vec![]),
+                    ("PyTorch", "tiny_torch.py", vec!["float64"]),
+                ] {
+                    peer(&mut results, "lecture", tool, py.run(script, &args, false), |v| v["wall_s"].as_f64());
+                }
+            }
+        }
+        if opts.wants("infer") {
+            for t in [1, 2] {
+                let (latency, rate) = common::inference(t);
+                eprintln!("  inference, {t} thread(s): {latency:.1} us, {rate:.0} samples/s");
+                if t == 1 {
+                    results.add("infer latency t1", OURS, latency);
+                }
+                results.add(&format!("infer b1024 t{t}"), OURS, rate);
+                if let Some(py) = &python {
+                    for (tool, script, one_core) in [
+                        ("PyTorch", "infer_torch.py", false),
+                        ("JAX", "infer_jax.py", t == 1),
+                        ("numpy", "infer_numpy.py", false),
+                    ] {
+                        let out = py.run(script, &[&t.to_string()], one_core);
+                        if let (1, Ok(v)) = (t, &out) {
+                            results.add("infer latency t1", tool, v["latency_us"].as_f64().unwrap_or(f64::NAN));
+                        }
+                        peer(&mut results, &format!("infer b1024 t{t}"), tool, out, |v| v["samples_per_s"].as_f64());
+                    }
+                }
+            }
+        }
+        if opts.wants("mnist") && mnist_ok {
+            mnist(&mut results, python.as_ref(), &scripts, &mnist_dir)?;
+        }
+    }
+    let mnist_f32_bytes = mnist_ok.then_some(70_000.0 * 784.0 * 4.0);
+    let info = RunInfo { machine: machine(), date: date(), rounds: opts.rounds, mnist_f32_bytes };
+    let md = report::markdown(&results, &info);
+    println!("{md}");
+    std::fs::create_dir_all(&opts.out).map_err(|e| format!("{}: {e}", opts.out.display()))?;
+    let path = opts.out.join("compare.md");
+    backprop::io::write_atomic(&path, md.as_bytes()).map_err(|e| e.to_string())?;
+    report::chart(&results, &opts.out)?;
+    eprintln!("written: {}, compare.svg, compare.png", path.display());
+    Ok(())
+}
+
+/// Records a peer's value, or why it is missing.
+fn peer(
+    results: &mut Results,
+    row: &str,
+    tool: &str,
+    out: Result<Value, String>,
+    value: impl Fn(&Value) -> Option<f64>,
+) {
+    match out.map(|v| (value(&v), v)) {
+        Ok((Some(x), v)) => {
+            eprintln!("  {row}: {tool} {x}");
+            results.add(row, tool, x);
+            if let Some(version) = v["version"].as_str() {
+                results.versions.insert(tool.to_string(), version.to_string());
+            }
+        }
+        Ok((None, v)) => results.failures.push(format!("{row}, {tool}: no value in {v}")),
+        Err(e) => {
+            eprintln!("  {row}: {tool} failed: {e}");
+            results.failures.push(format!("{row}, {tool}: {e}"));
+        }
+    }
+}
+
+/// The MNIST acceptance run, ours (the README's command) and PyTorch's, each as a whole
+/// process under `peak.py`: wall time, peak resident memory, test accuracy.
+fn mnist(results: &mut Results, python: Option<&peers::Python>, scripts: &Path, dir: &Path) -> Result<(), String> {
+    let system = peers::Python::system(scripts);
+    let runner = python.unwrap_or(&system);
+    let file = |name: &str| dir.join(name).display().to_string();
+    let out = std::env::temp_dir().join(format!("backprop-compare-mnist-{}", std::process::id()));
+    let out_s = out.display().to_string();
+    let (train, labels, test, test_labels) = (
+        file("train-images-idx3-ubyte.gz"),
+        file("train-labels-idx1-ubyte.gz"),
+        file("t10k-images-idx3-ubyte.gz"),
+        file("t10k-labels-idx1-ubyte.gz"),
+    );
+    #[rustfmt::skip]
+    let ours = [
+        env!("CARGO_BIN_EXE_backprop"), "train", "--data", &train, "--labels", &labels, "--test", &test,
+        "--test-labels", &test_labels, "--hidden", "256,128", "--epochs", "10", "--batch-size", "128",
+        "--schedule", "cosine", "--threads", "2", "--quiet", "--overwrite", "--out", &out_s,
+    ];
+    match runner.peak(&ours) {
+        Ok((v, stdout)) => {
+            let accuracy = stdout
+                .lines()
+                .find_map(|l| l.strip_prefix("test accuracy ")?.split(' ').next()?.parse::<f64>().ok())
+                .map(|pct| pct / 100.0);
+            record_mnist(results, OURS, &v, accuracy);
+        }
+        Err(e) => results.failures.push(format!("MNIST, {OURS}: {e}")),
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    if let Some(py) = python {
+        let d = dir.display().to_string();
+        match py.peak(&[&py.exe(), &py.script("mnist_torch.py"), &d, "2"]) {
+            Ok((v, stdout)) => {
+                let line =
+                    stdout.lines().find_map(|l| serde_json::from_str::<Value>(l).ok().filter(|j| j["tool"] == "torch"));
+                record_mnist(results, "PyTorch", &v, line.and_then(|j| j["test_accuracy"].as_f64()));
+            }
+            Err(e) => results.failures.push(format!("MNIST, PyTorch: {e}")),
+        }
+    }
+    Ok(())
+}
+
+fn record_mnist(results: &mut Results, tool: &str, peak: &Value, accuracy: Option<f64>) {
+    let (wall, rss) = (peak["wall_s"].as_f64(), peak["peak_rss_kib"].as_f64());
+    eprintln!("  mnist: {tool} wall {wall:?} s, peak {rss:?} KiB, accuracy {accuracy:?}");
+    if let (Some(wall), Some(rss)) = (wall, rss) {
+        results.add("mnist wall", tool, wall);
+        results.add("mnist rss", tool, rss * 1024.0);
+    }
+    if let Some(a) = accuracy {
+        results.add("mnist accuracy", tool, a);
+    }
+}
+
+/// The CPU model and core count, from the machine itself.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_string()))
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let avx512 = std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|s| s.contains("avx512f"));
+    format!("{cpu}, {cores} cores, {}", if avx512 { "AVX-512" } else { "AVX2, no AVX-512" })
+}
+
+fn date() -> String {
+    std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}

@@ -81,12 +81,39 @@ impl Dataset {
 
     /// Shuffles the samples and splits off `fraction` of them (rounded, at least one if the
     /// fraction is positive) for validation: (training part, validation part).
-    pub fn split(&self, fraction: f64, rng: &mut crate::Rng) -> (Dataset, Dataset) {
+    ///
+    /// The training part keeps this dataset's memory: its rows move down in place, in their
+    /// original order (training shuffles every epoch anyway), so splitting MNIST costs the
+    /// held-out rows, not a second copy of the whole set.
+    pub fn split(self, fraction: f64, rng: &mut crate::Rng) -> (Dataset, Dataset) {
         let mut order: Vec<usize> = (0..self.len()).collect();
         order.shuffle(rng);
         let held = ((self.len() as f64 * fraction).round() as usize).clamp(usize::from(fraction > 0.0), self.len());
-        let (val, train) = order.split_at(held);
-        (self.subset(train), self.subset(val))
+        let val = self.subset(&order[..held]);
+        let mut keep = order.split_off(held);
+        keep.sort_unstable();
+        (self.retain(&keep), val)
+    }
+
+    /// Only the samples at `indices` (ascending), moved down in place.
+    fn retain(self, indices: &[usize]) -> Dataset {
+        let compact = |t: Tensor<f32>| {
+            let w = t.dims()[1];
+            let mut data = t.into_data();
+            for (row, &i) in indices.iter().enumerate() {
+                data.copy_within(i * w..(i + 1) * w, row * w); // i ≥ row: never overwrites a kept row
+            }
+            data.truncate(indices.len() * w);
+            data.shrink_to_fit();
+            Tensor::new(data, [indices.len(), w])
+        };
+        let targets = match self.targets {
+            Targets::Classes { labels, names } => {
+                Targets::Classes { labels: indices.iter().map(|&i| labels[i]).collect(), names }
+            }
+            Targets::Values { values, names } => Targets::Values { values: compact(values), names },
+        };
+        Dataset { features: compact(self.features), targets, feature_names: self.feature_names }
     }
 
     /// Copies the features of the samples `indices` into `out` (row after row), for a
@@ -173,13 +200,21 @@ mod tests {
     #[test]
     fn split_keeps_every_sample_exactly_once_and_depends_on_the_seed() {
         let d = toy();
-        let (train, val) = d.split(0.3, &mut crate::rng(1));
+        let (train, val) = d.clone().split(0.3, &mut crate::rng(1));
         assert_eq!((train.len(), val.len()), (7, 3));
         let mut firsts: Vec<f32> =
             train.features.data().iter().chain(val.features.data()).step_by(2).copied().collect();
         firsts.sort_by(f32::total_cmp);
         assert_eq!(firsts, (0..10).map(|i| (2 * i) as f32).collect::<Vec<_>>());
-        let (train2, _) = d.split(0.3, &mut crate::rng(1));
+        // Each sample keeps its own features and label (sample i: features 2i, 2i+1; label i % 2).
+        for part in [&train, &val] {
+            let Targets::Classes { labels, .. } = &part.targets else { unreachable!("toy() has classes") };
+            for (row, &label) in part.features.data().chunks(2).zip(labels) {
+                let i = (row[0] / 2.0) as usize;
+                assert_eq!((row[1], label), ((2 * i + 1) as f32, i % 2));
+            }
+        }
+        let (train2, _) = d.clone().split(0.3, &mut crate::rng(1));
         assert_eq!(train, train2);
         let (train3, _) = d.split(0.3, &mut crate::rng(2));
         assert_ne!(train, train3);

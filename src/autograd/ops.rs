@@ -277,6 +277,12 @@ pub(crate) trait GradSink<T> {
     /// Runs `f` on ∂E/∂(node `id`) if that node wants a gradient (zeroed before the first
     /// contribution); otherwise does nothing.
     fn add(&mut self, id: NodeId, f: impl FnOnce(&mut [T]));
+
+    /// [`GradSink::add`] for a product, which can overwrite instead of add: `f(region,
+    /// accumulate)` with `accumulate` false on the node's first contribution (the region is then
+    /// not zeroed first, and the product writes it: for a weight's gradient that saves a pass
+    /// over all its elements every step).
+    fn add_product(&mut self, id: NodeId, f: impl FnOnce(&mut [T], bool));
 }
 
 /// The backward rules. `y` is this op's forward value, `grad` = ∂E/∂y, `x(id)` an input's
@@ -324,20 +330,21 @@ pub(crate) fn backward<'v, T: Float>(
 
         // y = op(a)·op(b)          ∂op(a) += grad·op(b)ᵀ   ∂op(b) += op(a)ᵀ·grad
         // (a stored transposed: ∂a += (grad·op(b)ᵀ)ᵀ = op(b)·gradᵀ; likewise for b)
+        // (`acc`: add onto the gradient, or write it if this is its first contribution)
         Op::MatMul { a, b, trans_a, trans_b } => {
-            g.add(a, |ga| match trans_a {
-                false => matmul(ga, grad, false, x(b), !trans_b, true, threads),
-                true => matmul(ga, x(b), trans_b, grad, true, true, threads),
+            g.add_product(a, |ga, acc| match trans_a {
+                false => matmul(ga, grad, false, x(b), !trans_b, acc, threads),
+                true => matmul(ga, x(b), trans_b, grad, true, acc, threads),
             });
-            g.add(b, |gb| match trans_b {
-                false => matmul(gb, x(a), !trans_a, grad, false, true, threads),
-                true => matmul(gb, grad, true, x(a), trans_a, true, threads),
+            g.add_product(b, |gb, acc| match trans_b {
+                false => matmul(gb, x(a), !trans_a, grad, false, acc, threads),
+                true => matmul(gb, grad, true, x(a), trans_a, acc, threads),
             });
         }
         // y = x·Wᵀ + b             ∂x += grad·W            ∂W += gradᵀ·x           ∂b += Σ_rows grad
         Op::Linear { x: input, w, b } => {
-            g.add(input, |gx| matmul(gx, grad, false, x(w), false, true, threads));
-            g.add(w, |gw| matmul(gw, grad, true, x(input), false, true, threads));
+            g.add_product(input, |gx, acc| matmul(gx, grad, false, x(w), false, acc, threads));
+            g.add_product(w, |gw, acc| matmul(gw, grad, true, x(input), false, acc, threads));
             g.add(b, |gb| k::acc_zip(gb, x(b).shape, grad, grad, |g, _| g));
         }
         // y = aᵀ                   ∂a += gradᵀ

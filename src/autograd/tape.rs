@@ -351,6 +351,17 @@ impl<T: Float> GradSink<T> for Sink<'_, T> {
         }
         f(region);
     }
+
+    #[inline]
+    fn add_product(&mut self, id: NodeId, f: impl FnOnce(&mut [T], bool)) {
+        let Slot { offset, len } = self.slots[id];
+        if offset == NO_GRADIENT {
+            return;
+        }
+        let first = !self.reached[id];
+        self.reached[id] = true;
+        f(&mut self.arena[offset..offset + len], !first);
+    }
 }
 
 const NO_GRADIENT: usize = usize::MAX;

@@ -42,6 +42,15 @@ struct Record<T> {
     used: usize,
     /// Which node holds each parameter read so far, so a weight used twice is one leaf.
     params: Vec<(ParamId, NodeId)>,
+    /// Unique to this recording (new at every reset): with the loss node it names a gradient
+    /// layout, so a replayed graph's backward reuses the last one.
+    recording: u64,
+}
+
+/// A fresh recording number, unique in the process.
+fn next_recording() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl<T: Float> Record<T> {
@@ -94,7 +103,13 @@ impl<T: Float> Tape<T> {
     /// An empty tape whose matrix products may use `threads` threads.
     pub fn with_threads(threads: Threads) -> Tape<T> {
         Tape {
-            record: RefCell::new(Record { nodes: Vec::new(), arena: Vec::new(), used: 0, params: Vec::new() }),
+            record: RefCell::new(Record {
+                nodes: Vec::new(),
+                arena: Vec::new(),
+                used: 0,
+                params: Vec::new(),
+                recording: next_recording(),
+            }),
             spare: RefCell::new(None),
             threads,
         }
@@ -295,7 +310,14 @@ impl<T: Float> Tape<T> {
         let record = self.record.borrow();
         let nodes = &record.nodes[..=out.id];
         let mut grads = self.spare.borrow_mut().take().unwrap_or_default();
-        grads.lay_out(nodes.iter().enumerate().map(|(id, n)| (n.shape, n.requires_grad || id == out.id)));
+        let layout = (record.recording, out.id, record.params.len());
+        if grads.layout == Some(layout) {
+            grads.reached.fill(false); // the same graph as last time: only the flags start over
+        } else {
+            grads.lay_out(nodes.iter().enumerate().map(|(id, n)| (n.shape, n.requires_grad || id == out.id)));
+            grads.params.extend_from_slice(&record.params);
+            grads.layout = Some(layout);
+        }
         let Grads { arena, slots, reached, .. } = &mut grads;
 
         let Slot { offset, len } = slots[out.id];
@@ -311,7 +333,6 @@ impl<T: Float> Tape<T> {
             let value = |i| value_of(&record.nodes, &record.arena, i);
             ops::backward(&node.op, value(id), grad, value, &mut sink, self.threads);
         }
-        grads.params.extend_from_slice(&record.params);
         grads
     }
 
@@ -321,6 +342,7 @@ impl<T: Float> Tape<T> {
         record.nodes.clear();
         record.params.clear();
         record.used = 0;
+        record.recording = next_recording();
     }
 
     /// Hands a step's gradients back for their memory to be reused.
@@ -381,11 +403,20 @@ pub struct Grads<T> {
     /// Whether anything flowed into each node's gradient.
     reached: Vec<bool>,
     params: Vec<(ParamId, NodeId)>,
+    /// (recording, loss node, parameters read) this layout was made for.
+    layout: Option<(u64, NodeId, usize)>,
 }
 
 impl<T> Default for Grads<T> {
     fn default() -> Self {
-        Grads { arena: Vec::new(), slots: Vec::new(), shapes: Vec::new(), reached: Vec::new(), params: Vec::new() }
+        Grads {
+            arena: Vec::new(),
+            slots: Vec::new(),
+            shapes: Vec::new(),
+            reached: Vec::new(),
+            params: Vec::new(),
+            layout: None,
+        }
     }
 }
 

@@ -31,22 +31,21 @@ impl<T: Float> Sgd<T> {
             let w = params.get_mut(id).data_mut();
             let first = self.velocity.get(id.0).is_none_or(|v| v.is_empty());
             let v = slot(&mut self.velocity, id.0, if momentum { w.len() } else { 0 });
-            let update = |w: &mut [T], grad: &[T], [v]: [&mut [T]; 1]| {
-                for (i, (w, &g)) in w.iter_mut().zip(grad).enumerate() {
-                    let g = g + wd * *w;
-                    let step = if !momentum {
-                        g
-                    } else {
-                        v[i] = if first { g } else { mu * v[i] + g };
-                        if nesterov { g + mu * v[i] } else { v[i] }
-                    };
-                    *w -= lr * step;
-                }
-            };
             if momentum {
-                update_in_chunks(threads, w, grad.data, [v], &update);
+                update_in_chunks(threads, w, grad.data, [v], &|w, grad, [v]| {
+                    for ((w, &g), v) in w.iter_mut().zip(grad).zip(v.iter_mut()) {
+                        let g = g + wd * *w;
+                        *v = if first { g } else { mu * *v + g };
+                        *w -= lr * if nesterov { g + mu * *v } else { *v };
+                    }
+                });
             } else {
-                update_in_chunks(threads, w, grad.data, [], &|w, g, []| update(w, g, [&mut []]));
+                // Its own loop: without the momentum branch it vectorises.
+                update_in_chunks(threads, w, grad.data, [], &|w, grad, []| {
+                    for (w, &g) in w.iter_mut().zip(grad) {
+                        *w -= lr * (g + wd * *w);
+                    }
+                });
             }
         }
     }

@@ -106,3 +106,42 @@ fn a_released_parameter_cannot_be_read_until_replay() {
     tape.release_params();
     tape.backward(y);
 }
+
+/// Recycled gradients keep their layout only for the graph they were laid out for: replayed,
+/// they are reused; handed to another tape, or to this tape after a reset with a new graph,
+/// they are laid out afresh, and every gradient is still right.
+#[test]
+fn recycled_gradients_fit_the_graph_they_are_used_for() {
+    let mut store = ParamStore::<f64>::new();
+    let w = store.insert("w", Tensor::from_f64(&[1.0, 2.0, 3.0], [3]));
+    let v = store.insert("v", Tensor::from_f64(&[5.0], [1]));
+    let (mut a, mut b) = (Tape::new(), Tape::new());
+    // On a: E = Σ w², ∂E/∂w = 2w.
+    let (ea, grads) = {
+        let e = a.param(&store, w).square().sum();
+        (e.id(), a.backward(e))
+    };
+    assert_eq!(grads.param(w).unwrap().data(), &[2.0, 4.0, 6.0]);
+    // On b, with a's gradients recycled into it: E = 3·v, ∂E/∂v = 3, and w was not used.
+    b.recycle(grads);
+    let grads = {
+        let e = (b.param(&store, v) * 3.0).sum();
+        b.backward(e)
+    };
+    assert_eq!(grads.param(v).unwrap().data(), &[3.0]);
+    assert!(grads.param(w).is_none());
+    // Back on a, replayed (same layout, reused), then reset with a new graph (laid out again).
+    a.recycle(grads);
+    a.replay(&store);
+    let grads = a.backward(a.var(ea));
+    assert_eq!(grads.param(w).unwrap().data(), &[2.0, 4.0, 6.0]);
+    assert!(grads.param(v).is_none());
+    a.recycle(grads);
+    a.reset();
+    let grads = {
+        let e = (a.param(&store, v) * a.param(&store, w)).sum(); // ∂E/∂v = Σ w = 6, ∂E/∂w = v
+        a.backward(e)
+    };
+    assert_eq!(grads.param(v).unwrap().data(), &[6.0]);
+    assert_eq!(grads.param(w).unwrap().data(), &[5.0, 5.0, 5.0]);
+}

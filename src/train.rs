@@ -216,7 +216,7 @@ impl Shard {
 /// One step on one batch: every shard's forward and backward at once, then (if the loss is
 /// finite) the shards' gradients summed, clipped, and applied at learning rate `lr`, each large
 /// parameter split across the threads. Returns the batch's mean loss and its correct
-/// predictions. Meant to run inside the run's thread pool.
+/// predictions. Runs inside the run's thread pool.
 fn train_step(
     shards: &mut [Shard],
     learner: &mut Learner,
@@ -336,7 +336,7 @@ pub fn train(
     val: Option<&Dataset>,
     cfg: &TrainConfig,
     start_epoch: usize,
-    on_epoch: impl FnMut(&EpochMetrics, &Learner) -> Control,
+    on_epoch: impl FnMut(&EpochMetrics, &Learner) -> Control + Send,
 ) -> Result<TrainReport> {
     train_observed(learner, data, val, cfg, start_epoch, &mut EpochHook(on_epoch))
 }
@@ -348,7 +348,7 @@ pub fn train_observed(
     val: Option<&Dataset>,
     cfg: &TrainConfig,
     start_epoch: usize,
-    observer: &mut dyn Observer,
+    observer: &mut (dyn Observer + Send),
 ) -> Result<TrainReport> {
     check_fits(&learner.model, data)?;
     if let Some(v) = val {
@@ -364,9 +364,7 @@ pub fn train_observed(
     // backward on its own tape (one-threaded kernels), and the gradients are summed in shard
     // order, so the result depends on the thread count but never on timing.
     let mut shards: Vec<Shard> = (0..cfg.threads.get()).map(|_| Shard::new()).collect();
-    // The run's own pool, entered once per step: the shards, the gradient sum and the update
-    // then hand work between threads that are already awake (a thread woken from outside a
-    // pool costs tens of microseconds on these machines, as much as the whole update).
+    // The run's own pool, with exactly the configured number of threads.
     let pool = match cfg.threads.get() {
         1 => None,
         n => Some(
@@ -377,6 +375,26 @@ pub fn train_observed(
                 .map_err(|e| Error::invalid(format!("cannot start {n} training threads: {e}")))?,
         ),
     };
+    // The whole run happens inside the pool: the shards, the gradient sum and the update then
+    // hand work between threads that are already awake (a thread woken from outside a pool
+    // costs tens of microseconds on these machines, as much as the whole update).
+    let mut run = || run_epochs(learner, data, val, cfg, start_epoch, observer, &mut shards);
+    match &pool {
+        Some(pool) => pool.install(run),
+        None => run(),
+    }
+}
+
+/// The epochs of [`train_observed`], on its shards.
+fn run_epochs(
+    learner: &mut Learner,
+    data: &Dataset,
+    val: Option<&Dataset>,
+    cfg: &TrainConfig,
+    start_epoch: usize,
+    observer: &mut (dyn Observer + Send),
+    shards: &mut [Shard],
+) -> Result<TrainReport> {
     let mut report = TrainReport { history: vec![], best_epoch: None, stopped_early: false };
     let (mut best, mut since_best) = (None::<(f64, ParamStore<f32>)>, 0);
     let steps_per_epoch = data.len().div_ceil(cfg.batch_size);
@@ -391,11 +409,7 @@ pub fn train_observed(
         for (step, batch) in order.chunks(cfg.batch_size).enumerate() {
             lr = cfg.lr.at((epoch - 1) as f64 + step as f64 / steps_per_epoch as f64);
             let seeds: Vec<u64> = (0..shards.len().min(batch.len())).map(|_| rng.random()).collect();
-            let mut run = || train_step(&mut shards, learner, data, batch, &seeds, cfg, lr);
-            let (value, correct) = match &pool {
-                Some(pool) => pool.install(run)?,
-                None => run()?,
-            };
+            let (value, correct) = train_step(shards, learner, data, batch, &seeds, cfg, lr)?;
             right += correct;
             if !value.is_finite() {
                 learner.params = at_start;

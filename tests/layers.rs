@@ -5,7 +5,7 @@
 use backprop::autograd::{GradcheckOptions, ParamStore, Tape, gradcheck};
 use backprop::loss::{self, Reduction};
 use backprop::nn::{Activation, Dropout, MlpSpec, Sequential};
-use backprop::tensor::Tensor;
+use backprop::tensor::{Tensor, Threads};
 use rand::Rng;
 
 fn random(dims: &[usize], seed: u64) -> Tensor<f64> {
@@ -156,4 +156,22 @@ fn losses_have_their_textbook_values() {
             < 1e-15
     );
     assert_eq!(loss::bce_with_logits(huge, zero, Reduction::Mean).item(), 800.0);
+}
+
+/// Inference without a tape agrees with the tape's forward pass, row for row, whether the batch
+/// runs on one thread or is cut into blocks of rows across two (blocks in order, none lost).
+#[test]
+fn predict_matches_the_tape_on_one_thread_and_on_two() {
+    let spec =
+        MlpSpec { sizes: vec![7, 80, 3], activation: Activation::Tanh, output: Activation::Softmax, dropout: 0.0 };
+    let mut store = ParamStore::<f64>::new();
+    let model = Sequential::mlp(&spec, &mut store, &mut backprop::rng(3));
+    let x = random(&[301, 7], 4);
+    let tape = Tape::new();
+    let want = model.forward(&tape, &store, tape.input(&x), None).value();
+    for threads in [1, 2] {
+        let got = model.predict(&store, &x, Threads::new(threads));
+        assert_eq!(got.dims(), want.dims());
+        assert!(got.max_abs_diff(&want) < 1e-12, "{threads} thread(s): off by {}", got.max_abs_diff(&want));
+    }
 }

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Activation, Dropout, Init, Linear};
+use rayon::prelude::*;
+
 use crate::autograd::{ParamStore, Tape, Var};
 use crate::tensor::{Float, Tensor, Threads};
 
@@ -123,12 +125,32 @@ impl Sequential {
         x
     }
 
-    /// Without a tape (inference): dropout passes values through.
+    /// Without a tape (inference): dropout passes values through. With more than one thread a
+    /// large batch is cut into one block of rows per thread, each block run on its own core
+    /// (the rows are independent; cutting the batch keeps every product on one core, which
+    /// measured faster than splitting each product).
     pub fn predict<T: Float>(&self, store: &ParamStore<T>, x: &Tensor<T>, threads: Threads) -> Tensor<T> {
-        let mut y = x.clone();
+        let (rows, width) = (x.dims()[0], x.numel() / x.dims()[0].max(1));
+        let parts = threads.get().min(rows / 64).max(1);
+        if parts == 1 {
+            return self.predict_block(store, x.clone());
+        }
+        let per = rows.div_ceil(parts);
+        let blocks: Vec<Tensor<T>> = x
+            .data()
+            .par_chunks(per * width)
+            .map(|block| self.predict_block(store, Tensor::new(block.to_vec(), [block.len() / width, width])))
+            .collect();
+        let outputs = blocks[0].dims()[1];
+        let data: Vec<T> = blocks.iter().flat_map(|b| b.data().iter().copied()).collect();
+        Tensor::new(data, [rows, outputs])
+    }
+
+    /// The forward pass of one block of rows on the calling thread.
+    fn predict_block<T: Float>(&self, store: &ParamStore<T>, mut y: Tensor<T>) -> Tensor<T> {
         for layer in &self.layers {
             y = match layer {
-                Layer::Linear(l) => l.apply(store, &y, threads),
+                Layer::Linear(l) => l.apply(store, &y, Threads::ONE),
                 Layer::Activation(a) => a.apply_tensor(&y),
                 Layer::Dropout(_) => y,
             };

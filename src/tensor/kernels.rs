@@ -86,6 +86,9 @@ pub fn linear_shape(x: Shape, w: Shape, b: Shape) -> Shape {
     y
 }
 
+/// Up to this many multiply-adds, [`linear`] is a plain loop.
+const TINY_LINEAR: usize = 64;
+
 /// Up to this many rows, [`linear`] computes `(x·Wᵀ)ᵀ` and transposes it (see there).
 const TRANSPOSED_LINEAR_ROWS: usize = 128;
 
@@ -98,9 +101,18 @@ const TRANSPOSED_LINEAR_ROWS: usize = 128;
 /// measured on the MLP's 784→256 layer at 16 / 32 / 64 rows, 48 / 61 / 76 GFLOP/s the direct
 /// way, 88 / 89 / 89 this way (at 256 rows the direct way is ahead). Narrow outputs (the
 /// 10 logits) gain nothing and stay direct.
+///
+/// A tiny layer (the lecture's 2 → 2) is one dot product per output, as the lecture writes it:
+/// `H1 = x1·w1 + x2·w2 + b1`, with no product dispatch at all.
 pub fn linear<T: Float>(out: &mut [T], x: View<'_, T>, w: View<'_, T>, b: View<'_, T>, threads: Threads) {
-    let (rows, outs) = (x.shape.dim(0), w.shape.dim(0));
-    if rows <= TRANSPOSED_LINEAR_ROWS && outs >= 64 {
+    let (rows, ins, outs) = (x.shape.dim(0), x.shape.dim(1), w.shape.dim(0));
+    if rows * ins * outs <= TINY_LINEAR {
+        for (row, x) in out.chunks_exact_mut(outs).zip(x.data.chunks_exact(ins)) {
+            for ((o, w), &bias) in row.iter_mut().zip(w.data.chunks_exact(ins)).zip(b.data) {
+                *o = x.iter().zip(w).fold(bias, |acc, (&x, &w)| acc + x * w);
+            }
+        }
+    } else if rows <= TRANSPOSED_LINEAR_ROWS && outs >= 64 {
         T::with_scratch(rows * outs, |yt| {
             matmul(yt, w, false, x, true, false, threads);
             for (i, row) in out.chunks_exact_mut(outs).enumerate() {

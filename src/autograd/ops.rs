@@ -273,10 +273,19 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
 }
 
 /// Where a rule adds ∂E/∂input: the tape's gradient regions of the inputs.
-pub(crate) trait GradSink<T> {
+pub(crate) trait GradSink<T: Float> {
     /// Runs `f` on ∂E/∂(node `id`) if that node wants a gradient (zeroed before the first
     /// contribution); otherwise does nothing.
-    fn add(&mut self, id: NodeId, f: impl FnOnce(&mut [T]));
+    #[inline]
+    fn add(&mut self, id: NodeId, f: impl FnOnce(&mut [T])) {
+        self.add_product(id, |region, accumulate| {
+            if !accumulate {
+                // A plain loop: for the few elements of a small network a call to memset costs more.
+                region.iter_mut().for_each(|v| *v = T::zero());
+            }
+            f(region)
+        })
+    }
 
     /// [`GradSink::add`] for a product, which can overwrite instead of add: `f(region,
     /// accumulate)` with `accumulate` false on the node's first contribution (the region is then

@@ -360,29 +360,14 @@ struct Sink<'a, T> {
 
 impl<T: Float> GradSink<T> for Sink<'_, T> {
     #[inline]
-    fn add(&mut self, id: NodeId, f: impl FnOnce(&mut [T])) {
-        let Slot { offset, len } = self.slots[id];
-        if offset == NO_GRADIENT {
-            return;
-        }
-        let region = &mut self.arena[offset..offset + len];
-        if !self.reached[id] {
-            // A plain loop: for the few elements of a small network a call to memset costs more.
-            region.iter_mut().for_each(|v| *v = T::zero());
-            self.reached[id] = true;
-        }
-        f(region);
-    }
-
-    #[inline]
     fn add_product(&mut self, id: NodeId, f: impl FnOnce(&mut [T], bool)) {
         let Slot { offset, len } = self.slots[id];
         if offset == NO_GRADIENT {
             return;
         }
-        let first = !self.reached[id];
+        let accumulate = self.reached[id];
         self.reached[id] = true;
-        f(&mut self.arena[offset..offset + len], !first);
+        f(&mut self.arena[offset..offset + len], accumulate);
     }
 }
 

@@ -282,6 +282,19 @@ pub fn evaluate(
     loss: Loss,
     threads: Threads,
 ) -> Result<Evaluation> {
+    evaluate_with_outputs(model, params, data, loss, threads, |_| {})
+}
+
+/// [`evaluate`], handing the model's outputs to `outputs` as it goes (chunks of whole rows, in
+/// order), for a caller that tabulates them too (`backprop eval`): one forward pass, not two.
+pub fn evaluate_with_outputs(
+    model: &Sequential,
+    params: &ParamStore<f32>,
+    data: &Dataset,
+    loss: Loss,
+    threads: Threads,
+    mut outputs: impl FnMut(&[f32]),
+) -> Result<Evaluation> {
     check_fits(model, data)?;
     let mut tape = Tape::with_threads(threads);
     let (mut total, mut right, mut classes) = (0.0, 0usize, Vec::new());
@@ -292,9 +305,12 @@ pub fn evaluate(
         let out = model.forward(&tape, params, x, None);
         let l = batch_loss(loss, out, data, chunk, &mut classes)?;
         total += l.item() as f64 * chunk.len() as f64;
-        if let Targets::Classes { .. } = data.targets {
-            right += tape.with_value(out.id(), |v| correct(v.data, model.outputs(), &classes));
-        }
+        tape.with_value(out.id(), |v| {
+            if let Targets::Classes { .. } = data.targets {
+                right += correct(v.data, model.outputs(), &classes);
+            }
+            outputs(v.data)
+        });
     }
     let n = data.len().max(1) as f64;
     Ok(Evaluation { loss: total / n, accuracy: data.classes().map(|_| right as f64 / n) })

@@ -12,8 +12,8 @@ use super::input::load_for_model;
 use crate::data::Targets;
 use crate::error::Result;
 use crate::io::load_model;
-use crate::tensor::Threads;
-use crate::train::evaluate;
+use crate::tensor::{Tensor, Threads};
+use crate::train::evaluate_with_outputs;
 
 /// Evaluate a trained model on labelled data.
 ///
@@ -42,9 +42,11 @@ pub struct EvalArgs {
 pub fn run(args: EvalArgs) -> Result<()> {
     let (info, model, params) = load_model(&args.model)?;
     let data = load_for_model(&info, &args.data, args.labels.as_ref())?;
-    let threads = Threads::all();
-    let e = evaluate(&model, &params, &data, info.loss, threads)?;
-    let outputs = model.predict(&params, &data.features, threads);
+    let mut outputs = Vec::with_capacity(data.len() * model.outputs());
+    let e = evaluate_with_outputs(&model, &params, &data, info.loss, Threads::all(), |chunk| {
+        outputs.extend_from_slice(chunk)
+    })?;
+    let outputs = Tensor::new(outputs, [data.len(), model.outputs()]);
     let mut out = String::new();
     match &data.targets {
         Targets::Classes { labels, names } => {

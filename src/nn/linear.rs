@@ -2,7 +2,7 @@
 
 use super::init::Init;
 use crate::autograd::{ParamId, ParamStore, Tape, Var};
-use crate::tensor::{Float, Tensor, Threads};
+use crate::tensor::{Float, Tensor, Threads, View};
 
 /// y = x·Wᵀ + b with W of shape [outputs, inputs] and b of shape [outputs], so the weights load
 /// unchanged into `torch.nn.Linear`. The parameters live in a [`ParamStore`] as
@@ -68,8 +68,8 @@ impl Linear {
         x.linear(tape.param(store, self.weight), tape.param(store, self.bias))
     }
 
-    /// Without a tape (inference).
-    pub fn apply<T: Float>(&self, store: &ParamStore<T>, x: &Tensor<T>, threads: Threads) -> Tensor<T> {
-        x.linear(store.get(self.weight), store.get(self.bias), threads)
+    /// Without a tape (inference), reading `x` in place.
+    pub fn apply<T: Float>(&self, store: &ParamStore<T>, x: View<'_, T>, threads: Threads) -> Tensor<T> {
+        x.linear(store.get(self.weight).view(), store.get(self.bias).view(), threads)
     }
 }

@@ -6,7 +6,7 @@ use super::{Activation, Dropout, Init, Linear};
 use rayon::prelude::*;
 
 use crate::autograd::{ParamStore, Tape, Var};
-use crate::tensor::{Float, Tensor, Threads};
+use crate::tensor::{Float, Shape, Tensor, Threads, View};
 
 /// One layer of a [`Sequential`].
 #[derive(Clone, Debug, PartialEq)]
@@ -133,28 +133,32 @@ impl Sequential {
         let (rows, width) = (x.dims()[0], x.numel() / x.dims()[0].max(1));
         let parts = threads.get().min(rows / 64).max(1);
         if parts == 1 {
-            return self.predict_block(store, x.clone());
+            return self.predict_block(store, x.view());
         }
         let per = rows.div_ceil(parts);
         let blocks: Vec<Tensor<T>> = x
             .data()
             .par_chunks(per * width)
-            .map(|block| self.predict_block(store, Tensor::new(block.to_vec(), [block.len() / width, width])))
+            .map(|block| self.predict_block(store, View::new(block, Shape::new(&[block.len() / width, width]))))
             .collect();
         let outputs = blocks[0].dims()[1];
         let data: Vec<T> = blocks.iter().flat_map(|b| b.data().iter().copied()).collect();
         Tensor::new(data, [rows, outputs])
     }
 
-    /// The forward pass of one block of rows on the calling thread.
-    fn predict_block<T: Float>(&self, store: &ParamStore<T>, mut y: Tensor<T>) -> Tensor<T> {
+    /// The forward pass of one block of rows on the calling thread; the block is read in place.
+    fn predict_block<T: Float>(&self, store: &ParamStore<T>, x: View<'_, T>) -> Tensor<T> {
+        let mut y: Option<Tensor<T>> = None; // None: still the input
         for layer in &self.layers {
             y = match layer {
-                Layer::Linear(l) => l.apply(store, &y, Threads::ONE),
-                Layer::Activation(a) => a.apply_tensor(&y),
+                Layer::Linear(l) => Some(l.apply(store, y.as_ref().map_or(x, Tensor::view), Threads::ONE)),
+                Layer::Activation(a) => Some(match &y {
+                    Some(t) => a.apply_tensor(t),
+                    None => a.apply_tensor(&x.to_tensor()),
+                }),
                 Layer::Dropout(_) => y,
             };
         }
-        y
+        y.unwrap_or_else(|| x.to_tensor())
     }
 }

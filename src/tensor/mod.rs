@@ -127,6 +127,12 @@ impl<'a, T: Float> View<'a, T> {
     pub fn to_tensor(&self) -> Tensor<T> {
         Tensor::new(self.data.to_vec(), self.shape)
     }
+
+    /// `self·Wᵀ + b` without a tape, reading `self` in place (a block of a larger batch).
+    pub fn linear(&self, w: View<'_, T>, b: View<'_, T>, threads: Threads) -> Tensor<T> {
+        let shape = kernels::linear_shape(self.shape, w.shape, b.shape);
+        Tensor::build(shape, |out| kernels::linear(out, *self, w, b, threads))
+    }
 }
 
 impl<T: fmt::Debug> fmt::Debug for View<'_, T> {
@@ -312,8 +318,7 @@ impl<T: Float> Tensor<T> {
     }
     /// A layer's affine map `self·Wᵀ + b` (self [rows, in], W [out, in], b [out]).
     pub fn linear(&self, w: &Tensor<T>, b: &Tensor<T>, threads: Threads) -> Tensor<T> {
-        let shape = kernels::linear_shape(self.shape, w.shape, b.shape);
-        Tensor::build(shape, |out| kernels::linear(out, self.view(), w.view(), b.view(), threads))
+        self.view().linear(w.view(), b.view(), threads)
     }
     /// `op(self)·op(b)`, where `op(x) = xᵀ` if its flag is set.
     pub fn matmul_opts(&self, b: &Tensor<T>, ta: bool, tb: bool, threads: Threads) -> Tensor<T> {

@@ -27,12 +27,7 @@ fn main() -> backprop::Result<()> {
 
     let mut rng = backprop::rng(42);
     let mut params = ParamStore::new();
-    let spec = MlpSpec {
-        sizes: vec![784, 256, 128, 10],
-        activation: Activation::Relu,
-        output: Activation::Identity,
-        dropout: 0.0,
-    };
+    let spec = MlpSpec::logits(&[784, 256, 128, 10], Activation::Relu);
     let model = Sequential::mlp(&spec, &mut params, &mut rng);
     let mut learner = Learner { model, params, optimizer: Optimizer::by_name("adam", 0.0, 0.0)? };
     let mut cfg = TrainConfig::new(Loss::CrossEntropy, 1e-3);

@@ -19,8 +19,7 @@ fn main() -> backprop::Result<()> {
         feature_names: vec!["a".into(), "b".into()],
     };
     let mut params = ParamStore::new();
-    let spec =
-        MlpSpec { sizes: vec![2, 4, 1], activation: Activation::Tanh, output: Activation::Identity, dropout: 0.0 };
+    let spec = MlpSpec::logits(&[2, 4, 1], Activation::Tanh);
     let model = Sequential::mlp(&spec, &mut params, &mut backprop::rng(1));
     let mut learner = Learner { model, params, optimizer: Optimizer::by_name("sgd", 0.9, 0.0)? };
 

@@ -27,8 +27,7 @@ fn prepared(file: &str, seed: u64) -> (Dataset, Dataset) {
 
 fn learner(sizes: &[usize], optimizer: &str, seed: u64) -> Learner {
     let mut params = ParamStore::new();
-    let spec =
-        MlpSpec { sizes: sizes.to_vec(), activation: Activation::Relu, output: Activation::Identity, dropout: 0.0 };
+    let spec = MlpSpec::logits(sizes, Activation::Relu);
     let model = Sequential::mlp(&spec, &mut params, &mut backprop::rng(seed));
     Learner { model, params, optimizer: Optimizer::by_name(optimizer, 0.9, 0.0).unwrap() }
 }

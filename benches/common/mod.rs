@@ -32,12 +32,7 @@ pub fn synthetic(n: usize) -> Dataset {
 /// The MLP 784-256-128-10 with ReLU, weights from a fixed seed.
 pub fn mlp() -> (Sequential, ParamStore<f32>) {
     let mut params = ParamStore::new();
-    let spec = MlpSpec {
-        sizes: vec![784, 256, 128, 10],
-        activation: Activation::Relu,
-        output: Activation::Identity,
-        dropout: 0.0,
-    };
+    let spec = MlpSpec::logits(&[784, 256, 128, 10], Activation::Relu);
     let model = Sequential::mlp(&spec, &mut params, &mut backprop::rng(1));
     (model, params)
 }

@@ -263,7 +263,7 @@ fn prepare(args: &TrainArgs) -> Result<Prepared> {
     let mut sizes = vec![train_set.width()];
     sizes.extend(&args.hidden);
     sizes.push(train_set.outputs());
-    let spec = MlpSpec { sizes, activation, output: Activation::Identity, dropout: args.dropout };
+    let spec = MlpSpec { dropout: args.dropout, ..MlpSpec::logits(&sizes, activation) };
     let mut params = ParamStore::new();
     let model = Sequential::mlp(&spec, &mut params, &mut crate::rng(args.seed));
     let optimizer_name = match args.optimizer {

@@ -32,6 +32,14 @@ pub struct MlpSpec {
     pub dropout: f64,
 }
 
+impl MlpSpec {
+    /// The usual classifier or regressor: `activation` after every hidden layer, raw outputs
+    /// (logits) from the last one, no dropout.
+    pub fn logits(sizes: &[usize], activation: Activation) -> MlpSpec {
+        MlpSpec { sizes: sizes.to_vec(), activation, output: Activation::Identity, dropout: 0.0 }
+    }
+}
+
 impl Sequential {
     /// An MLP with the given sizes: `Linear` layers named `layers.0`, `layers.1`, … (counting
     /// linear layers only, so `layers.{i}.weight` is the i-th weight matrix), each but the last

@@ -11,7 +11,9 @@ mod common;
 
 use std::time::Instant;
 
-use backprop::tensor::{Float, Tensor, Threads, matmul};
+use clap::Parser;
+
+use backprop::tensor::{Float, Tensor, Threads, Write, matmul};
 use common::median;
 
 /// Milliseconds for 10,000 lecture steps: (median, best) over `rounds`, and the final error.
@@ -44,7 +46,7 @@ fn gemm(m: usize, k: usize, n: usize, ta: bool, tb: bool, threads: Threads) -> f
     let a = Tensor::new(fill(m * k, 1), if ta { [k, m] } else { [m, k] });
     let b = Tensor::new(fill(k * n, 2), if tb { [n, k] } else { [k, n] });
     let mut out = vec![0.0f32; m * n];
-    let mut run = || matmul(&mut out, a.view(), ta, b.view(), tb, false, threads);
+    let mut run = || matmul(&mut out, a.view().mat().t_if(ta), b.view().mat().t_if(tb), Write::Overwrite, threads);
     run();
     let flops = 2.0 * (m * k * n) as f64;
     let start = Instant::now();
@@ -69,18 +71,34 @@ fn gemm(m: usize, k: usize, n: usize, ta: bool, tb: bool, threads: Threads) -> f
     median(samples)
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let only = |part: &str| !args.iter().any(|a| a == "lecture" || a == "gemm") || args.iter().any(|a| a == part);
-    let threads = args
-        .iter()
-        .position(|a| a == "--threads")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|s| s.parse().ok())
-        .map(Threads::new)
-        .unwrap_or(Threads::ONE);
+/// The engine's own benchmarks: the lecture network and the MLP's matrix products.
+#[derive(Parser)]
+struct Options {
+    /// Which parts to run: `lecture`, `gemm` [default: both].
+    parts: Vec<Part>,
+    /// Threads for the products.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Rows of the products' batch.
+    #[arg(long, default_value_t = 128)]
+    rows: usize,
+    /// Passed by `cargo bench`.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
 
-    if only("lecture") {
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Part {
+    Lecture,
+    Gemm,
+}
+
+fn main() {
+    let opts = Options::parse();
+    let only = |part: Part| opts.parts.is_empty() || opts.parts.contains(&part);
+    let (threads, rows) = (Threads::new(opts.threads), opts.rows);
+
+    if only(Part::Lecture) {
         println!("lecture network 2-2-2, 10,000 full-batch SGD steps (15 rounds)");
         for (name, (med, best, e)) in [
             ("f64, recorded once, replayed", lecture::<f64>(15, true)),
@@ -91,13 +109,7 @@ fn main() {
             println!("  {name:<30} median {med:.3} ms, best {best:.3} ms, final error {e:.6e}");
         }
     }
-    let rows = args
-        .iter()
-        .position(|a| a == "--rows")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(128);
-    if only("gemm") {
+    if only(Part::Gemm) {
         println!("f32 matrix product, {} thread(s): GFLOP/s, median of 9", threads.get());
         for (name, m, k, n, ta, tb) in shapes(rows) {
             println!("  {name:<26} {:>7.1}", gemm(m, k, n, ta, tb, threads));

@@ -7,22 +7,26 @@
 
 mod common;
 
+use clap::Parser;
+
+/// MLP training throughput, samples/s.
+#[derive(Parser)]
+struct Options {
+    /// Batch sizes.
+    #[arg(default_values_t = [32, 128, 512])]
+    batches: Vec<usize>,
+    /// Thread counts (the flag may repeat).
+    #[arg(long, default_values_t = [1, 2])]
+    threads: Vec<usize>,
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Passed by `cargo bench`.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let value_after = |flag: &str| -> Vec<usize> {
-        args.windows(2).filter(|w| w[0] == flag).filter_map(|w| w[1].parse().ok()).collect()
-    };
-    let mut batches: Vec<usize> = args
-        .iter()
-        .enumerate()
-        .filter(|(i, a)| !a.starts_with("--") && (*i == 0 || !args[i - 1].starts_with("--")))
-        .filter_map(|(_, a)| a.parse().ok())
-        .collect();
-    if batches.is_empty() {
-        batches = vec![32, 128, 512];
-    }
-    let threads = Some(value_after("--threads")).filter(|t| !t.is_empty()).unwrap_or(vec![1, 2]);
-    let rounds = value_after("--rounds").first().copied().unwrap_or(3);
+    let Options { batches, threads, rounds, .. } = Options::parse();
     let data = common::synthetic(60_000);
     println!("MLP 784-256-128-10, SGD lr 0.1, 60,000 synthetic samples: samples/s, median of {rounds} (best)");
     for &b in &batches {

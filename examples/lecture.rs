@@ -36,7 +36,7 @@ fn main() {
         tape.reset(); // the tape lets go of the weights, so they update in place
         // w ← w − η·∂E/∂w, every gradient taken from the weights before the step.
         for w in [w_hidden, w_output] {
-            params.get_mut(w).add_scaled(-learning_rate, grads.param(w).expect("w reaches E"));
+            params.for_update(w).add_scaled(-learning_rate, grads.param(w).expect("w reaches E"));
         }
         tape.recycle(grads);
     }

@@ -13,7 +13,7 @@ use backprop::loss::Loss;
 use backprop::nn::{Activation, MlpSpec, Sequential};
 use backprop::optim::{LrSchedule, Optimizer, Schedule};
 use backprop::tensor::Threads;
-use backprop::train::{Control, Learner, TrainConfig, evaluate, train};
+use backprop::train::{Control, Learner, Run, TrainConfig, evaluate, every_epoch, train};
 
 fn main() -> backprop::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,7 +29,7 @@ fn main() -> backprop::Result<()> {
     let mut params = ParamStore::new();
     let spec = MlpSpec::logits(&[784, 256, 128, 10], Activation::Relu);
     let model = Sequential::mlp(&spec, &mut params, &mut rng);
-    let mut learner = Learner { model, params, optimizer: Optimizer::by_name("adam", 0.0, 0.0)? };
+    let mut learner = Learner { model, params, optimizer: Optimizer::adam(0.0) };
     let mut cfg = TrainConfig::new(Loss::CrossEntropy, 1e-3);
     cfg.epochs = epochs;
     cfg.batch_size = 128;
@@ -38,19 +38,23 @@ fn main() -> backprop::Result<()> {
     cfg.lr = LrSchedule { base: 1e-3, schedule: Schedule::Cosine { epochs: epochs as f64, min_lr: 0.0 }, warmup: 0.0 };
 
     let start = Instant::now();
-    train(&mut learner, &train_set, Some(&test_set), &cfg, 0, |m, _| {
-        println!(
-            "epoch {:>2}: train loss {:.4} acc {:.4} | test loss {:.4} acc {:.4} | {:.0} samples/s, {:.1} s",
-            m.epoch,
-            m.train_loss,
-            m.train_accuracy.unwrap_or(0.0),
-            m.val_loss.unwrap_or(0.0),
-            m.val_accuracy.unwrap_or(0.0),
-            m.samples_per_second,
-            m.seconds
-        );
-        Control::Continue
-    })?;
+    train(
+        &mut learner,
+        Run::new(&train_set, Some(&test_set), &cfg),
+        &mut every_epoch(|m, _| {
+            println!(
+                "epoch {:>2}: train loss {:.4} acc {:.4} | test loss {:.4} acc {:.4} | {:.0} samples/s, {:.1} s",
+                m.epoch,
+                m.train_loss,
+                m.train_accuracy.unwrap_or(0.0),
+                m.val_loss.unwrap_or(0.0),
+                m.val_accuracy.unwrap_or(0.0),
+                m.samples_per_second,
+                m.seconds
+            );
+            Control::Continue
+        }),
+    )?;
     let test = evaluate(&learner.model, &learner.params, &test_set, Loss::CrossEntropy, cfg.threads)?;
     println!(
         "test accuracy {:.2} % after {epochs} epochs, {:.1} s in all",

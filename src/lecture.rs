@@ -140,7 +140,7 @@ impl<T: Float> Lecture<T> {
         let eta = T::of(-self.learning_rate);
         for w in [self.hidden_weight, self.output_weight] {
             let g = grads.param(w).expect("every weight reaches the error");
-            self.params.get_mut(w).add_scaled(eta, g);
+            self.params.for_update(w).add_scaled(eta, g);
         }
     }
 

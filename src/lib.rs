@@ -37,6 +37,7 @@
 pub struct ReadmeDoctests;
 
 pub mod autograd;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod data;
 pub mod error;

@@ -1,12 +1,13 @@
-//! Losses, composed from engine ops so their gradients come from the rules in
-//! `autograd::ops`. The two that need care for stability (cross-entropy and binary
-//! cross-entropy, both from logits) are single fused ops.
+//! Losses: the one place that defines each. Every loss is composed from engine ops, so its
+//! gradient comes from the rules in `autograd::ops`; the two that need care for stability
+//! (cross-entropy and binary cross-entropy, both from logits) are single fused ops. Training
+//! reads [`Loss::of_logits`], `explain` reads [`Loss::per_output`] and the formulas beside it,
+//! the CLI parses this enum directly.
 
 use serde::{Deserialize, Serialize};
 
 use crate::autograd::Var;
-use crate::error::{Error, Result};
-use crate::tensor::Float;
+use crate::tensor::{Float, Shape};
 
 /// Whether a loss adds its terms up or averages them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,35 +18,31 @@ pub enum Reduction {
 }
 
 /// The losses a model can train on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumIter)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Loss {
-    /// The lecture's E = Σ ½(T − out)², over every output of every sample.
-    HalfSse,
-    /// Mean squared error: mean over every element of (out − T)².
-    Mse,
+    /// Cross-entropy of logits against class indices (or class probabilities).
+    CrossEntropy,
     /// Binary cross-entropy of logits against targets in [0, 1].
     Bce,
-    /// Cross-entropy of logits against class indices.
-    CrossEntropy,
+    /// Mean squared error: mean over every element of (out − T)².
+    Mse,
+    /// The lecture's E = Σ ½(T − out)², over every output of every sample.
+    HalfSse,
+}
+
+/// A batch's targets as a loss reads them.
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'t, 'c, T: Float> {
+    /// One class index per row.
+    Classes(&'c [usize]),
+    /// A target value per output, [rows, outputs] (one-hot or probabilities for classes).
+    Dense(Var<'t, T>),
 }
 
 impl Loss {
-    /// Parses `half-sse`, `mse`, `bce` or `cross-entropy`.
-    pub fn parse(name: &str) -> Result<Loss> {
-        Ok(match name.to_ascii_lowercase().replace('_', "-").as_str() {
-            "half-sse" => Loss::HalfSse,
-            "mse" => Loss::Mse,
-            "bce" => Loss::Bce,
-            "cross-entropy" | "ce" => Loss::CrossEntropy,
-            other => {
-                return Err(Error::invalid(format!(
-                    "unknown loss `{other}`; expected one of cross-entropy, bce, mse, half-sse"
-                )));
-            }
-        })
-    }
-
+    /// The name files and the command line use.
     pub fn name(self) -> &'static str {
         match self {
             Loss::HalfSse => "half-sse",
@@ -55,10 +52,85 @@ impl Loss {
         }
     }
 
-    /// Whether the targets are class indices (otherwise real vectors).
+    /// Whether the targets are naturally class indices (otherwise real vectors).
     pub fn takes_classes(self) -> bool {
         self == Loss::CrossEntropy
     }
+
+    /// The training loss of a batch of raw outputs (logits) [rows, outputs]: the mean over the
+    /// batch for cross-entropy, BCE and MSE, the lecture's sum for half-SSE. Class targets are
+    /// one-hot encoded for the losses that compare vectors.
+    pub fn of_logits<'t, T: Float>(self, out: Var<'t, T>, target: Target<'t, '_, T>) -> Var<'t, T> {
+        match (self, target) {
+            (Loss::CrossEntropy, Target::Classes(classes)) => cross_entropy(out, classes, Reduction::Mean),
+            (Loss::CrossEntropy, Target::Dense(t)) => {
+                // −(1/N)·Σ T·log softmax(out): soft targets, the same value for one-hot ones.
+                let rows = out.shape().dim(0).max(1) as f64;
+                -(t * out.log_softmax(1)).sum() * (1.0 / rows)
+            }
+            (_, Target::Classes(classes)) => self.of_logits(out, Target::Dense(one_hot(out, classes))),
+            (Loss::Bce, Target::Dense(t)) => bce_with_logits(out, t, Reduction::Mean),
+            (Loss::Mse, Target::Dense(t)) => mse(out, t, Reduction::Mean),
+            (Loss::HalfSse, Target::Dense(t)) => half_sse(out, t),
+        }
+    }
+
+    /// Each output's share of the error of one sample, as the lecture writes it: the loss of the
+    /// network's *outputs* (after the output activation, probabilities for softmax and sigmoid)
+    /// against targets `t`, both [1, K]. Their sum is E.
+    pub fn per_output<'t, T: Float>(self, out: Var<'t, T>, t: Var<'t, T>) -> Var<'t, T> {
+        let k = t.shape().numel() as f64;
+        match self {
+            // ½(T − out)² per output.
+            Loss::HalfSse => (t - out).square() * 0.5,
+            // (out − T)² / K per output.
+            Loss::Mse => (out - t).square() * (1.0 / k),
+            // −T·log out per output.
+            Loss::CrossEntropy => -(t * out.log()),
+            // −(T·log out + (1 − T)·log(1 − out)) / K per output.
+            Loss::Bce => {
+                let one_minus_t = out.tape().input(&t.value().map(|t| T::one() - t));
+                -(t * out.log() + one_minus_t * (-out + 1.0).log()) * (1.0 / k)
+            }
+        }
+    }
+
+    /// The loss's name in a derivation's heading.
+    pub fn title(self) -> &'static str {
+        match self {
+            Loss::HalfSse => "½Σ(T − out)²",
+            Loss::Mse => "mean squared error",
+            Loss::CrossEntropy => "cross-entropy",
+            Loss::Bce => "binary cross-entropy",
+        }
+    }
+
+    /// Output `i`'s term of [`Loss::per_output`] written out (1-based `i` of `k` outputs).
+    pub fn term_formula(self, i: usize, k: usize) -> String {
+        match self {
+            Loss::HalfSse => format!("½(T{i} − out_y{i})²"),
+            Loss::Mse => format!("(out_y{i} − T{i})²/{k}"),
+            Loss::CrossEntropy => format!("−T{i}·log out_y{i}"),
+            Loss::Bce => format!("−(T{i}·log out_y{i} + (1 − T{i})·log(1 − out_y{i}))/{k}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Loss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One-hot rows for class indices, as an input of `out`'s tape and shape.
+fn one_hot<'t, T: Float>(out: Var<'t, T>, classes: &[usize]) -> Var<'t, T> {
+    let width = out.shape().dim(1);
+    out.tape().input_with(Shape::new(&[classes.len(), width]), |buf| {
+        buf.fill(T::zero());
+        for (row, &c) in classes.iter().enumerate() {
+            buf[row * width + c] = T::one();
+        }
+    })
 }
 
 /// The lecture's error, E = Σ ½(T − out)².

@@ -2,35 +2,17 @@
 //! data; the files a model directory holds; resume after an interruption (and after kill -9);
 //! and every user error as one line on stderr with a non-zero exit code, never a panic.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
+mod common;
+use common::Scratch;
+
 fn repo(file: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(file).display().to_string()
-}
-
-/// A fresh directory for one test's runs, removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("backprop-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).display().to_string()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    common::data_file(file).display().to_string()
 }
 
 fn backprop() -> Command {
@@ -182,7 +164,7 @@ fn a_resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one() {
     );
     assert!(a == b, "model.safetensors differs between the whole run and the resumed one");
     // The checkpoints hold the last epoch's weights and optimiser state (and timings, which differ).
-    let load = |dir: &str| backprop::io::load_checkpoint(Path::new(dir)).unwrap().unwrap();
+    let load = |dir: &str| backprop::io::ModelDir::new(dir).load_checkpoint().unwrap().unwrap();
     let ((ca, pa), (cb, pb)) = (load(&whole), load(&parts));
     assert_eq!(ca.epoch, 6);
     assert_eq!((ca.epoch, &ca.optimizer, ca.best), (cb.epoch, &cb.optimizer, cb.best));
@@ -357,7 +339,7 @@ fn divergence_stops_with_advice_and_keeps_the_last_good_model() {
     assert!(epochs_done < 20, "training stopped early");
     if epochs_done > 0 {
         assert_eq!(run(&["inspect", "--model", &out]).0, 0);
-        let (_, _, params) = backprop::io::load_model(Path::new(&out)).unwrap();
+        let (_, _, params) = backprop::io::ModelDir::new(&out).load_model().unwrap();
         assert!(params.iter().all(|(_, _, t)| t.data().iter().all(|x| x.is_finite())));
     }
 }

@@ -1,47 +1,19 @@
 //! Loading data: the shipped files load as documented, and every kind of bad input gives its
 //! own clear error naming the file (and line and column where there is one), never a panic.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use backprop::Error;
 use backprop::data::{CsvOptions, TargetColumn, Targets, Task, load_csv, load_mnist, read_idx};
 
-fn repo(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(file)
-}
+mod common;
+use common::{Scratch, data_file as repo};
 
 /// A file with `contents` in a fresh temporary directory (kept alive by the returned guard).
-fn temp_file(name: &str, contents: &[u8]) -> (tempdir::Dir, PathBuf) {
-    let dir = tempdir::Dir::new();
-    let path = dir.path.join(name);
-    std::fs::File::create(&path).unwrap().write_all(contents).unwrap();
+fn temp_file(name: &str, contents: &[u8]) -> (Scratch, PathBuf) {
+    let dir = Scratch::new("data");
+    let path = dir.file(name, contents);
     (dir, path)
-}
-
-mod tempdir {
-    /// A directory under the system's temp dir, removed on drop.
-    pub struct Dir {
-        pub path: std::path::PathBuf,
-    }
-    impl Dir {
-        pub fn new() -> Dir {
-            use std::sync::atomic::{AtomicUsize, Ordering};
-            static N: AtomicUsize = AtomicUsize::new(0);
-            let path = std::env::temp_dir().join(format!(
-                "backprop-test-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::SeqCst)
-            ));
-            std::fs::create_dir_all(&path).unwrap();
-            Dir { path }
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
-    }
 }
 
 fn csv_error(contents: &str, options: &CsvOptions) -> String {

@@ -6,19 +6,14 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use backprop::explain::{Act, ExplainLoss, LayerFile};
+use backprop::explain::LayerFile;
 use backprop::explain::{Network, explain, explain_step};
+use backprop::loss::Loss;
+use backprop::nn::Activation;
 use rand::Rng;
 
-fn reference() -> serde_json::Value {
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/lecture-example.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn close(name: &str, got: f64, want: f64, tol: f64) {
-    assert!((got - want).abs() <= tol, "{name}: got {got:.17}, expected {want:.17}");
-}
+mod common;
+use common::{close, lecture_reference as reference};
 
 #[test]
 fn the_lectures_numbers_appear_in_every_field_of_the_json() {
@@ -112,9 +107,8 @@ fn random_network(rng: &mut backprop::Rng) -> Network {
     for _ in 0..depth {
         widths.push(rng.random_range(1..=5));
     }
-    let loss =
-        [ExplainLoss::HalfSse, ExplainLoss::Mse, ExplainLoss::Bce, ExplainLoss::CrossEntropy][rng.random_range(0..4)];
-    let hidden = [Act::Sigmoid, Act::Tanh, Act::Relu, Act::LeakyRelu, Act::Linear];
+    let loss = [Loss::HalfSse, Loss::Mse, Loss::Bce, Loss::CrossEntropy][rng.random_range(0..4)];
+    let hidden = [Activation::Sigmoid, Activation::Tanh, Activation::Relu, Activation::LeakyRelu, Activation::Linear];
     let outputs = *widths.last().unwrap();
     let layers = (0..depth)
         .map(|l| {
@@ -122,8 +116,8 @@ fn random_network(rng: &mut backprop::Rng) -> Network {
                 hidden[rng.random_range(0..hidden.len())]
             } else {
                 match loss {
-                    ExplainLoss::CrossEntropy => Act::Softmax,
-                    ExplainLoss::Bce => Act::Sigmoid,
+                    Loss::CrossEntropy => Activation::Softmax,
+                    Loss::Bce => Activation::Sigmoid,
                     _ => hidden[rng.random_range(0..hidden.len())],
                 }
             };
@@ -137,11 +131,11 @@ fn random_network(rng: &mut backprop::Rng) -> Network {
         })
         .collect();
     let targets = match loss {
-        ExplainLoss::CrossEntropy => {
+        Loss::CrossEntropy => {
             let c = rng.random_range(0..outputs);
             (0..outputs).map(|k| f64::from(u8::from(k == c))).collect()
         }
-        ExplainLoss::Bce => (0..outputs).map(|_| rng.random_range(0.0..1.0)).collect(),
+        Loss::Bce => (0..outputs).map(|_| rng.random_range(0.0..1.0)).collect(),
         _ => (0..outputs).map(|_| rng.random_range(-1.0..1.0)).collect(),
     };
     Network {
@@ -165,12 +159,12 @@ fn scalar_error(net: &Network) -> f64 {
             .map(|(row, b)| row.iter().zip(&h).map(|(w, x)| w * x).sum::<f64>() + b)
             .collect();
         h = match layer.activation {
-            Act::Sigmoid => z.iter().map(|v| 1.0 / (1.0 + (-v).exp())).collect(),
-            Act::Tanh => z.iter().map(|v| v.tanh()).collect(),
-            Act::Relu => z.iter().map(|v| v.max(0.0)).collect(),
-            Act::LeakyRelu => z.iter().map(|&v| if v > 0.0 { v } else { 0.01 * v }).collect(),
-            Act::Linear => z,
-            Act::Softmax => {
+            Activation::Sigmoid => z.iter().map(|v| 1.0 / (1.0 + (-v).exp())).collect(),
+            Activation::Tanh => z.iter().map(|v| v.tanh()).collect(),
+            Activation::Relu => z.iter().map(|v| v.max(0.0)).collect(),
+            Activation::LeakyRelu => z.iter().map(|&v| if v > 0.0 { v } else { 0.01 * v }).collect(),
+            Activation::Linear => z,
+            Activation::Softmax => {
                 let m = z.iter().cloned().fold(f64::MIN, f64::max);
                 let s: f64 = z.iter().map(|v| (v - m).exp()).sum();
                 z.iter().map(|v| (v - m).exp() / s).collect()
@@ -180,10 +174,10 @@ fn scalar_error(net: &Network) -> f64 {
     let k = h.len() as f64;
     let t = &net.targets;
     match net.loss {
-        ExplainLoss::HalfSse => h.iter().zip(t).map(|(o, t)| 0.5 * (t - o).powi(2)).sum(),
-        ExplainLoss::Mse => h.iter().zip(t).map(|(o, t)| (o - t).powi(2)).sum::<f64>() / k,
-        ExplainLoss::CrossEntropy => -h.iter().zip(t).map(|(o, t)| t * o.ln()).sum::<f64>(),
-        ExplainLoss::Bce => -h.iter().zip(t).map(|(o, t)| t * o.ln() + (1.0 - t) * (1.0 - o).ln()).sum::<f64>() / k,
+        Loss::HalfSse => h.iter().zip(t).map(|(o, t)| 0.5 * (t - o).powi(2)).sum(),
+        Loss::Mse => h.iter().zip(t).map(|(o, t)| (o - t).powi(2)).sum::<f64>() / k,
+        Loss::CrossEntropy => -h.iter().zip(t).map(|(o, t)| t * o.ln()).sum::<f64>(),
+        Loss::Bce => -h.iter().zip(t).map(|(o, t)| t * o.ln() + (1.0 - t) * (1.0 - o).ln()).sum::<f64>() / k,
     }
 }
 

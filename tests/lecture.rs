@@ -7,15 +7,16 @@ use backprop::lecture::Lecture;
 use backprop::tensor::Float;
 use serde_json::Value;
 
+mod common;
+use common::close;
+
 struct Reference {
     json: Value,
 }
 
 impl Reference {
     fn load() -> Reference {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/lecture-example.json");
-        let text = std::fs::read_to_string(path).expect("data/lecture-example.json is in the repo");
-        Reference { json: serde_json::from_str(&text).expect("lecture-example.json is valid JSON") }
+        Reference { json: common::lecture_reference() }
     }
 
     /// `expected_float64[key]`.
@@ -48,12 +49,6 @@ impl Reference {
             j["network"]["learning_rate"].as_f64().unwrap(),
         )
     }
-}
-
-/// Asserts |got − want| ≤ tol, naming the quantity.
-fn close(name: &str, got: f64, want: f64, tol: f64) {
-    let err = (got - want).abs();
-    assert!(err <= tol, "{name}: got {got:.17}, expected {want:.17} (|diff| = {err:.3e} > {tol:.0e})");
 }
 
 /// Every forward value, error term, gradient and chain factor of the first step, in type `T`.

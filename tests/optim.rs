@@ -3,8 +3,12 @@
 //! their derivation; they do not come from this code.
 
 use backprop::autograd::{ParamStore, Tape};
-use backprop::optim::{Adam, LrSchedule, Optimizer, RmsProp, Schedule, Sgd, clip_grad_norm, clip_grad_value};
+use backprop::optim::{
+    Adam, LrSchedule, Optimizer, OptimizerKind, OptimizerSettings, RmsProp, Schedule, Sgd, clip_grad_norm,
+    clip_grad_value,
+};
 use backprop::tensor::{Tensor, Threads};
+use strum::IntoEnumIterator;
 
 /// Runs `optimizer` for the given gradients on one weight starting at 1; the weight after each step.
 fn run(mut optimizer: Optimizer<f64>, lr: f64, gradients: &[f64]) -> Vec<f64> {
@@ -75,7 +79,7 @@ fn rmsprop() {
 fn optimiser_state_survives_a_round_trip_through_json() {
     let mut store = ParamStore::<f32>::new();
     let w = store.insert("w", Tensor::from_f64(&[1.0, 2.0], [2]));
-    let mut opt = Optimizer::<f32>::by_name("adam", 0.0, 0.0).unwrap();
+    let mut opt = Optimizer::<f32>::adam(0.0);
     let tape = Tape::new();
     let grads = tape.backward((tape.param(&store, w) * tape.param(&store, w)).sum());
     drop(tape);
@@ -121,10 +125,11 @@ fn a_schedule_drives_the_learning_rate() {
 fn a_threaded_step_is_bit_identical_to_a_one_thread_step() {
     let n = 50_000;
     let start: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.37).sin()).collect();
-    for name in ["sgd", "nesterov", "adam", "adamw", "rmsprop"] {
+    for kind in OptimizerKind::iter() {
+        let name = kind.name();
         let mut results = vec![];
         for threads in [Threads::ONE, Threads::new(2)] {
-            let mut optimizer = Optimizer::<f64>::by_name(name, 0.9, 0.01).unwrap();
+            let mut optimizer = Optimizer::<f64>::new(kind, OptimizerSettings { momentum: 0.9, weight_decay: 0.01 });
             let mut store = ParamStore::new();
             let w = store.insert("w", Tensor::new(start.clone(), [n]));
             let mut tape = Tape::new();

@@ -8,9 +8,9 @@ use backprop::autograd::ParamStore;
 use backprop::data::{CsvOptions, Dataset, Standardizer, load_csv};
 use backprop::loss::Loss;
 use backprop::nn::{Activation, MlpSpec, Sequential};
-use backprop::optim::Optimizer;
+use backprop::optim::{Optimizer, OptimizerKind, OptimizerSettings};
 use backprop::tensor::Threads;
-use backprop::train::{Control, Learner, TrainConfig, evaluate, train};
+use backprop::train::{Control, Learner, Run, TrainConfig, evaluate, every_epoch, train};
 
 fn load(file: &str) -> Dataset {
     load_csv(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(file), &CsvOptions::default()).unwrap()
@@ -25,11 +25,15 @@ fn prepared(file: &str, seed: u64) -> (Dataset, Dataset) {
     (train_set, test_set)
 }
 
-fn learner(sizes: &[usize], optimizer: &str, seed: u64) -> Learner {
+fn learner(sizes: &[usize], optimizer: OptimizerKind, seed: u64) -> Learner {
     let mut params = ParamStore::new();
     let spec = MlpSpec::logits(sizes, Activation::Relu);
     let model = Sequential::mlp(&spec, &mut params, &mut backprop::rng(seed));
-    Learner { model, params, optimizer: Optimizer::by_name(optimizer, 0.9, 0.0).unwrap() }
+    Learner {
+        model,
+        params,
+        optimizer: Optimizer::new(optimizer, OptimizerSettings { momentum: 0.9, weight_decay: 0.0 }),
+    }
 }
 
 fn config(epochs: usize, batch: usize, lr: f64) -> TrainConfig {
@@ -41,8 +45,9 @@ fn config(epochs: usize, batch: usize, lr: f64) -> TrainConfig {
 #[test]
 fn iris_reaches_93_percent_on_held_out_flowers() {
     let (train_set, test_set) = prepared("iris.csv", 1);
-    let mut l = learner(&[4, 16, 3], "adam", 1);
-    train(&mut l, &train_set, None, &config(100, 16, 0.01), 0, |_, _| Control::Continue).unwrap();
+    let mut l = learner(&[4, 16, 3], OptimizerKind::Adam, 1);
+    train(&mut l, Run::new(&train_set, None, &config(100, 16, 0.01)), &mut every_epoch(|_, _| Control::Continue))
+        .unwrap();
     let acc = evaluate(&l.model, &l.params, &test_set, Loss::CrossEntropy, Threads::ONE).unwrap().accuracy.unwrap();
     assert!(acc >= 0.93, "iris test accuracy {acc}");
 }
@@ -50,8 +55,10 @@ fn iris_reaches_93_percent_on_held_out_flowers() {
 #[test]
 fn digits_reach_95_percent_on_held_out_images() {
     let (train_set, test_set) = prepared("digits.csv", 2);
-    let mut l = learner(&[64, 64, 10], "adam", 2);
-    let report = train(&mut l, &train_set, None, &config(30, 32, 1e-3), 0, |_, _| Control::Continue).unwrap();
+    let mut l = learner(&[64, 64, 10], OptimizerKind::Adam, 2);
+    let report =
+        train(&mut l, Run::new(&train_set, None, &config(30, 32, 1e-3)), &mut every_epoch(|_, _| Control::Continue))
+            .unwrap();
     assert_eq!(report.history.len(), 30);
     assert!(report.history[29].train_loss < report.history[0].train_loss / 5.0);
     let acc = evaluate(&l.model, &l.params, &test_set, Loss::CrossEntropy, Threads::ONE).unwrap().accuracy.unwrap();
@@ -63,10 +70,10 @@ fn one_seed_and_thread_count_give_bit_identical_weights() {
     let (train_set, _) = prepared("digits.csv", 3);
     for threads in [1, 2] {
         let run = || {
-            let mut l = learner(&[64, 32, 10], "sgd", 3);
+            let mut l = learner(&[64, 32, 10], OptimizerKind::Sgd, 3);
             let mut cfg = config(3, 16, 0.05);
             cfg.threads = Threads::new(threads);
-            train(&mut l, &train_set, None, &cfg, 0, |_, _| Control::Continue).unwrap();
+            train(&mut l, Run::new(&train_set, None, &cfg), &mut every_epoch(|_, _| Control::Continue)).unwrap();
             l.params
         };
         let (a, b) = (run(), run());
@@ -79,10 +86,11 @@ fn one_seed_and_thread_count_give_bit_identical_weights() {
 #[test]
 fn early_stopping_keeps_the_best_epoch_and_the_hook_can_stop() {
     let (train_set, val_set) = prepared("iris.csv", 4);
-    let mut l = learner(&[4, 32, 3], "adam", 4);
+    let mut l = learner(&[4, 32, 3], OptimizerKind::Adam, 4);
     let mut cfg = config(200, 8, 0.05);
     cfg.early_stop = Some(3);
-    let report = train(&mut l, &train_set, Some(&val_set), &cfg, 0, |_, _| Control::Continue).unwrap();
+    let report =
+        train(&mut l, Run::new(&train_set, Some(&val_set), &cfg), &mut every_epoch(|_, _| Control::Continue)).unwrap();
     assert!(report.stopped_early && report.history.len() < 200);
     let best = report.best_epoch.unwrap();
     let best_loss = report.history[best - 1].val_loss.unwrap();
@@ -90,10 +98,12 @@ fn early_stopping_keeps_the_best_epoch_and_the_hook_can_stop() {
     let kept = evaluate(&l.model, &l.params, &val_set, Loss::CrossEntropy, Threads::ONE).unwrap().loss;
     assert!((kept - best_loss).abs() < 1e-6, "the best weights are restored: {kept} vs {best_loss}");
 
-    let mut l = learner(&[4, 8, 3], "adam", 4);
-    let report = train(&mut l, &train_set, None, &config(50, 8, 0.01), 0, |m, _| {
-        if m.epoch == 2 { Control::Stop } else { Control::Continue }
-    })
+    let mut l = learner(&[4, 8, 3], OptimizerKind::Adam, 4);
+    let report = train(
+        &mut l,
+        Run::new(&train_set, None, &config(50, 8, 0.01)),
+        &mut every_epoch(|m, _| if m.epoch == 2 { Control::Stop } else { Control::Continue }),
+    )
     .unwrap();
     assert_eq!(report.history.len(), 2);
 }
@@ -101,9 +111,11 @@ fn early_stopping_keeps_the_best_epoch_and_the_hook_can_stop() {
 #[test]
 fn a_diverging_run_stops_with_a_message_and_keeps_good_weights() {
     let (train_set, _) = prepared("iris.csv", 5);
-    let mut l = learner(&[4, 16, 3], "sgd", 5);
+    let mut l = learner(&[4, 16, 3], OptimizerKind::Sgd, 5);
     let err =
-        train(&mut l, &train_set, None, &config(20, 16, 1e6), 0, |_, _| Control::Continue).unwrap_err().to_string();
+        train(&mut l, Run::new(&train_set, None, &config(20, 16, 1e6)), &mut every_epoch(|_, _| Control::Continue))
+            .unwrap_err()
+            .to_string();
     assert!(err.contains("diverged") && err.contains("lower learning rate"), "{err}");
     assert!(l.params.iter().all(|(_, _, t)| t.data().iter().all(|x| x.is_finite())));
 }
@@ -111,7 +123,8 @@ fn a_diverging_run_stops_with_a_message_and_keeps_good_weights() {
 #[test]
 fn mismatched_data_is_an_error_not_a_panic() {
     let (train_set, _) = prepared("iris.csv", 6);
-    let mut l = learner(&[5, 8, 3], "sgd", 6);
-    let err = train(&mut l, &train_set, None, &config(1, 8, 0.1), 0, |_, _| Control::Continue).unwrap_err();
+    let mut l = learner(&[5, 8, 3], OptimizerKind::Sgd, 6);
+    let err = train(&mut l, Run::new(&train_set, None, &config(1, 8, 0.1)), &mut every_epoch(|_, _| Control::Continue))
+        .unwrap_err();
     assert!(err.to_string().contains("takes 5 features but the data has 4"), "{err}");
 }

@@ -12,11 +12,11 @@ use backprop::loss::Loss;
 use backprop::nn::{Activation, MlpSpec, Sequential};
 use backprop::optim::Optimizer;
 use backprop::tensor::{Float, Tensor, Threads};
-use backprop::train::{Control, Learner, TrainConfig, train};
+use backprop::train::{Control, Learner, Run, TrainConfig, every_epoch, train};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-/// The peers' synthetic MLP data (`bench/peers/common.py`): `n` × 784 standard-normal
+/// The peers' synthetic MLP data (`comparison/peers/common.py`): `n` × 784 standard-normal
 /// features, labels uniform over 10 classes (the same distribution; not the same numbers).
 pub fn synthetic(n: usize) -> Dataset {
     let mut rng = backprop::rng(0);
@@ -26,6 +26,7 @@ pub fn synthetic(n: usize) -> Dataset {
         features: Tensor::new(features, [n, 784]),
         targets: Targets::Classes { labels, names: (0..10).map(|c| c.to_string()).collect() },
         feature_names: (0..784).map(|i| format!("f{i}")).collect(),
+        target_column: None,
     }
 }
 
@@ -41,10 +42,11 @@ pub fn mlp() -> (Sequential, ParamStore<f32>) {
 /// mini-batches) over one epoch, after a warm-up epoch: the peers' `mlp_*.py` with EPOCHS = 1.
 pub fn mlp_samples_per_second(data: &Dataset, batch: usize, threads: usize) -> f64 {
     let (model, params) = mlp();
-    let mut learner = Learner { model, params, optimizer: Optimizer::by_name("sgd", 0.0, 0.0).unwrap() };
+    let mut learner = Learner { model, params, optimizer: Optimizer::sgd(0.0, 0.0) };
     let mut cfg = TrainConfig::new(Loss::CrossEntropy, 0.1);
     (cfg.epochs, cfg.batch_size, cfg.threads) = (2, batch, Threads::new(threads));
-    let report = train(&mut learner, data, None, &cfg, 0, |_, _| Control::Continue).expect("training runs");
+    let report = train(&mut learner, Run::new(data, None, &cfg), &mut every_epoch(|_, _| Control::Continue))
+        .expect("training runs");
     report.history[1].samples_per_second
 }
 

@@ -1,7 +1,7 @@
 //! The side-by-side benchmark: our side and the peers' side (PyTorch, JAX, numpy, micrograd) of
 //! every workload in one session, round-robin over several rounds because these machines are
 //! shared and noisy; then one table of medians and ratios, printed and written to
-//! `bench/results/compare.md` with a bar chart (`compare.svg`, `compare.png`).
+//! `comparison/results/compare.md` with a bar chart (`compare.svg`, `compare.png`).
 //!
 //! Run: `cargo bench --bench compare -- [--rounds N] [--only mlp,lecture,infer,mnist]
 //! [--venv DIR] [--mnist DIR] [--out DIR] [--no-peers]`. The first run creates the peers'
@@ -19,47 +19,37 @@ mod report;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::Parser;
 use report::{MLP_ROWS, OURS, Results, RunInfo, mlp_row};
 use serde_json::Value;
 
+/// The side-by-side benchmark (see the top of `benches/compare/main.rs`).
+#[derive(Parser)]
 struct Options {
-    rounds: usize,
+    /// Interleaved rounds of every workload.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    rounds: u64,
+    /// Only these workloads: mlp, lecture, infer, mnist.
+    #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// The peers' Python environment (created on the first run).
+    #[arg(long, default_value = "/tmp/backprop-peers")]
     venv: PathBuf,
+    /// The MNIST IDX files.
+    #[arg(long, default_value = "../shared/data/mnist")]
     mnist: PathBuf,
+    /// Where the report goes.
+    #[arg(long, default_value = "comparison/results")]
     out: PathBuf,
-    peers: bool,
+    /// Our side only.
+    #[arg(long)]
+    no_peers: bool,
+    /// Passed by `cargo bench`.
+    #[arg(long, hide = true)]
+    bench: bool,
 }
 
 impl Options {
-    fn parse() -> Result<Options, String> {
-        let mut o = Options {
-            rounds: 3,
-            only: vec![],
-            venv: PathBuf::from("/tmp/backprop-peers"),
-            mnist: PathBuf::from("../shared/data/mnist"),
-            out: PathBuf::from("bench/results"),
-            peers: true,
-        };
-        let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
-        while let Some(a) = args.next() {
-            let mut value = || args.next().ok_or(format!("{a} needs a value"));
-            match a.as_str() {
-                "--rounds" => o.rounds = value()?.parse().map_err(|e| format!("--rounds: {e}"))?,
-                "--only" => o.only = value()?.split(',').map(str::to_string).collect(),
-                "--venv" => o.venv = value()?.into(),
-                "--mnist" => o.mnist = value()?.into(),
-                "--out" => o.out = value()?.into(),
-                "--no-peers" => o.peers = false,
-                other => return Err(format!("unknown argument `{other}` (see the top of benches/compare/main.rs)")),
-            }
-        }
-        if o.rounds == 0 {
-            return Err("--rounds must be at least 1".into());
-        }
-        Ok(o)
-    }
-
     fn wants(&self, workload: &str) -> bool {
         self.only.is_empty() || self.only.iter().any(|w| w == workload)
     }
@@ -76,10 +66,10 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let opts = Options::parse()?;
-    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/peers");
+    let opts = Options::parse();
+    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("comparison/peers");
     let mut results = Results::default();
-    let python = if opts.peers {
+    let python = if !opts.no_peers {
         peers::Python::prepare(&opts.venv, &scripts)
             .map_err(|e| results.failures.push(format!("every peer: no Python environment ({e})")))
             .ok()
@@ -93,7 +83,7 @@ fn run() -> Result<(), String> {
         results.failures.push(format!("MNIST: no MNIST files in {}", opts.mnist.display()));
     }
     let data = opts.wants("mlp").then(|| common::synthetic(60_000));
-    for round in 1..=opts.rounds {
+    for round in 1..=opts.rounds as usize {
         eprintln!("round {round} of {}", opts.rounds);
         if let Some(data) = &data {
             for (b, t) in MLP_ROWS {
@@ -165,7 +155,7 @@ fn run() -> Result<(), String> {
         }
     }
     let mnist_f32_bytes = mnist_ok.then_some(70_000.0 * 784.0 * 4.0);
-    let info = RunInfo { machine: machine(), date: date(), rounds: opts.rounds, mnist_f32_bytes };
+    let info = RunInfo { machine: machine(), date: date(), rounds: opts.rounds as usize, mnist_f32_bytes };
     let md = report::markdown(&results, &info);
     println!("{md}");
     std::fs::create_dir_all(&opts.out).map_err(|e| format!("{}: {e}", opts.out.display()))?;

@@ -1,5 +1,5 @@
 //! The peers' side: a Python environment with PyTorch, JAX, numpy and micrograd (created here,
-//! outside the repository, never by CI) and the scripts in `bench/peers/`, each of which prints
+//! outside the repository, never by CI) and the scripts in `comparison/peers/`, each of which prints
 //! one JSON line.
 
 use std::path::{Path, PathBuf};
@@ -39,7 +39,7 @@ impl Python {
         Python { exe: PathBuf::from("python3"), scripts: scripts.to_path_buf() }
     }
 
-    /// Runs `bench/peers/SCRIPT ARGS` (on core 0 only with `one_core`: JAX has no thread knob)
+    /// Runs `comparison/peers/SCRIPT ARGS` (on core 0 only with `one_core`: JAX has no thread knob)
     /// and returns the JSON object it printed last.
     pub fn run(&self, script: &str, args: &[&str], one_core: bool) -> Result<Value, String> {
         let mut cmd = if one_core {

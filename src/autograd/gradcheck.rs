@@ -12,7 +12,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::ops::OpKind;
-use super::tape::{Tape, Var};
+use super::tape::Tape;
+use super::var::Var;
 use crate::tensor::Tensor;
 
 /// Step size and pass thresholds of a check.
@@ -76,6 +77,32 @@ impl fmt::Display for GradcheckReport {
     }
 }
 
+/// The central difference (f(x+ε) − f(x−ε)) / 2ε of a scalar function of some tensors, for
+/// every element of every input (nudged one at a time): the numeric gradient that
+/// [`gradcheck`] compares the tape's against, and that `explain --verify` prints.
+pub fn finite_differences(
+    mut f: impl FnMut(&[Tensor<f64>]) -> f64,
+    inputs: &[Tensor<f64>],
+    eps: f64,
+) -> Vec<Tensor<f64>> {
+    let mut xs: Vec<Tensor<f64>> = inputs.to_vec();
+    let mut out = Vec::with_capacity(inputs.len());
+    for i in 0..xs.len() {
+        let mut numeric = Tensor::zeros(xs[i].shape());
+        for j in 0..xs[i].numel() {
+            let orig = xs[i].data()[j];
+            xs[i].data_mut()[j] = orig + eps;
+            let plus = f(&xs);
+            xs[i].data_mut()[j] = orig - eps;
+            let minus = f(&xs);
+            xs[i].data_mut()[j] = orig;
+            numeric.data_mut()[j] = (plus - minus) / (2.0 * eps);
+        }
+        out.push(numeric);
+    }
+    out
+}
+
 /// Checks the gradients of `f` with respect to each of `inputs` against central differences.
 ///
 /// ```
@@ -116,19 +143,11 @@ where
         value.data().iter().zip(&weights).map(|(y, r)| y * r).sum()
     };
 
+    let numeric = finite_differences(&mut project, inputs, opts.eps);
     let mut reports = Vec::with_capacity(inputs.len());
-    let mut xs: Vec<Tensor<f64>> = inputs.to_vec();
-    for (i, grad) in analytic.iter().enumerate() {
+    for (grad, numeric) in analytic.iter().zip(&numeric) {
         let mut report = InputReport { max_abs_err: 0.0, max_rel_err: 0.0, worst_index: 0, passed: true };
-        for j in 0..xs[i].numel() {
-            let orig = xs[i].data()[j];
-            xs[i].data_mut()[j] = orig + opts.eps;
-            let plus = project(&xs);
-            xs[i].data_mut()[j] = orig - opts.eps;
-            let minus = project(&xs);
-            xs[i].data_mut()[j] = orig;
-            let numeric = (plus - minus) / (2.0 * opts.eps);
-            let a = grad.data()[j];
+        for (j, (&a, &numeric)) in grad.data().iter().zip(numeric.data()).enumerate() {
             let abs = (a - numeric).abs();
             if abs > report.max_abs_err || abs.is_nan() {
                 report.max_abs_err = abs;

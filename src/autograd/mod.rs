@@ -3,11 +3,15 @@
 //! and a finite-difference [`gradcheck`] that tests every rule.
 
 mod gradcheck;
+mod grads;
 pub mod ops;
 mod params;
 mod tape;
+mod var;
 
-pub use gradcheck::{GradcheckOptions, GradcheckReport, InputReport, gradcheck};
+pub use gradcheck::{GradcheckOptions, GradcheckReport, InputReport, finite_differences, gradcheck};
+pub use grads::Grads;
 pub use ops::{NodeId, Op, OpKind};
 pub use params::{ParamId, ParamStore};
-pub use tape::{Grads, Tape, Var};
+pub use tape::Tape;
+pub use var::Var;

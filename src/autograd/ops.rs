@@ -17,7 +17,7 @@
 use strum::EnumDiscriminants;
 
 use super::params::ParamId;
-use crate::tensor::{Float, Shape, Threads, View, kernels as k, matmul, matmul_shape};
+use crate::tensor::{Float, Shape, Threads, View, Write, kernels as k, linear, matmul, shape_rules as rules};
 
 /// Index of a node on its tape (nodes are numbered in creation order).
 pub type NodeId = usize;
@@ -181,10 +181,10 @@ pub(crate) fn output_shape(op: &Op, s: impl Fn(NodeId) -> Shape) -> Shape {
     use Op::*;
     match *op {
         Input | Param(_) => panic!("{}: a leaf gets its shape from its value", op.name()),
-        Add(a, b) => k::broadcast_shape("add", s(a), s(b)),
-        Sub(a, b) => k::broadcast_shape("sub", s(a), s(b)),
-        Mul(a, b) => k::broadcast_shape("mul", s(a), s(b)),
-        Div(a, b) => k::broadcast_shape("div", s(a), s(b)),
+        Add(a, b) => rules::broadcast_shape("add", s(a), s(b)),
+        Sub(a, b) => rules::broadcast_shape("sub", s(a), s(b)),
+        Mul(a, b) => rules::broadcast_shape("mul", s(a), s(b)),
+        Div(a, b) => rules::broadcast_shape("div", s(a), s(b)),
         Neg(a)
         | AddScalar(a, _)
         | MulScalar(a, _)
@@ -200,9 +200,9 @@ pub(crate) fn output_shape(op: &Op, s: impl Fn(NodeId) -> Shape) -> Shape {
             s(a).dim(axis);
             s(a)
         }
-        MatMul { a, b, trans_a, trans_b } => matmul_shape(s(a), trans_a, s(b), trans_b),
-        Linear { x, w, b } => k::linear_shape(s(x), s(w), s(b)),
-        Transpose(a) => k::transposed_shape(s(a)),
+        MatMul { a, b, trans_a, trans_b } => rules::matmul_shape(s(a), trans_a, s(b), trans_b),
+        Linear { x, w, b } => rules::linear_shape(s(x), s(w), s(b)),
+        Transpose(a) => rules::transposed_shape(s(a)),
         Reshape(a, shape) => {
             assert_eq!(
                 shape.numel(),
@@ -215,11 +215,11 @@ pub(crate) fn output_shape(op: &Op, s: impl Fn(NodeId) -> Shape) -> Shape {
         }
         Sum(_) | Mean(_) => Shape::scalar(),
         SumAxis { a, axis, keepdim } | MeanAxis { a, axis, keepdim } | MaxAxis { a, axis, keepdim } => {
-            k::reduced_shape(s(a), axis, keepdim)
+            rules::reduced_shape(s(a), axis, keepdim)
         }
-        Gather { a, ref classes } => Shape::new(&[k::check_classes("gather", s(a), classes).0]),
+        Gather { a, ref classes } => Shape::new(&[rules::check_classes("gather", s(a), classes).0]),
         CrossEntropy { logits, ref classes } => {
-            k::check_classes("cross_entropy", s(logits), classes);
+            rules::check_classes("cross_entropy", s(logits), classes);
             Shape::scalar()
         }
         BceWithLogits { z, t } => {
@@ -242,8 +242,10 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
         Op::Neg(a) => k::map(out, x(a).data, |a| -a),
         Op::AddScalar(a, v) => k::map(out, x(a).data, |a| a + c(v)),
         Op::MulScalar(a, v) => k::map(out, x(a).data, |a| a * c(v)),
-        Op::MatMul { a, b, trans_a, trans_b } => matmul(out, x(a), trans_a, x(b), trans_b, false, threads),
-        Op::Linear { x: input, w, b } => k::linear(out, x(input), x(w), x(b), threads),
+        Op::MatMul { a, b, trans_a, trans_b } => {
+            matmul(out, x(a).mat().t_if(trans_a), x(b).mat().t_if(trans_b), Write::Overwrite, threads)
+        }
+        Op::Linear { x: input, w, b } => linear(out, x(input), x(w), x(b), threads),
         Op::Transpose(a) => k::transpose(out, x(a), false),
         Op::Reshape(a, _) => out.copy_from_slice(x(a).data),
         Op::Sum(a) => out[0] = x(a).data.iter().copied().sum(),
@@ -278,8 +280,8 @@ pub(crate) trait GradSink<T: Float> {
     /// contribution); otherwise does nothing.
     #[inline]
     fn add(&mut self, id: NodeId, f: impl FnOnce(&mut [T])) {
-        self.add_product(id, |region, accumulate| {
-            if !accumulate {
+        self.add_product(id, |region, write| {
+            if write == Write::Overwrite {
                 // A plain loop: for the few elements of a small network a call to memset costs more.
                 region.iter_mut().for_each(|v| *v = T::zero());
             }
@@ -287,11 +289,11 @@ pub(crate) trait GradSink<T: Float> {
         })
     }
 
-    /// [`GradSink::add`] for a product, which can overwrite instead of add: `f(region,
-    /// accumulate)` with `accumulate` false on the node's first contribution (the region is then
-    /// not zeroed first, and the product writes it: for a weight's gradient that saves a pass
-    /// over all its elements every step).
-    fn add_product(&mut self, id: NodeId, f: impl FnOnce(&mut [T], bool));
+    /// [`GradSink::add`] for a product, which can overwrite instead of add: `f(region, write)`
+    /// with [`Write::Overwrite`] on the node's first contribution (the region is then not zeroed
+    /// first, and the product writes it: for a weight's gradient that saves a pass over all its
+    /// elements every step), [`Write::Accumulate`] after it.
+    fn add_product(&mut self, id: NodeId, f: impl FnOnce(&mut [T], Write));
 }
 
 /// The backward rules. `y` is this op's forward value, `grad` = ∂E/∂y, `x(id)` an input's
@@ -339,21 +341,21 @@ pub(crate) fn backward<'v, T: Float>(
 
         // y = op(a)·op(b)          ∂op(a) += grad·op(b)ᵀ   ∂op(b) += op(a)ᵀ·grad
         // (a stored transposed: ∂a += (grad·op(b)ᵀ)ᵀ = op(b)·gradᵀ; likewise for b)
-        // (`acc`: add onto the gradient, or write it if this is its first contribution)
+        // (`write`: add onto the gradient, or overwrite it if this is its first contribution)
         Op::MatMul { a, b, trans_a, trans_b } => {
-            g.add_product(a, |ga, acc| match trans_a {
-                false => matmul(ga, grad, false, x(b), !trans_b, acc, threads),
-                true => matmul(ga, x(b), trans_b, grad, true, acc, threads),
+            g.add_product(a, |ga, write| match trans_a {
+                false => matmul(ga, grad.mat(), x(b).mat().t_if(!trans_b), write, threads),
+                true => matmul(ga, x(b).mat().t_if(trans_b), grad.mat_t(), write, threads),
             });
-            g.add_product(b, |gb, acc| match trans_b {
-                false => matmul(gb, x(a), !trans_a, grad, false, acc, threads),
-                true => matmul(gb, grad, true, x(a), trans_a, acc, threads),
+            g.add_product(b, |gb, write| match trans_b {
+                false => matmul(gb, x(a).mat().t_if(!trans_a), grad.mat(), write, threads),
+                true => matmul(gb, grad.mat_t(), x(a).mat().t_if(trans_a), write, threads),
             });
         }
         // y = x·Wᵀ + b             ∂x += grad·W            ∂W += gradᵀ·x           ∂b += Σ_rows grad
         Op::Linear { x: input, w, b } => {
-            g.add_product(input, |gx, acc| matmul(gx, grad, false, x(w), false, acc, threads));
-            g.add_product(w, |gw, acc| matmul(gw, grad, true, x(input), false, acc, threads));
+            g.add_product(input, |gx, write| matmul(gx, grad.mat(), x(w).mat(), write, threads));
+            g.add_product(w, |gw, write| matmul(gw, grad.mat_t(), x(input).mat(), write, threads));
             g.add(b, |gb| k::acc_zip(gb, x(b).shape, grad, grad, |g, _| g));
         }
         // y = aᵀ                   ∂a += gradᵀ
@@ -402,7 +404,6 @@ pub(crate) fn backward<'v, T: Float>(
         Op::LeakyRelu(a, s) => {
             g.add(a, |ga| k::acc_map2(ga, gd, x(a).data, |g, a| if a > zero { g } else { c(s) * g }))
         }
-
         // y = softmax(a)           ∂a += y·(grad − Σ_lane grad·y)
         Op::Softmax { a, axis } => g.add(a, |ga| {
             for lane in k::lanes(y.shape, axis) {

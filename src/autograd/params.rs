@@ -15,13 +15,25 @@ pub struct ParamId(pub usize);
 
 /// Named parameters, in insertion order.
 ///
-/// Values are reference-counted so that a tape can read a weight without copying it. Mutating a
-/// weight while a tape still holds it copies it first (so the tape's recorded value never
-/// changes under it); reset the tape before the update to update in place.
-#[derive(Clone, Debug)]
+/// Values are reference-counted so that a tape can read a weight without copying it. An
+/// optimiser updates through [`ParamStore::for_update`], which insists that no tape still reads
+/// the weight (reset the tape, or `release_params`, first): an update in place, never a silent
+/// copy of every weight. [`ParamStore::get_mut`] is for editing a weight by hand and copies a
+/// value a tape still reads, so the tape's recorded value never changes under it.
+#[derive(Debug)]
 pub struct ParamStore<T> {
     names: Vec<String>,
     values: Vec<Arc<Tensor<T>>>,
+}
+
+/// A clone is a copy of every value (a snapshot: the best epoch's weights, the weights at an
+/// epoch's start), never a second owner of the same tensors: only tapes share them, which is
+/// what [`ParamStore::for_update`] checks.
+impl<T: Float> Clone for ParamStore<T> {
+    fn clone(&self) -> Self {
+        let values = self.values.iter().map(|v| Arc::new(Tensor::clone(v))).collect();
+        ParamStore { names: self.names.clone(), values }
+    }
 }
 
 impl<T: Float> ParamStore<T> {
@@ -52,9 +64,22 @@ impl<T: Float> ParamStore<T> {
         &self.values[id.0]
     }
 
-    /// Mutable access for an update (copies first if a live tape still reads this value).
+    /// Mutable access to edit a value by hand (copies it first if a live tape still reads it).
     pub fn get_mut(&mut self, id: ParamId) -> &mut Tensor<T> {
         Arc::make_mut(&mut self.values[id.0])
+    }
+
+    /// Mutable access for an optimiser's update, in place. Panics if a tape still reads the
+    /// value: updating it would copy the whole tensor every step (or, worse, change a value the
+    /// tape recorded), so reset the tape or call `Tape::release_params` before the update.
+    pub fn for_update(&mut self, id: ParamId) -> &mut Tensor<T> {
+        let name = &self.names[id.0];
+        Arc::get_mut(&mut self.values[id.0]).unwrap_or_else(|| {
+            panic!(
+                "update of parameter `{name}` while a tape still reads it: reset the tape (or call \
+                 release_params) before the optimiser step"
+            )
+        })
     }
 
     /// A shared handle to the value, for a tape to read without copying.
@@ -109,6 +134,15 @@ mod tests {
         let mut s = ParamStore::<f32>::new();
         s.insert("w", Tensor::zeros([1]));
         s.insert("w", Tensor::zeros([1]));
+    }
+
+    #[test]
+    #[should_panic(expected = "update of parameter `w` while a tape still reads it")]
+    fn an_optimiser_update_while_a_tape_reads_the_weight_is_refused() {
+        let mut s = ParamStore::<f64>::new();
+        let w = s.insert("w", Tensor::from_f64(&[1.0], [1]));
+        let _held = s.shared(w);
+        s.for_update(w);
     }
 
     #[test]

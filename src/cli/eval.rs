@@ -11,7 +11,7 @@ use super::emit;
 use super::input::load_for_model;
 use crate::data::Targets;
 use crate::error::Result;
-use crate::io::load_model;
+use crate::io::ModelDir;
 use crate::tensor::{Tensor, Threads};
 use crate::train::evaluate_with_outputs;
 
@@ -40,7 +40,7 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> Result<()> {
-    let (info, model, params) = load_model(&args.model)?;
+    let (info, model, params) = ModelDir::new(&args.model).load_model()?;
     let data = load_for_model(&info, &args.data, args.labels.as_ref())?;
     let mut outputs = Vec::with_capacity(data.len() * model.outputs());
     let e = evaluate_with_outputs(&model, &params, &data, info.loss, Threads::all(), |chunk| {

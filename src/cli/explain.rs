@@ -3,21 +3,12 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use super::emit;
 use crate::error::{Error, Result};
 use crate::explain::{Format, Network, explain, render};
 use crate::io::write_atomic;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    Text,
-    Markdown,
-    Html,
-    Json,
-    Dot,
-}
 
 /// Explain backpropagation step by step: every forward value, every gradient as its chain of
 /// factors, every update — for the lecture's 2-2-2 network, or any small network in a JSON file:
@@ -27,8 +18,8 @@ pub enum FormatArg {
 ///                 {"weights": [[0.40, 0.45], [0.50, 0.55]], "biases": [0.60, 0.60], "activation": "sigmoid"} ],
 ///     "loss": "half-sse", "learning_rate": 0.5, "update_biases": false }
 ///
-/// weights[j][i] runs from unit i of the layer below to unit j. Activations: sigmoid, tanh,
-/// relu, leaky-relu, linear, softmax (output, with cross-entropy). Losses: half-sse, mse,
+/// weights[j][i] runs from unit i of the layer below to unit j. Activations: those of
+/// `train --activation`, and softmax (output, with cross-entropy). Losses: half-sse, mse,
 /// cross-entropy (targets one-hot or a class index), bce.
 ///
 /// Examples:
@@ -44,7 +35,7 @@ pub struct ExplainArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     steps: u64,
     #[arg(long, value_enum, default_value = "text")]
-    format: FormatArg,
+    format: Format,
     /// Show each gradient's central finite-difference estimate beside it.
     #[arg(long)]
     verify: bool,
@@ -70,13 +61,7 @@ pub fn run(args: ExplainArgs) -> Result<()> {
         return Err(Error::invalid(format!("{total} parameters is more than explain writes out (10,000)")));
     }
     let (steps, final_loss) = explain(&net, args.steps as usize, args.verify);
-    let format = match args.format {
-        FormatArg::Text => Format::Text,
-        FormatArg::Markdown => Format::Markdown,
-        FormatArg::Html => Format::Html,
-        FormatArg::Json => Format::Json,
-        FormatArg::Dot => Format::Dot,
-    };
+    let format = args.format;
     let page = render(format, &net, &steps, final_loss);
     match &args.out {
         Some(path) => write_atomic(path, page.as_bytes()),

@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::emit;
 use crate::error::Result;
-use crate::io::{load_checkpoint, load_model};
+use crate::io::ModelDir;
 
 /// Describe a trained model: architecture, parameters, task, classes, training history.
 ///
@@ -21,23 +21,18 @@ pub struct InspectArgs {
 }
 
 pub fn run(args: InspectArgs) -> Result<()> {
-    let (info, _, params) = load_model(&args.model)?;
+    let dir = ModelDir::new(&args.model);
+    let (info, _, params) = dir.load_model()?;
     let mut out = String::new();
     let arch = &info.architecture;
     let sizes: Vec<String> = arch.sizes.iter().map(|s| s.to_string()).collect();
     let _ = writeln!(out, "model      {}", args.model.display());
     let _ = writeln!(out, "format     {} version {}", info.format, info.version);
-    let _ = writeln!(
-        out,
-        "network    MLP {}, {} hidden, {} output",
-        sizes.join("-"),
-        arch.activation.name(),
-        arch.output.name()
-    );
+    let _ = writeln!(out, "network    MLP {}, {} hidden, {} output", sizes.join("-"), arch.activation, arch.output);
     if arch.dropout > 0.0 {
         let _ = writeln!(out, "dropout    {}", arch.dropout);
     }
-    let _ = writeln!(out, "task       {}, loss {}", info.task, info.loss.name());
+    let _ = writeln!(out, "task       {}, loss {}", info.task, info.loss);
     let _ = writeln!(
         out,
         "input      {}, {} features{}",
@@ -56,7 +51,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
     for (_, name, t) in params.iter() {
         let _ = writeln!(out, "  {name:<20} {:?}", t.dims());
     }
-    if let Some((checkpoint, _)) = load_checkpoint(&args.model)?
+    if let Some((checkpoint, _)) = dir.load_checkpoint()?
         && let Some(last) = checkpoint.history.last()
     {
         let acc = last.val_accuracy.or(last.train_accuracy).map_or(String::new(), |a| format!(", accuracy {a:.4}"));

@@ -7,8 +7,9 @@ use clap::Args;
 use super::emit;
 use super::input::load_features_for_model;
 use crate::error::Result;
-use crate::io::{load_model, write_atomic};
+use crate::io::{ModelDir, write_atomic};
 use crate::tensor::Threads;
+use crate::tensor::kernels::argmax;
 
 /// Predict with a trained model and write CSV.
 ///
@@ -36,7 +37,7 @@ pub struct PredictArgs {
 }
 
 pub fn run(args: PredictArgs) -> Result<()> {
-    let (info, model, params) = load_model(&args.model)?;
+    let (info, model, params) = ModelDir::new(&args.model).load_model()?;
     let features = load_features_for_model(&info, &args.data)?;
     let outputs = model.predict(&params, &features, Threads::all());
     let width = outputs.dims()[1];
@@ -48,8 +49,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
             names.iter().for_each(|n| csv.push_str(&format!(",p_{n}")));
             csv.push('\n');
             for row in probabilities.data().chunks_exact(width.max(1)) {
-                let best = row.iter().enumerate().fold(0, |b, (j, &x)| if x > row[b] { j } else { b });
-                csv.push_str(&names[best]);
+                csv.push_str(&names[argmax(row)]);
                 row.iter().for_each(|p| csv.push_str(&format!(",{p}")));
                 csv.push('\n');
             }

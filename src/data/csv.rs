@@ -18,6 +18,7 @@ pub enum TargetColumn {
 
 /// Whether the target is a class or a real value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Task {
     Classify,
@@ -127,7 +128,8 @@ pub fn load_csv(path: &Path, options: &CsvOptions) -> Result<Dataset> {
     let feature_names: Vec<String> =
         header.iter().enumerate().filter(|&(j, _)| j != target).map(|(_, n)| n.clone()).collect();
     let width = feature_names.len();
-    Ok(Dataset { features: Tensor::new(features, [rows, width]), targets, feature_names })
+    let target_column = Some(header[target].clone());
+    Ok(Dataset { features: Tensor::new(features, [rows, width]), targets, feature_names, target_column })
 }
 
 /// Reads just the named columns of a CSV file, in the given order, as features (for a model

@@ -4,7 +4,6 @@
 mod csv;
 mod idx;
 
-pub(crate) use self::csv::open_csv;
 pub use self::csv::{CsvOptions, TargetColumn, Task, load_csv, load_csv_columns};
 pub use self::idx::{IMAGES_MAGIC, Idx, LABELS_MAGIC, load_images, load_mnist, looks_like_idx, read_idx};
 
@@ -28,6 +27,8 @@ pub struct Dataset {
     pub features: Tensor<f32>,
     pub targets: Targets,
     pub feature_names: Vec<String>,
+    /// The CSV column the targets were read from (none for IDX labels).
+    pub target_column: Option<String>,
 }
 
 impl Dataset {
@@ -64,10 +65,8 @@ impl Dataset {
     pub fn subset(&self, indices: &[usize]) -> Dataset {
         let gather = |t: &Tensor<f32>| {
             let w = t.dims()[1];
-            let mut out = Vec::with_capacity(indices.len() * w);
-            for &i in indices {
-                out.extend_from_slice(&t.data()[i * w..(i + 1) * w]);
-            }
+            let mut out = vec![0.0; indices.len() * w];
+            gather_rows(t, indices, &mut out);
             Tensor::new(out, [indices.len(), w])
         };
         let targets = match &self.targets {
@@ -76,7 +75,12 @@ impl Dataset {
             }
             Targets::Values { values, names } => Targets::Values { values: gather(values), names: names.clone() },
         };
-        Dataset { features: gather(&self.features), targets, feature_names: self.feature_names.clone() }
+        Dataset {
+            features: gather(&self.features),
+            targets,
+            feature_names: self.feature_names.clone(),
+            target_column: self.target_column.clone(),
+        }
     }
 
     /// Shuffles the samples and splits off `fraction` of them (rounded, at least one if the
@@ -113,25 +117,24 @@ impl Dataset {
             }
             Targets::Values { values, names } => Targets::Values { values: compact(values), names },
         };
-        Dataset { features: compact(self.features), targets, feature_names: self.feature_names }
+        Dataset {
+            features: compact(self.features),
+            targets,
+            feature_names: self.feature_names,
+            target_column: self.target_column,
+        }
     }
 
     /// Copies the features of the samples `indices` into `out` (row after row), for a
     /// mini-batch.
     pub fn gather_features(&self, indices: &[usize], out: &mut [f32]) {
-        let w = self.width();
-        for (row, &i) in out.chunks_exact_mut(w.max(1)).zip(indices) {
-            row.copy_from_slice(&self.features.data()[i * w..(i + 1) * w]);
-        }
+        gather_rows(&self.features, indices, out);
     }
 
     /// Copies the target vectors of `indices` into `out` (regression targets only).
     pub fn gather_values(&self, indices: &[usize], out: &mut [f32]) {
         if let Targets::Values { values, .. } = &self.targets {
-            let w = values.dims()[1];
-            for (row, &i) in out.chunks_exact_mut(w.max(1)).zip(indices) {
-                row.copy_from_slice(&values.data()[i * w..(i + 1) * w]);
-            }
+            gather_rows(values, indices, out);
         }
     }
 
@@ -141,6 +144,15 @@ impl Dataset {
         if let Targets::Classes { labels, .. } = &self.targets {
             out.extend(indices.iter().map(|&i| labels[i]));
         }
+    }
+}
+
+/// Copies rows `indices` of a [rows, width] tensor into `out`, one after another: the one row
+/// gather behind mini-batches and subsets.
+fn gather_rows(t: &Tensor<f32>, indices: &[usize], out: &mut [f32]) {
+    let w = t.dims()[1];
+    for (row, &i) in out.chunks_exact_mut(w.max(1)).zip(indices) {
+        row.copy_from_slice(&t.data()[i * w..(i + 1) * w]);
     }
 }
 
@@ -194,6 +206,7 @@ mod tests {
             features: Tensor::new((0..20).map(|x| x as f32).collect(), [10, 2]),
             targets: Targets::Classes { labels: (0..10).map(|i| i % 2).collect(), names: vec!["a".into(), "b".into()] },
             feature_names: vec!["x".into(), "y".into()],
+            target_column: None,
         }
     }
 

@@ -7,6 +7,6 @@ mod network;
 mod render;
 mod steps;
 
-pub use network::{Act, ExplainLoss, LayerFile, Network};
+pub use network::{LayerFile, Network, TargetsFile};
 pub use render::{Format, render};
 pub use steps::{Factor, Param, PathSum, Step, Unit, computation_graph, explain, explain_step};

@@ -1,34 +1,15 @@
 //! The network file `backprop explain` reads: inputs, targets, layers (weights [out][in],
-//! biases, activation), loss, learning rate. Every inconsistency is an error naming the file
-//! and the field.
+//! biases, activation), loss, learning rate. Activations and losses are the library's own
+//! [`Activation`] and [`Loss`], spelled as everywhere else. Every inconsistency is an error
+//! naming the file and the field.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-
-/// An activation `explain` can write out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Act {
-    Sigmoid,
-    Tanh,
-    Relu,
-    LeakyRelu,
-    Linear,
-    Softmax,
-}
-
-/// A loss `explain` can write out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ExplainLoss {
-    HalfSse,
-    Mse,
-    CrossEntropy,
-    Bce,
-}
+use crate::loss::Loss;
+use crate::nn::Activation;
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,7 +17,7 @@ pub struct LayerFile {
     /// `weights[j][i]`: from unit i of the layer below to unit j.
     pub weights: Vec<Vec<f64>>,
     pub biases: Vec<f64>,
-    pub activation: Act,
+    pub activation: Activation,
 }
 
 /// Targets as written: a vector, or (cross-entropy) a class index.
@@ -53,7 +34,7 @@ pub struct NetworkFile {
     pub inputs: Vec<f64>,
     pub targets: TargetsFile,
     pub layers: Vec<LayerFile>,
-    pub loss: ExplainLoss,
+    pub loss: Loss,
     pub learning_rate: f64,
     #[serde(default)]
     pub update_biases: bool,
@@ -65,7 +46,7 @@ pub struct Network {
     pub inputs: Vec<f64>,
     pub targets: Vec<f64>,
     pub layers: Vec<LayerFile>,
-    pub loss: ExplainLoss,
+    pub loss: Loss,
     pub learning_rate: f64,
     pub update_biases: bool,
 }
@@ -80,15 +61,15 @@ impl Network {
                 LayerFile {
                     weights: vec![vec![0.15, 0.20], vec![0.25, 0.30]],
                     biases: vec![0.35, 0.35],
-                    activation: Act::Sigmoid,
+                    activation: Activation::Sigmoid,
                 },
                 LayerFile {
                     weights: vec![vec![0.40, 0.45], vec![0.50, 0.55]],
                     biases: vec![0.60, 0.60],
-                    activation: Act::Sigmoid,
+                    activation: Activation::Sigmoid,
                 },
             ],
-            loss: ExplainLoss::HalfSse,
+            loss: Loss::HalfSse,
             learning_rate: 0.5,
             update_biases: false,
         }
@@ -131,7 +112,7 @@ impl Network {
             if layer.biases.len() != units {
                 return err(&format!("layers[{l}].biases"), format!("{} biases for {units} units", layer.biases.len()));
             }
-            if layer.activation == Act::Softmax && l != last {
+            if layer.activation == Activation::Softmax && l != last {
                 return err(&format!("layers[{l}].activation"), "softmax only on the output layer".into());
             }
             let all = layer.weights.iter().flatten().chain(&layer.biases);
@@ -143,20 +124,20 @@ impl Network {
         let outputs = width;
         let out_act = f.layers[last].activation;
         match (f.loss, out_act) {
-            (ExplainLoss::CrossEntropy, a) if a != Act::Softmax => {
+            (Loss::CrossEntropy, a) if a != Activation::Softmax => {
                 return err(&format!("layers[{last}].activation"), "cross-entropy needs a softmax output layer".into());
             }
-            (l, Act::Softmax) if l != ExplainLoss::CrossEntropy => {
+            (l, Activation::Softmax) if l != Loss::CrossEntropy => {
                 return err("loss", "a softmax output layer goes with cross-entropy".into());
             }
-            (ExplainLoss::Bce, a) if a != Act::Sigmoid => {
+            (Loss::Bce, a) if a != Activation::Sigmoid => {
                 return err(&format!("layers[{last}].activation"), "bce needs a sigmoid output layer".into());
             }
             _ => {}
         }
         let targets = match f.targets {
             TargetsFile::Vector(t) => t,
-            TargetsFile::Class(c) if f.loss == ExplainLoss::CrossEntropy => {
+            TargetsFile::Class(c) if f.loss == Loss::CrossEntropy => {
                 if c >= outputs {
                     return err("targets", format!("class {c} for {outputs} outputs"));
                 }
@@ -169,9 +150,7 @@ impl Network {
         if targets.len() != outputs {
             return err("targets", format!("{} targets for {outputs} outputs", targets.len()));
         }
-        if matches!(f.loss, ExplainLoss::Bce | ExplainLoss::CrossEntropy)
-            && targets.iter().any(|t| !(0.0..=1.0).contains(t))
-        {
+        if matches!(f.loss, Loss::Bce | Loss::CrossEntropy) && targets.iter().any(|t| !(0.0..=1.0).contains(t)) {
             return err("targets", "targets of bce and cross-entropy lie in [0, 1]".into());
         }
         Ok(Network {

@@ -5,17 +5,25 @@ use std::fmt::Write;
 
 use serde_json::{Map, Value, json};
 
-use super::network::{Act, ExplainLoss, Network};
+use super::network::Network;
 use super::steps::{Param, Step, input_name};
+use crate::loss::Loss;
 
 /// Output formats of `backprop explain`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
 pub enum Format {
+    /// The derivation laid out for 80 columns.
     Text,
+    /// Markdown with LaTeX math.
     Markdown,
-    Json,
-    Dot,
+    /// One self-contained page: an SVG drawing of the network beside the derivation.
     Html,
+    /// Every number, for scripts.
+    Json,
+    /// Graphviz source of the engine's computation graph.
+    Dot,
 }
 
 /// How many steps are written out in full before the rest is summarised.
@@ -34,44 +42,11 @@ fn factor(x: f64) -> String {
     if x < 0.0 { format!("({})", num(x)) } else { num(x) }
 }
 
-fn act_formula(act: Act, name: &str) -> String {
-    match act {
-        Act::Sigmoid => format!("σ({name}) = 1/(1+e^−{name})"),
-        Act::Tanh => format!("tanh({name})"),
-        Act::Relu => format!("max(0, {name})"),
-        Act::LeakyRelu => format!("leaky_relu({name})"),
-        Act::Linear => name.to_string(),
-        Act::Softmax => format!("softmax({name})"),
-    }
-}
-
-fn derivative_formula(act: Act) -> Option<&'static str> {
-    Some(match act {
-        Act::Sigmoid => "σ'(net) = out·(1 − out)",
-        Act::Tanh => "tanh'(net) = 1 − out²",
-        Act::Relu => "relu'(net) = 1 if net > 0, else 0",
-        Act::LeakyRelu => "leaky_relu'(net) = 1 if net > 0, else 0.01",
-        Act::Linear => "linear'(net) = 1",
-        Act::Softmax => return None,
-    })
-}
-
+/// E written out: the loss's title and its terms, one per output.
 fn loss_formula(net: &Network) -> (String, String) {
     let k = net.targets.len();
-    let term = |i: usize| match net.loss {
-        ExplainLoss::HalfSse => format!("½(T{i} − out_y{i})²"),
-        ExplainLoss::Mse => format!("(out_y{i} − T{i})²/{k}"),
-        ExplainLoss::CrossEntropy => format!("−T{i}·log out_y{i}"),
-        ExplainLoss::Bce => format!("−(T{i}·log out_y{i} + (1 − T{i})·log(1 − out_y{i}))/{k}"),
-    };
-    let terms: Vec<String> = (1..=k).map(term).collect();
-    let name = match net.loss {
-        ExplainLoss::HalfSse => "½Σ(T − out)²",
-        ExplainLoss::Mse => "mean squared error",
-        ExplainLoss::CrossEntropy => "cross-entropy",
-        ExplainLoss::Bce => "binary cross-entropy",
-    };
-    (name.to_string(), terms.join(" + "))
+    let terms: Vec<String> = (1..=k).map(|i| net.loss.term_formula(i, k)).collect();
+    (net.loss.title().to_string(), terms.join(" + "))
 }
 
 /// The lines of one step's derivation, in the lecture's notation (plain text).
@@ -93,7 +68,7 @@ fn step_lines(net: &Network, step: &Step, current: &Network) -> Vec<String> {
                 .chain(std::iter::once(factor(layer.biases[j])))
                 .collect();
             out.push(format!("  {} = {} = {} = {}", u.name, symbolic.join(" + "), numeric.join(" + "), num(u.net)));
-            out.push(format!("  out_{} = {} = {}", u.name, act_formula(layer.activation, &u.name), num(u.out)));
+            out.push(format!("  out_{} = {} = {}", u.name, layer.activation.formula_for(&u.name), num(u.out)));
         }
     }
     let (name, terms) = loss_formula(net);
@@ -104,12 +79,12 @@ fn step_lines(net: &Network, step: &Step, current: &Network) -> Vec<String> {
     out.push(String::from("Gradients, output layer first"));
     let mut seen = vec![];
     for a in current.layers.iter().map(|l| l.activation) {
-        if let Some(f) = derivative_formula(a).filter(|f| !seen.contains(f)) {
-            seen.push(f);
+        if let Some(f) = a.definition().derivative.filter(|f| !seen.contains(f)) {
             out.push(format!("  {f}"));
+            seen.push(f);
         }
     }
-    if net.loss == ExplainLoss::CrossEntropy {
+    if net.loss == Loss::CrossEntropy {
         out.push("  with softmax and cross-entropy, dE/dy_k = out_y_k − T_k".to_string());
     }
     for l in (0..step.layers.len()).rev() {
@@ -267,14 +242,7 @@ fn markdown(net: &Network, steps: &[Step], final_loss: f64) -> String {
                     out,
                     "$${} = {}({}) = {}$$\n",
                     latex_symbol(&format!("out_{}", u.name)),
-                    match layer.activation {
-                        Act::Sigmoid => "\\sigma",
-                        Act::Tanh => "\\tanh",
-                        Act::Relu => "\\mathrm{relu}",
-                        Act::LeakyRelu => "\\mathrm{leaky\\_relu}",
-                        Act::Linear => "",
-                        Act::Softmax => "\\mathrm{softmax}",
-                    },
+                    layer.activation.definition().latex,
                     latex_symbol(&u.name),
                     num(u.out)
                 );

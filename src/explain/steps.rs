@@ -1,12 +1,15 @@
 //! One explained training step, read off the engine's tape: every unit's net input and output,
 //! the error terms, every parameter's gradient as its chain of factors (with the path sums of
-//! hidden units), and the update. The numbers are the engine's; the explanation only arranges
-//! them, and checks that the factors it shows multiply out to the engine's gradient.
+//! hidden units), and the update. The network is built from `nn` layers and run on the tape
+//! like any model; each activation's local derivative comes from its own op's backward rule,
+//! the error terms from [`crate::loss::Loss::per_output`], `--verify`'s numbers from
+//! `autograd::finite_differences`. The explanation only arranges the engine's numbers.
 
 use serde::Serialize;
 
-use super::network::{Act, ExplainLoss, Network};
-use crate::autograd::{ParamId, ParamStore, Tape, Var};
+use super::network::Network;
+use crate::autograd::{ParamStore, Tape, Var, finite_differences};
+use crate::nn::{Layer, Linear, Sequential};
 use crate::tensor::Tensor;
 
 /// One unit's forward values.
@@ -128,96 +131,54 @@ pub fn param_names(net: &Network) -> (Vec<Vec<Vec<String>>>, Vec<Vec<String>>) {
     (weights, biases)
 }
 
-/// The network's parameters in a store: `layers.{l}.weight` [out, in] and `layers.{l}.bias`.
-fn store_of(net: &Network) -> (ParamStore<f64>, Vec<(ParamId, ParamId)>) {
+/// The network as a model: its parameters in a store (`layers.{l}.weight` [out, in] and
+/// `layers.{l}.bias`), and a [`Sequential`] of `Linear` layers, each followed by its activation.
+fn model_of(net: &Network) -> (Sequential, ParamStore<f64>) {
     let mut store = ParamStore::new();
-    let ids = net
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(l, layer)| {
-            let (rows, cols) = (layer.weights.len(), layer.weights[0].len());
-            let w = Tensor::new(layer.weights.iter().flatten().copied().collect(), [rows, cols]);
-            let b = Tensor::new(layer.biases.clone(), [rows]);
-            (store.insert(format!("layers.{l}.weight"), w), store.insert(format!("layers.{l}.bias"), b))
-        })
-        .collect();
-    (store, ids)
-}
-
-/// The forward pass on `tape`: each layer's (net, out), and the error terms and total.
-#[allow(clippy::type_complexity)]
-fn forward<'t>(
-    net: &Network,
-    tape: &'t Tape<f64>,
-    store: &ParamStore<f64>,
-    ids: &[(ParamId, ParamId)],
-) -> (Vec<(Var<'t, f64>, Var<'t, f64>)>, Var<'t, f64>, Var<'t, f64>) {
-    let mut h = tape.input(&Tensor::new(net.inputs.clone(), [1, net.inputs.len()]));
     let mut layers = vec![];
-    for (layer, &(w, b)) in net.layers.iter().zip(ids) {
-        let z = h.linear(tape.param(store, w), tape.param(store, b));
-        let out = match layer.activation {
-            Act::Sigmoid => z.sigmoid(),
-            Act::Tanh => z.tanh(),
-            Act::Relu => z.relu(),
-            Act::LeakyRelu => z.leaky_relu(LEAKY_SLOPE),
-            Act::Linear => z,
-            Act::Softmax => z.softmax(1),
-        };
-        layers.push((z, out));
-        h = out;
+    for (l, layer) in net.layers.iter().enumerate() {
+        let (rows, cols) = (layer.weights.len(), layer.weights[0].len());
+        let name = format!("layers.{l}");
+        let weights = Tensor::new(layer.weights.iter().flatten().copied().collect(), [rows, cols]);
+        store.insert(format!("{name}.weight"), weights);
+        store.insert(format!("{name}.bias"), Tensor::new(layer.biases.clone(), [rows]));
+        let linear = Linear::from_store(&store, &name, (cols, rows)).expect("the tensors were just inserted");
+        layers.push(Layer::Linear(linear));
+        layers.push(Layer::Activation(layer.activation));
     }
-    let k = net.targets.len();
-    let t = tape.input(&Tensor::new(net.targets.clone(), [1, k]));
-    let out = h;
-    let terms = match net.loss {
-        // ½(T − out)² per output.
-        ExplainLoss::HalfSse => (t - out).square() * 0.5,
-        // (out − T)² / K per output.
-        ExplainLoss::Mse => (out - t).square() * (1.0 / k as f64),
-        // −T·log out per output.
-        ExplainLoss::CrossEntropy => -(t * out.log()),
-        // −(T·log out + (1 − T)·log(1 − out)) / K per output.
-        ExplainLoss::Bce => {
-            let one_minus_t = tape.input(&Tensor::new(net.targets.iter().map(|t| 1.0 - t).collect(), [1, k]));
-            -(t * out.log() + one_minus_t * (-out + 1.0).log()) * (1.0 / k as f64)
-        }
-    };
-    (layers, terms, terms.sum())
+    (Sequential { layers }, store)
 }
 
-/// The slope of `leaky-relu` in explanations (PyTorch's default).
-pub const LEAKY_SLOPE: f64 = 0.01;
+/// What the forward pass leaves on the tape: each layer's (net, out), the error terms, E.
+struct Forward<'t> {
+    layers: Vec<(Var<'t, f64>, Var<'t, f64>)>,
+    terms: Var<'t, f64>,
+    error: Var<'t, f64>,
+}
 
-/// dout/dnet written from the forward values, as the lecture writes σ'(y) = out·(1 − out).
-pub fn local_derivative(act: Act, net: f64, out: f64) -> Option<f64> {
-    Some(match act {
-        Act::Sigmoid => out * (1.0 - out),
-        Act::Tanh => 1.0 - out * out,
-        Act::Relu => f64::from(u8::from(net > 0.0)),
-        Act::LeakyRelu => {
-            if net > 0.0 {
-                1.0
-            } else {
-                LEAKY_SLOPE
-            }
-        }
-        Act::Linear => 1.0,
-        Act::Softmax => return None,
-    })
+/// The forward pass of `model` on `tape`, with each layer's net input and output.
+fn forward<'t>(net: &Network, model: &Sequential, store: &ParamStore<f64>, tape: &'t Tape<f64>) -> Forward<'t> {
+    let x = tape.input(&Tensor::new(net.inputs.clone(), [1, net.inputs.len()]));
+    let mut layers = vec![];
+    let out = model.forward_visit(tape, store, x, None, |layer, v| match layer {
+        Layer::Linear(_) => layers.push((v, v)),
+        _ => layers.last_mut().expect("an activation follows a linear layer").1 = v,
+    });
+    let t = tape.input(&Tensor::new(net.targets.clone(), [1, net.targets.len()]));
+    let terms = net.loss.per_output(out, t);
+    Forward { layers, terms, error: terms.sum() }
 }
 
 /// Graphviz source of the computation graph the engine records for `net`: one node per tape
 /// node (its op, value and gradient), edges from each op's inputs — micrograd's `draw_dot`, for
 /// any network. Layer values carry their explanation names (`H = net of H1, H2…`).
 pub fn computation_graph(net: &Network) -> String {
-    let (store, ids) = store_of(net);
+    let (model, store) = model_of(net);
     let tape = Tape::new();
-    let (vars, _, error) = forward(net, &tape, &store, &ids);
+    let Forward { layers, error, .. } = forward(net, &model, &store, &tape);
     let grads = tape.backward(error);
     let mut names = std::collections::HashMap::new();
-    for (l, &(z, out)) in vars.iter().enumerate() {
+    for (l, &(z, out)) in layers.iter().enumerate() {
         let units: Vec<String> = (0..net.layers[l].biases.len()).map(|j| unit_name(net, l, j)).collect();
         names.insert(z.id(), units.join(", "));
         names.insert(out.id(), units.iter().map(|u| format!("out_{u}")).collect::<Vec<_>>().join(", "));
@@ -245,16 +206,21 @@ pub fn computation_graph(net: &Network) -> String {
 
 /// E for the network as it stands (no gradients).
 pub fn error_of(net: &Network) -> f64 {
-    let (store, ids) = store_of(net);
+    let (model, store) = model_of(net);
+    error_with(net, &model, &store)
+}
+
+/// E for `model` with the weights in `store`.
+fn error_with(net: &Network, model: &Sequential, store: &ParamStore<f64>) -> f64 {
     let tape = Tape::new();
-    forward(net, &tape, &store, &ids).2.item()
+    forward(net, model, store, &tape).error.item()
 }
 
 /// Explains one step of `net` (numbered `number`) and returns it with the updated network.
 pub fn explain_step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
-    let (store, ids) = store_of(net);
+    let (model, store) = model_of(net);
     let tape = Tape::new();
-    let (vars, terms, error) = forward(net, &tape, &store, &ids);
+    let Forward { layers: vars, terms, error } = forward(net, &model, &store, &tape);
     let grads = tape.backward(error);
     let value = |v: Var<'_, f64>, j: usize| v.value().data()[j];
     let grad = |v: Var<'_, f64>, j: usize| grads.wrt(v).map_or(0.0, |g| g.data()[j]);
@@ -265,17 +231,15 @@ pub fn explain_step(net: &Network, number: usize, verify: bool) -> (Step, Networ
         .enumerate()
         .map(|(l, &(z, out))| {
             let act = net.layers[l].activation;
+            let local = act.derivative_at(&z.value());
             (0..net.layers[l].biases.len())
-                .map(|j| {
-                    let (n, o) = (value(z, j), value(out, j));
-                    Unit {
-                        name: unit_name(net, l, j),
-                        net: n,
-                        out: o,
-                        de_dout: (act != Act::Softmax).then(|| grad(out, j)),
-                        de_dnet: grad(z, j),
-                        local: local_derivative(act, n, o),
-                    }
+                .map(|j| Unit {
+                    name: unit_name(net, l, j),
+                    net: value(z, j),
+                    out: value(out, j),
+                    de_dout: act.is_elementwise().then(|| grad(out, j)),
+                    de_dnet: grad(z, j),
+                    local: local.as_ref().map(|d| d.data()[j]),
                 })
                 .collect()
         })
@@ -310,7 +274,11 @@ pub fn explain_step(net: &Network, number: usize, verify: bool) -> (Step, Networ
     let mut params = vec![];
     let mut next = net.clone();
     for (l, layer) in net.layers.iter().enumerate() {
-        let (gw, gb) = (grads.param(ids[l].0).unwrap().data().to_vec(), grads.param(ids[l].1).unwrap().data().to_vec());
+        let gradient = |suffix: &str| {
+            let id = store.id(&format!("layers.{l}.{suffix}")).expect("the model's parameter");
+            grads.param(id).expect("every parameter reaches E").data().to_vec()
+        };
+        let (gw, gb) = (gradient("weight"), gradient("bias"));
         for j in 0..layer.biases.len() {
             let u = &layers[l][j];
             let head: Vec<Factor> = match (u.de_dout, u.local) {
@@ -360,8 +328,25 @@ pub fn explain_step(net: &Network, number: usize, verify: bool) -> (Step, Networ
         }
     }
     if verify {
+        // Central differences of E in every weight and bias, by gradcheck's own routine.
+        let tensors: Vec<Tensor<f64>> = store.iter().map(|(_, _, t)| t.clone()).collect();
+        let numeric = finite_differences(
+            |nudged| {
+                let mut trial = store.clone();
+                for ((id, _, _), t) in store.iter().zip(nudged) {
+                    *trial.get_mut(id) = t.clone();
+                }
+                error_with(net, &model, &trial)
+            },
+            &tensors,
+            FINITE_DIFFERENCE_STEP,
+        );
         for p in &mut params {
-            p.numeric = Some(finite_difference(net, p.at));
+            let (l, j, i) = p.at;
+            p.numeric = Some(match i {
+                Some(i) => numeric[2 * l].data()[j * net.layers[l].weights[j].len() + i],
+                None => numeric[2 * l + 1].data()[j],
+            });
         }
     }
     let error_terms = terms.value().data().to_vec();
@@ -369,28 +354,8 @@ pub fn explain_step(net: &Network, number: usize, verify: bool) -> (Step, Networ
     (step, next)
 }
 
-/// (E(θ+ε) − E(θ−ε)) / 2ε for one parameter, θ at (layer, unit, input or bias).
-fn finite_difference(net: &Network, (l, j, i): (usize, usize, Option<usize>)) -> f64 {
-    let eps = 1e-6;
-    let mut nudged = net.clone();
-    let mut error_at = |delta: f64| {
-        let layer = &mut nudged.layers[l];
-        let theta = match i {
-            Some(i) => &mut layer.weights[j][i],
-            None => &mut layer.biases[j],
-        };
-        let orig = *theta;
-        *theta = orig + delta;
-        let e = error_of(&nudged);
-        let layer = &mut nudged.layers[l];
-        match i {
-            Some(i) => layer.weights[j][i] = orig,
-            None => layer.biases[j] = orig,
-        }
-        e
-    };
-    (error_at(eps) - error_at(-eps)) / (2.0 * eps)
-}
+/// The step ε of `--verify`'s central differences.
+const FINITE_DIFFERENCE_STEP: f64 = 1e-6;
 
 /// Explains `steps` steps; the list of steps and the error after the last update.
 pub fn explain(net: &Network, steps: usize, verify: bool) -> (Vec<Step>, f64) {

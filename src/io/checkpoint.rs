@@ -1,19 +1,18 @@
 //! Checkpoints for `--resume`: one safetensors file holding the current weights and, in its
 //! metadata, the epoch, the optimiser state, the metrics so far and the run's settings. One
-//! file, written atomically, so weights and state can never disagree.
+//! file (written atomically by [`super::ModelDir`]), so weights and state can never disagree.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{params_from_safetensors, params_to_safetensors, write_atomic};
+use super::{params_from_safetensors, params_to_safetensors};
 use crate::autograd::ParamStore;
 use crate::error::{Error, Result};
 use crate::optim::Optimizer;
 use crate::train::EpochMetrics;
 
-const FILE: &str = "checkpoint.safetensors";
 const KEY: &str = "backprop.checkpoint";
 
 /// The training state after an epoch.
@@ -29,24 +28,18 @@ pub struct Checkpoint {
     pub settings: serde_json::Value,
 }
 
-/// Writes `checkpoint.safetensors` into `dir`.
-pub fn save_checkpoint(dir: &Path, checkpoint: &Checkpoint, params: &ParamStore<f32>) -> Result<()> {
+/// The checkpoint file's bytes: the weights, with the training state in the metadata.
+pub(super) fn to_bytes(checkpoint: &Checkpoint, params: &ParamStore<f32>) -> Result<Vec<u8>> {
     let json =
         serde_json::to_string(checkpoint).map_err(|e| Error::invalid(format!("cannot encode the checkpoint: {e}")))?;
-    let bytes = params_to_safetensors(params, Some(HashMap::from([(KEY.to_string(), json)])))?;
-    write_atomic(&dir.join(FILE), &bytes)
+    params_to_safetensors(params, Some(HashMap::from([(KEY.to_string(), json)])))
 }
 
-/// Reads `checkpoint.safetensors` from `dir`, if there is one.
-pub fn load_checkpoint(dir: &Path) -> Result<Option<(Checkpoint, ParamStore<f32>)>> {
-    let path = dir.join(FILE);
-    if !path.exists() {
-        return Ok(None);
-    }
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-    let (params, metadata) = params_from_safetensors(&path, &bytes)?;
-    let json = metadata.get(KEY).ok_or_else(|| Error::file(&path, "no training state in the file's metadata"))?;
+/// Reads a checkpoint file's bytes (`path` names it in errors).
+pub(super) fn from_bytes(path: &Path, bytes: &[u8]) -> Result<(Checkpoint, ParamStore<f32>)> {
+    let (params, metadata) = params_from_safetensors(path, bytes)?;
+    let json = metadata.get(KEY).ok_or_else(|| Error::file(path, "no training state in the file's metadata"))?;
     let checkpoint =
-        serde_json::from_str(json).map_err(|e| Error::file(&path, format!("unreadable training state: {e}")))?;
-    Ok(Some((checkpoint, params)))
+        serde_json::from_str(json).map_err(|e| Error::file(path, format!("unreadable training state: {e}")))?;
+    Ok((checkpoint, params))
 }

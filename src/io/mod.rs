@@ -5,12 +5,13 @@
 mod atomic;
 mod checkpoint;
 mod model;
+mod model_dir;
+#[cfg(feature = "cli")]
 mod plot;
 
 pub use atomic::write_atomic;
-pub use checkpoint::{Checkpoint, load_checkpoint, save_checkpoint};
-pub use model::{
-    InputKind, MODEL_FORMAT, MODEL_VERSION, ModelInfo, load_model, params_from_safetensors, params_to_safetensors,
-    save_model,
-};
+pub use checkpoint::Checkpoint;
+pub use model::{InputKind, MODEL_FORMAT, MODEL_VERSION, ModelInfo, params_from_safetensors, params_to_safetensors};
+pub use model_dir::ModelDir;
+#[cfg(feature = "cli")]
 pub use plot::{register_font as register_plot_font, write_curves};

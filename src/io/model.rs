@@ -1,7 +1,8 @@
-//! The model directory: `model.safetensors` (weights named `layers.{i}.weight` [out, in] and
-//! `layers.{i}.bias` [out], f32, so `torch.nn.Linear` loads them unchanged) and `model.json`
-//! (everything `eval` and `predict` need: architecture, task, loss, classes, feature names,
-//! standardisation statistics).
+//! What a model is made of on disk: weights as safetensors (named `layers.{i}.weight` [out, in]
+//! and `layers.{i}.bias` [out], f32, so `torch.nn.Linear` loads them unchanged) and the
+//! description `model.json` ([`ModelInfo`]: everything `eval` and `predict` need:
+//! architecture, task, loss, classes, feature names, standardisation statistics). Where the
+//! files live is [`super::ModelDir`]'s business.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -9,12 +10,11 @@ use std::path::Path;
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use serde::{Deserialize, Serialize};
 
-use super::write_atomic;
 use crate::autograd::ParamStore;
 use crate::data::{Standardizer, Task};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::nn::{MlpSpec, Sequential};
+use crate::nn::MlpSpec;
 use crate::tensor::Tensor;
 
 pub const MODEL_FORMAT: &str = "backprop-model";
@@ -106,36 +106,19 @@ fn layer_order(name: &str) -> (usize, u8, String) {
     (index, kind, name.to_string())
 }
 
-/// Writes `model.safetensors` and `model.json` into `dir` (weights first, each atomically).
-pub fn save_model(dir: &Path, info: &ModelInfo, params: &ParamStore<f32>) -> Result<()> {
-    write_atomic(&dir.join("model.safetensors"), &params_to_safetensors(params, None)?)?;
-    let json =
-        serde_json::to_string_pretty(info).map_err(|e| Error::invalid(format!("cannot write model.json: {e}")))?;
-    write_atomic(&dir.join("model.json"), json.as_bytes())
-}
-
-/// Reads a model directory: its description, the model, and its weights — checking that the
-/// weights are the ones the description calls for.
-pub fn load_model(dir: &Path) -> Result<(ModelInfo, Sequential, ParamStore<f32>)> {
-    if !dir.is_dir() {
-        return Err(Error::file(dir, "no such model directory (train one with `backprop train --out DIR`)"));
-    }
-    let json_path = dir.join("model.json");
-    let text = std::fs::read_to_string(&json_path).map_err(|e| Error::io(&json_path, e))?;
+/// Reads and checks `model.json`: its format and version must be ones this build reads.
+pub(super) fn read_info(path: &Path) -> Result<ModelInfo> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let info: ModelInfo = serde_json::from_str(&text)
-        .map_err(|e| Error::data(&json_path, format!("line {}, column {}", e.line(), e.column()), e.to_string()))?;
+        .map_err(|e| Error::data(path, format!("line {}, column {}", e.line(), e.column()), e.to_string()))?;
     if info.format != MODEL_FORMAT || info.version != MODEL_VERSION {
         return Err(Error::file(
-            &json_path,
+            path,
             format!(
                 "format {:?} version {} is not one this build reads ({MODEL_FORMAT} version {MODEL_VERSION})",
                 info.format, info.version
             ),
         ));
     }
-    let weights_path = dir.join("model.safetensors");
-    let bytes = std::fs::read(&weights_path).map_err(|e| Error::io(&weights_path, e))?;
-    let (params, _) = params_from_safetensors(&weights_path, &bytes)?;
-    let model = Sequential::mlp_from_store(&info.architecture, &params).map_err(|e| Error::file(&weights_path, e))?;
-    Ok((info, model, params))
+    Ok(info)
 }

@@ -99,25 +99,26 @@ fn root_present<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Writes `curves.svg` and `curves.png` into `dir`.
-pub fn write_curves(dir: &Path, history: &[EpochMetrics]) -> Result<()> {
+/// Writes the curves as SVG to `svg_path` and as PNG to `png`.
+pub fn write_curves(svg_path: &Path, png: &Path, history: &[EpochMetrics]) -> Result<()> {
     register_font();
     let (w, h) = (960u32, 400u32);
     let mut svg = String::new();
     draw(SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area(), history)
         .map_err(|e| Error::invalid(format!("cannot draw curves.svg: {e}")))?;
-    write_atomic(&dir.join("curves.svg"), svg.as_bytes())?;
+    write_atomic(svg_path, svg.as_bytes())?;
 
     // The PNG encoder writes files itself: draw to a temporary name, then rename (atomic).
-    let png = dir.join("curves.png");
-    let temp = dir.join(format!(".curves.png.tmp-{}.png", std::process::id()));
+    let dir = png.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = png.file_name().map_or("curves.png".into(), |n| n.to_string_lossy());
+    let temp = dir.join(format!(".{name}.tmp-{}.png", std::process::id()));
     draw(BitMapBackend::new(&temp, (w, h)).into_drawing_area(), history).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
         Error::invalid(format!("cannot draw curves.png: {e}"))
     })?;
     let synced = std::fs::File::open(&temp).and_then(|f| f.sync_all());
-    synced.and_then(|()| std::fs::rename(&temp, &png)).map_err(|e| {
+    synced.and_then(|()| std::fs::rename(&temp, png)).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
-        Error::io(&png, e)
+        Error::io(png, e)
     })
 }

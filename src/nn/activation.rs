@@ -1,86 +1,151 @@
-//! Activation functions as layers: each is one engine op, so its derivative is the op's rule.
+//! The activation functions: the one place that defines each. An activation is one engine op
+//! (so its derivative is that op's backward rule in `autograd::ops`), plus what the rest of the
+//! library says about it: its name in files and on the command line, the formulas `explain`
+//! writes out, and the weight initialisation that suits it. The CLI (`--activation`), model
+//! files, network files, `explain` and exports all read this enum and nothing else.
 
 use serde::{Deserialize, Serialize};
 
-use crate::autograd::Var;
-use crate::error::{Error, Result};
-use crate::tensor::{Float, Tensor};
+use super::Init;
+use crate::autograd::{NodeId, Op, Tape, Var};
+use crate::tensor::{Float, Tensor, Threads};
 
-/// An elementwise (or, for softmax, row-wise) nonlinearity between layers.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// An elementwise (or, for softmax, row-wise) nonlinearity after a layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumIter)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Activation {
-    /// No nonlinearity: a layer's net input passes through (logits, regression outputs).
-    Identity,
+    Relu,
     Sigmoid,
     Tanh,
-    Relu,
-    /// `x` where positive, `slope·x` elsewhere.
-    LeakyRelu {
-        slope: f64,
-    },
-    /// Softmax over the last axis (class probabilities).
+    /// x where positive, 0.01·x elsewhere (the slope is `Activation::LEAKY_SLOPE`).
+    LeakyRelu,
+    /// No nonlinearity: the net input passes through (as logits and regression outputs do).
+    #[serde(alias = "identity")]
+    Linear,
+    /// Softmax over the last axis (class probabilities): an output layer's, not a hidden one's.
+    #[cfg_attr(feature = "cli", value(skip))]
     Softmax,
+}
+
+/// What the library says about one activation, beside its op.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Definition {
+    /// As files and the command line spell it (`leaky-relu`).
+    pub name: &'static str,
+    /// `out = f(net)` written out for a unit, `{}` standing for the unit's net input.
+    pub formula: &'static str,
+    /// The function's name in LaTeX (`\sigma`), empty for the identity.
+    pub latex: &'static str,
+    /// dout/dnet as the lecture writes it, in terms of `net` and `out` (`None` for softmax,
+    /// whose units are not separable).
+    pub derivative: Option<String>,
+    /// The weight initialisation that keeps activations' scale through such layers.
+    pub init: Init,
 }
 
 impl Activation {
     /// The slope PyTorch's `LeakyReLU` uses by default.
     pub const LEAKY_SLOPE: f64 = 0.01;
 
-    /// Parses a name as users write it: `relu`, `sigmoid`, `tanh`, `leaky-relu`, `softmax`,
-    /// `linear` (or `identity`).
-    pub fn parse(name: &str) -> Result<Activation> {
-        Ok(match name.to_ascii_lowercase().replace('_', "-").as_str() {
-            "identity" | "linear" | "none" => Activation::Identity,
-            "sigmoid" => Activation::Sigmoid,
-            "tanh" => Activation::Tanh,
-            "relu" => Activation::Relu,
-            "leaky-relu" | "leakyrelu" => Activation::LeakyRelu { slope: Activation::LEAKY_SLOPE },
-            "softmax" => Activation::Softmax,
-            other => {
-                return Err(Error::invalid(format!(
-                    "unknown activation `{other}`; expected one of relu, sigmoid, tanh, leaky-relu, softmax, linear"
-                )));
-            }
+    /// The op that computes this activation of node `a` (whose last axis is `last`), or `None`
+    /// for the identity.
+    pub fn op(self, a: NodeId, last: usize) -> Option<Op> {
+        Some(match self {
+            Activation::Relu => Op::Relu(a),
+            Activation::Sigmoid => Op::Sigmoid(a),
+            Activation::Tanh => Op::Tanh(a),
+            Activation::LeakyRelu => Op::LeakyRelu(a, Activation::LEAKY_SLOPE),
+            Activation::Linear => return None,
+            Activation::Softmax => Op::Softmax { a, axis: last },
         })
     }
 
-    /// The name `parse` reads back.
-    pub fn name(self) -> &'static str {
+    /// Everything said about this activation outside the op table.
+    pub fn definition(self) -> Definition {
+        let (he, xavier) = (Init::HeUniform, Init::XavierUniform);
+        let d = |name, formula, latex, derivative: &str, init| Definition {
+            name,
+            formula,
+            latex,
+            derivative: Some(derivative.to_string()),
+            init,
+        };
         match self {
-            Activation::Identity => "linear",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Tanh => "tanh",
-            Activation::Relu => "relu",
-            Activation::LeakyRelu { .. } => "leaky-relu",
-            Activation::Softmax => "softmax",
+            Activation::Relu => d("relu", "max(0, {})", r"\mathrm{relu}", "relu'(net) = 1 if net > 0, else 0", he),
+            Activation::Sigmoid => d("sigmoid", "σ({}) = 1/(1+e^−{})", r"\sigma", "σ'(net) = out·(1 − out)", xavier),
+            Activation::Tanh => d("tanh", "tanh({})", r"\tanh", "tanh'(net) = 1 − out²", xavier),
+            Activation::LeakyRelu => d(
+                "leaky-relu",
+                "leaky_relu({})",
+                r"\mathrm{leaky\_relu}",
+                &format!("leaky_relu'(net) = 1 if net > 0, else {}", Activation::LEAKY_SLOPE),
+                he,
+            ),
+            Activation::Linear => d("linear", "{}", "", "linear'(net) = 1", xavier),
+            Activation::Softmax => Definition {
+                name: "softmax",
+                formula: "softmax({})",
+                latex: r"\mathrm{softmax}",
+                derivative: None,
+                init: xavier,
+            },
         }
+    }
+
+    /// The name files and the command line use.
+    pub fn name(self) -> &'static str {
+        self.definition().name
+    }
+
+    /// `out_H1 = …` for a unit whose net input is called `net`: [`Definition::formula`] filled in.
+    pub fn formula_for(self, net: &str) -> String {
+        self.definition().formula.replace("{}", net)
+    }
+
+    /// Whether each output depends on its own input alone (all but softmax).
+    pub fn is_elementwise(self) -> bool {
+        self.definition().derivative.is_some()
     }
 
     /// On the tape.
     pub fn apply<'t, T: Float>(self, x: Var<'t, T>) -> Var<'t, T> {
-        match self {
-            Activation::Identity => x,
-            Activation::Sigmoid => x.sigmoid(),
-            Activation::Tanh => x.tanh(),
-            Activation::Relu => x.relu(),
-            Activation::LeakyRelu { slope } => x.leaky_relu(slope),
-            Activation::Softmax => {
-                let last = x.shape().rank().saturating_sub(1);
-                x.softmax(last)
-            }
+        let last = x.shape().rank().saturating_sub(1);
+        match self.op(x.id(), last) {
+            Some(op) => x.tape().apply(op),
+            None => x,
         }
     }
 
-    /// Without a tape (inference).
+    /// Without a tape (inference): the op's own forward kernel on a tensor.
     pub fn apply_tensor<T: Float>(self, x: &Tensor<T>) -> Tensor<T> {
-        match self {
-            Activation::Identity => x.clone(),
-            Activation::Sigmoid => x.sigmoid(),
-            Activation::Tanh => x.tanh(),
-            Activation::Relu => x.relu(),
-            Activation::LeakyRelu { slope } => x.map(|v| if v > T::zero() { v } else { T::of(slope) * v }),
-            Activation::Softmax => x.softmax(x.shape().rank().saturating_sub(1)),
+        let last = x.shape().rank().saturating_sub(1);
+        match self.op(0, last) {
+            Some(op) => {
+                let mut out = Tensor::zeros(x.shape());
+                crate::autograd::ops::forward(&op, out.data_mut(), |_| x.view(), Threads::ONE);
+                out
+            }
+            None => x.clone(),
         }
+    }
+
+    /// dout/dnet at each of `net`'s elements, by the op's own backward rule (seeded with ones
+    /// on a small tape): the local derivative `explain` shows. `None` for softmax.
+    pub fn derivative_at(self, net: &Tensor<f64>) -> Option<Tensor<f64>> {
+        if !self.is_elementwise() {
+            return None;
+        }
+        let tape = Tape::new();
+        let x = tape.variable(net);
+        let out = self.apply(x);
+        let grads = tape.backward_from(out, &Tensor::ones(net.shape()));
+        Some(grads.wrt(x).map_or_else(|| Tensor::zeros(net.shape()), |g| g.to_tensor()))
+    }
+}
+
+impl std::fmt::Display for Activation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }

@@ -6,7 +6,7 @@ use super::{Activation, Dropout, Init, Linear};
 use rayon::prelude::*;
 
 use crate::autograd::{ParamStore, Tape, Var};
-use crate::tensor::{Float, Shape, Tensor, Threads, View};
+use crate::tensor::{Float, Shape, Tensor, Threads, View, tuning};
 
 /// One layer of a [`Sequential`].
 #[derive(Clone, Debug, PartialEq)]
@@ -36,20 +36,18 @@ impl MlpSpec {
     /// The usual classifier or regressor: `activation` after every hidden layer, raw outputs
     /// (logits) from the last one, no dropout.
     pub fn logits(sizes: &[usize], activation: Activation) -> MlpSpec {
-        MlpSpec { sizes: sizes.to_vec(), activation, output: Activation::Identity, dropout: 0.0 }
+        MlpSpec { sizes: sizes.to_vec(), activation, output: Activation::Linear, dropout: 0.0 }
     }
 }
 
 impl Sequential {
     /// An MLP with the given sizes: `Linear` layers named `layers.0`, `layers.1`, … (counting
     /// linear layers only, so `layers.{i}.weight` is the i-th weight matrix), each but the last
-    /// followed by `spec.activation` (and dropout if asked), the last by `spec.output`. Weights
-    /// use He initialisation for ReLU-like activations and Xavier otherwise; biases start at 0.
+    /// followed by `spec.activation` (and dropout if asked), the last by `spec.output`. Hidden
+    /// weights use the initialisation the activation's definition names (He for ReLU-like ones,
+    /// Xavier otherwise); biases start at 0.
     pub fn mlp<T: Float>(spec: &MlpSpec, store: &mut ParamStore<T>, rng: &mut impl rand::Rng) -> Sequential {
-        let weight_init = match spec.activation {
-            Activation::Relu | Activation::LeakyRelu { .. } => Init::HeUniform,
-            _ => Init::XavierUniform,
-        };
+        let weight_init = spec.activation.definition().init;
         let last = spec.sizes.len().saturating_sub(2);
         let built = Sequential::assemble(spec, |i, sizes| {
             // The output layer feeds no ReLU, so it keeps Xavier's scale.
@@ -89,7 +87,7 @@ impl Sequential {
                 if spec.dropout > 0.0 {
                     layers.push(Layer::Dropout(Dropout { p: spec.dropout }));
                 }
-            } else if spec.output != Activation::Identity {
+            } else if spec.output != Activation::Linear {
                 layers.push(Layer::Activation(spec.output));
             }
         }
@@ -120,8 +118,21 @@ impl Sequential {
         &self,
         tape: &'t Tape<T>,
         store: &ParamStore<T>,
+        x: Var<'t, T>,
+        rng: Option<&mut crate::Rng>,
+    ) -> Var<'t, T> {
+        self.forward_visit(tape, store, x, rng, |_, _| {})
+    }
+
+    /// [`Sequential::forward`], handing each layer and its output to `visit` as it goes: what
+    /// `explain` reads off the tape (every layer's net input and output).
+    pub fn forward_visit<'t, T: Float>(
+        &self,
+        tape: &'t Tape<T>,
+        store: &ParamStore<T>,
         mut x: Var<'t, T>,
         mut rng: Option<&mut crate::Rng>,
+        mut visit: impl FnMut(&Layer, Var<'t, T>),
     ) -> Var<'t, T> {
         for layer in &self.layers {
             x = match layer {
@@ -129,6 +140,7 @@ impl Sequential {
                 Layer::Activation(a) => a.apply(x),
                 Layer::Dropout(d) => d.forward(x, rng.as_deref_mut()),
             };
+            visit(layer, x);
         }
         x
     }
@@ -139,7 +151,7 @@ impl Sequential {
     /// measured faster than splitting each product).
     pub fn predict<T: Float>(&self, store: &ParamStore<T>, x: &Tensor<T>, threads: Threads) -> Tensor<T> {
         let (rows, width) = (x.dims()[0], x.numel() / x.dims()[0].max(1));
-        let parts = threads.get().min(rows / 64).max(1);
+        let parts = threads.get().min(rows / tuning::ROWS_PER_PREDICT_THREAD).max(1);
         if parts == 1 {
             return self.predict_block(store, x.view());
         }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::slot;
 use crate::autograd::{Grads, ParamStore};
-use crate::tensor::{Float, Threads, kernels::update_in_chunks};
+use crate::tensor::{Float, Threads, update_in_chunks};
 
 /// Adam with bias correction, as `torch.optim.Adam`; with `decoupled` weight decay it is AdamW.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,7 +34,7 @@ impl<T: Float> Adam<T> {
     pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64, threads: Threads) {
         let (b1, b2) = (self.beta1, self.beta2);
         for (id, grad) in grads.params() {
-            let w = params.get_mut(id).data_mut();
+            let w = params.for_update(id).data_mut();
             if self.t.len() <= id.0 {
                 self.t.resize(id.0 + 1, 0);
             }

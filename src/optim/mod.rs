@@ -13,14 +13,63 @@ mod sgd;
 pub use adam::Adam;
 pub use clip::{clip_grad_norm, clip_grad_value, grad_norm};
 pub use rmsprop::RmsProp;
-pub use schedule::{LrSchedule, Schedule};
+pub use schedule::{LrSchedule, Schedule, ScheduleKind};
 pub use sgd::Sgd;
 
 use serde::{Deserialize, Serialize};
 
 use crate::autograd::{Grads, ParamStore};
-use crate::error::{Error, Result};
 use crate::tensor::{Float, Threads};
+
+/// Which optimiser: the names the command line, checkpoints and descriptions use. Each kind's
+/// hyper-parameters come from [`OptimizerSettings`] and PyTorch's defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumIter)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum OptimizerKind {
+    Sgd,
+    /// SGD with Nesterov momentum.
+    Nesterov,
+    Adam,
+    /// Adam with decoupled weight decay.
+    Adamw,
+    Rmsprop,
+}
+
+impl OptimizerKind {
+    /// The name the command line and files use.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Sgd => "sgd",
+            OptimizerKind::Nesterov => "nesterov",
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::Adamw => "adamw",
+            OptimizerKind::Rmsprop => "rmsprop",
+        }
+    }
+
+    /// The learning rate a user would start from with this optimiser.
+    pub fn default_lr(self) -> f64 {
+        match self {
+            OptimizerKind::Sgd | OptimizerKind::Nesterov => 0.1,
+            OptimizerKind::Adam | OptimizerKind::Adamw | OptimizerKind::Rmsprop => 1e-3,
+        }
+    }
+}
+
+impl std::fmt::Display for OptimizerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The hyper-parameters a user sets (the rest are PyTorch's defaults).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerSettings {
+    /// SGD's and Nesterov's momentum (ignored by the others).
+    pub momentum: f64,
+    pub weight_decay: f64,
+}
 
 /// One of the optimisers, with its state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,21 +81,59 @@ pub enum Optimizer<T: Float> {
 }
 
 impl<T: Float> Optimizer<T> {
-    /// An optimiser by name (`sgd`, `adam`, `adamw`, `rmsprop`) with the given momentum (SGD
-    /// only) and weight decay, and defaults for the rest.
-    pub fn by_name(name: &str, momentum: f64, weight_decay: f64) -> Result<Optimizer<T>> {
-        Ok(match name.to_ascii_lowercase().as_str() {
-            "sgd" => Optimizer::Sgd(Sgd::new(momentum, false, weight_decay)),
-            "nesterov" => Optimizer::Sgd(Sgd::new(momentum, true, weight_decay)),
-            "adam" => Optimizer::Adam(Adam::new(weight_decay, false)),
-            "adamw" => Optimizer::Adam(Adam::new(weight_decay, true)),
-            "rmsprop" => Optimizer::RmsProp(RmsProp::new(weight_decay)),
-            other => {
-                return Err(Error::invalid(format!(
-                    "unknown optimizer `{other}`; expected one of sgd, nesterov, adam, adamw, rmsprop"
-                )));
-            }
-        })
+    /// A fresh optimiser of `kind` with `settings`.
+    pub fn new(kind: OptimizerKind, settings: OptimizerSettings) -> Optimizer<T> {
+        let OptimizerSettings { momentum, weight_decay } = settings;
+        match kind {
+            OptimizerKind::Sgd => Optimizer::sgd(momentum, weight_decay),
+            OptimizerKind::Nesterov => Optimizer::nesterov(momentum, weight_decay),
+            OptimizerKind::Adam => Optimizer::adam(weight_decay),
+            OptimizerKind::Adamw => Optimizer::adamw(weight_decay),
+            OptimizerKind::Rmsprop => Optimizer::rmsprop(weight_decay),
+        }
+    }
+
+    /// SGD with (heavy-ball) momentum, 0 for none.
+    pub fn sgd(momentum: f64, weight_decay: f64) -> Optimizer<T> {
+        Optimizer::Sgd(Sgd::new(momentum, false, weight_decay))
+    }
+
+    /// SGD with Nesterov momentum.
+    pub fn nesterov(momentum: f64, weight_decay: f64) -> Optimizer<T> {
+        Optimizer::Sgd(Sgd::new(momentum, true, weight_decay))
+    }
+
+    /// Adam, weight decay added to the gradient.
+    pub fn adam(weight_decay: f64) -> Optimizer<T> {
+        Optimizer::Adam(Adam::new(weight_decay, false))
+    }
+
+    /// AdamW: Adam with decoupled weight decay.
+    pub fn adamw(weight_decay: f64) -> Optimizer<T> {
+        Optimizer::Adam(Adam::new(weight_decay, true))
+    }
+
+    pub fn rmsprop(weight_decay: f64) -> Optimizer<T> {
+        Optimizer::RmsProp(RmsProp::new(weight_decay))
+    }
+
+    /// Which kind this is.
+    pub fn kind(&self) -> OptimizerKind {
+        match self {
+            Optimizer::Sgd(s) if s.nesterov => OptimizerKind::Nesterov,
+            Optimizer::Sgd(_) => OptimizerKind::Sgd,
+            Optimizer::Adam(a) if a.decoupled => OptimizerKind::Adamw,
+            Optimizer::Adam(_) => OptimizerKind::Adam,
+            Optimizer::RmsProp(_) => OptimizerKind::Rmsprop,
+        }
+    }
+
+    /// The kind with the settings that matter to it (`sgd (momentum 0.9)`).
+    pub fn describe(&self) -> String {
+        match self {
+            Optimizer::Sgd(s) => format!("{} (momentum {})", self.kind(), s.momentum),
+            _ => self.kind().to_string(),
+        }
     }
 
     /// Updates every parameter that has a gradient, at learning rate `lr`.
@@ -66,11 +153,7 @@ impl<T: Float> Optimizer<T> {
 
     /// The learning rate a user would start from with this optimiser.
     pub fn default_lr(&self) -> f64 {
-        match self {
-            Optimizer::Sgd(_) => 0.1,
-            Optimizer::Adam(_) => 1e-3,
-            Optimizer::RmsProp(_) => 1e-3,
-        }
+        self.kind().default_lr()
     }
 }
 

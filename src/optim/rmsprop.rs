@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::slot;
 use crate::autograd::{Grads, ParamStore};
-use crate::tensor::{Float, Threads, kernels::update_in_chunks};
+use crate::tensor::{Float, Threads, update_in_chunks};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(bound = "")]
@@ -26,7 +26,7 @@ impl<T: Float> RmsProp<T> {
     pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64, threads: Threads) {
         let (lr, alpha, eps, wd) = (T::of(lr), T::of(self.alpha), T::of(self.eps), T::of(self.weight_decay));
         for (id, grad) in grads.params() {
-            let w = params.get_mut(id).data_mut();
+            let w = params.for_update(id).data_mut();
             let s = slot(&mut self.square_avg, id.0, w.len());
             update_in_chunks(threads, w, grad.data, [s], &|w, grad, [s]| {
                 for ((w, &g), s) in w.iter_mut().zip(grad).zip(s.iter_mut()) {

@@ -3,9 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How the learning rate changes after any warm-up.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// How the learning rate changes after any warm-up. [`ScheduleKind`] names the variants (for
+/// the command line, which picks the parameters with [`Schedule::for_run`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, strum::EnumDiscriminants)]
 #[serde(rename_all = "kebab-case")]
+#[strum_discriminants(
+    name(ScheduleKind),
+    derive(Hash, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumIter),
+    serde(rename_all = "kebab-case"),
+    strum(serialize_all = "kebab-case")
+)]
+#[cfg_attr(feature = "cli", strum_discriminants(derive(clap::ValueEnum)))]
 pub enum Schedule {
     Constant,
     /// Multiply by `gamma` every `every` epochs.
@@ -22,6 +30,25 @@ pub enum Schedule {
         epochs: f64,
         min_lr: f64,
     },
+}
+
+impl Schedule {
+    /// The schedule of `kind` for a run of `epochs` epochs after `warmup` warm-up epochs: step
+    /// multiplies by 0.1 every third of the run, exponential by 0.9 every epoch, cosine decays
+    /// to 0 over the epochs after the warm-up.
+    pub fn for_run(kind: ScheduleKind, epochs: f64, warmup: f64) -> Schedule {
+        match kind {
+            ScheduleKind::Constant => Schedule::Constant,
+            ScheduleKind::Step => Schedule::Step { every: (epochs / 3.0).max(1.0), gamma: 0.1 },
+            ScheduleKind::Exponential => Schedule::Exponential { gamma: 0.9 },
+            ScheduleKind::Cosine => Schedule::Cosine { epochs: (epochs - warmup).max(1.0), min_lr: 0.0 },
+        }
+    }
+
+    /// The name of its kind (`cosine`).
+    pub fn name(&self) -> &'static str {
+        ScheduleKind::from(self).into()
+    }
 }
 
 /// A base learning rate, an optional linear warm-up and a schedule after it.

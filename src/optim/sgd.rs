@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::slot;
 use crate::autograd::{Grads, ParamStore};
-use crate::tensor::{Float, Threads, kernels::update_in_chunks};
+use crate::tensor::{Float, Threads, update_in_chunks};
 
 /// SGD as PyTorch's `torch.optim.SGD` (dampening 0).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,7 +28,7 @@ impl<T: Float> Sgd<T> {
         let (lr, mu, wd) = (T::of(lr), T::of(self.momentum), T::of(self.weight_decay));
         let (momentum, nesterov) = (self.momentum != 0.0, self.nesterov);
         for (id, grad) in grads.params() {
-            let w = params.get_mut(id).data_mut();
+            let w = params.for_update(id).data_mut();
             let first = self.velocity.get(id.0).is_none_or(|v| v.is_empty());
             let v = slot(&mut self.velocity, id.0, if momentum { w.len() } else { 0 });
             if momentum {

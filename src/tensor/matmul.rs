@@ -7,87 +7,65 @@
 //! `matrixmultiply`/`ndarray` ran ≈ 30 % slower.
 //!
 //! Products too small to amortise `gemm`'s dispatch (the lecture's 1×2·2×2) take a plain loop.
+//! The fused linear layer built on it is in `linear.rs`; its thresholds are in `tuning.rs`.
 
-use super::{Float, Shape, View};
+use super::shape_rules::matmul_shape;
+use super::tuning::{SMALL_PRODUCT, THREADED_PRODUCT};
+use super::{Float, Threads, View};
 
-/// How many threads a kernel may use. Passed explicitly (no global setting); one by default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Threads(usize);
+/// One factor of a product as it is read: a matrix, or its transpose read in place (never
+/// copied). Made from a view with [`View::mat`] or [`View::mat_t`]:
+/// `matmul(out, grad.mat(), x.mat_t(), Write::Overwrite, threads)` is `out = grad·xᵀ`.
+#[derive(Clone, Copy)]
+pub struct Mat<'a, T> {
+    pub view: View<'a, T>,
+    pub transposed: bool,
+}
 
-impl Threads {
-    pub const ONE: Threads = Threads(1);
-
-    /// As many threads as the machine has cores.
-    pub fn all() -> Threads {
-        Threads::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
-    }
-
-    /// `n` threads (at least one).
-    pub fn new(n: usize) -> Threads {
-        Threads(n.max(1))
-    }
-
+impl<'a, T: Float> Mat<'a, T> {
+    /// This factor transposed (again) when `flag` is set: `x.mat().t_if(trans_b)`.
     #[inline]
-    pub fn get(self) -> usize {
-        self.0
+    pub fn t_if(self, flag: bool) -> Mat<'a, T> {
+        Mat { view: self.view, transposed: self.transposed != flag }
     }
 }
 
-impl Default for Threads {
-    fn default() -> Threads {
-        Threads::ONE
+impl<'a, T: Float> View<'a, T> {
+    /// This view as a factor of a product.
+    #[inline]
+    pub fn mat(self) -> Mat<'a, T> {
+        Mat { view: self, transposed: false }
+    }
+
+    /// This view's transpose as a factor of a product, read in place.
+    #[inline]
+    pub fn mat_t(self) -> Mat<'a, T> {
+        Mat { view: self, transposed: true }
     }
 }
 
-/// Below this many multiply-adds a product runs as a plain loop (measured: `gemm`'s fixed
-/// cost dominates there; see `benches/engine.rs`).
-const SMALL_PRODUCT: usize = 512;
+/// How a product lands in its output: written over it, or added to what is there (a backward
+/// rule adding one more contribution to a gradient).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Write {
+    Overwrite,
+    Accumulate,
+}
 
-/// Below this many multiply-adds a product stays on one thread even when more are allowed.
-const THREADED_PRODUCT: usize = 1 << 22;
-
-/// A matrix operand: its buffer and how to step through op(X) by row and by column.
+/// A matrix operand of `gemm`: its buffer and how to step through op(X) by row and by column.
 struct Operand<'a, T> {
     data: &'a [T],
     row_stride: usize,
     col_stride: usize,
 }
 
-/// The shape of `op(a)·op(b)`, where `op(x) = xᵀ` when its flag is set: 2-D operands, or 3-D
-/// with one batch size. Panics naming both shapes when they do not fit.
-pub fn matmul_shape(sa: Shape, trans_a: bool, sb: Shape, trans_b: bool) -> Shape {
-    let fail = || -> ! {
-        panic!(
-            "matmul: shapes {sa}{} and {sb}{} do not fit",
-            if trans_a { "ᵀ" } else { "" },
-            if trans_b { "ᵀ" } else { "" }
-        )
-    };
-    let r = sa.rank();
-    if r != sb.rank() || !(2..=3).contains(&r) || (r == 3 && sa.dim(0) != sb.dim(0)) {
-        fail();
-    }
-    let (ar, ac, br, bc) = (sa.dim(r - 2), sa.dim(r - 1), sb.dim(r - 2), sb.dim(r - 1));
-    let (m, k) = if trans_a { (ac, ar) } else { (ar, ac) };
-    let (k2, n) = if trans_b { (bc, br) } else { (br, bc) };
-    if k != k2 {
-        fail();
-    }
-    if r == 3 { Shape::new(&[sa.dim(0), m, n]) } else { Shape::new(&[m, n]) }
-}
-
-/// `out = op(a)·op(b)`, or `out += op(a)·op(b)` with `accumulate` (backward rules add into a
-/// gradient). `out` has [`matmul_shape`]'s shape; transposed operands are read in place.
+/// `out = a·b`, or `out += a·b` with [`Write::Accumulate`] (backward rules add into a
+/// gradient), where each factor may be a transpose read in place. `out` has
+/// [`matmul_shape`]'s shape.
 #[inline]
-pub fn matmul<T: Float>(
-    out: &mut [T],
-    a: View<'_, T>,
-    trans_a: bool,
-    b: View<'_, T>,
-    trans_b: bool,
-    accumulate: bool,
-    threads: Threads,
-) {
+pub fn matmul<T: Float>(out: &mut [T], a: Mat<'_, T>, b: Mat<'_, T>, write: Write, threads: Threads) {
+    let (Mat { view: a, transposed: trans_a }, Mat { view: b, transposed: trans_b }) = (a, b);
+    let accumulate = write == Write::Accumulate;
     // The shapes were checked by `matmul_shape` when the product was recorded (or by the
     // caller); here they are only read.
     let r = a.shape.rank();
@@ -256,7 +234,7 @@ mod tests {
         for (m, k, n) in [(2, 2, 2), (20, 30, 40)] {
             let (a, b) = (seq(m, k, 0.0), seq(k, n, 1.0));
             let mut out = vec![1.0; m * n];
-            super::matmul(&mut out, a.view(), false, b.view(), false, true, Threads::ONE);
+            super::matmul(&mut out, a.view().mat(), b.view().mat(), super::Write::Accumulate, Threads::ONE);
             let want = naive(&a, &b).map(|x| x + 1.0);
             assert!(Tensor::new(out, [m, n]).max_abs_diff(&want) < 1e-12);
         }

@@ -1,14 +1,22 @@
 //! Numbers and shapes only: an owned row-major buffer plus a [`Shape`], borrowed [`View`]s of
-//! one, the kernels over slices, and the matrix product. Nothing here knows about autograd: the
+//! one, the shape rules, the kernels over slices, the matrix product and the fused linear layer
+//! built on it, the thread count, and (in `tuning`) every speed threshold. Nothing here knows about autograd: the
 //! tape in [`crate::autograd`] runs these kernels on its own arena, and inference without a tape
 //! runs them through [`Tensor`]'s methods.
 
 pub mod kernels;
+mod linear;
 mod matmul;
 mod shape;
+pub mod shape_rules;
+mod threads;
+pub(crate) mod tuning;
 
-pub use matmul::{Threads, matmul, matmul_shape};
+pub use linear::linear;
+pub use matmul::{Mat, Write, matmul};
 pub use shape::{MAX_RANK, Shape};
+pub use shape_rules::matmul_shape;
+pub use threads::{Threads, update_in_chunks};
 
 use std::fmt;
 
@@ -130,8 +138,8 @@ impl<'a, T: Float> View<'a, T> {
 
     /// `self·Wᵀ + b` without a tape, reading `self` in place (a block of a larger batch).
     pub fn linear(&self, w: View<'_, T>, b: View<'_, T>, threads: Threads) -> Tensor<T> {
-        let shape = kernels::linear_shape(self.shape, w.shape, b.shape);
-        Tensor::build(shape, |out| kernels::linear(out, *self, w, b, threads))
+        let shape = shape_rules::linear_shape(self.shape, w.shape, b.shape);
+        Tensor::build(shape, |out| linear(out, *self, w, b, threads))
     }
 }
 
@@ -273,7 +281,7 @@ impl<T: Float> Tensor<T> {
     }
 
     fn zip_with(&self, op: &str, b: &Tensor<T>, f: impl Fn(T, T) -> T) -> Tensor<T> {
-        let shape = kernels::broadcast_shape(op, self.shape, b.shape);
+        let shape = shape_rules::broadcast_shape(op, self.shape, b.shape);
         Tensor::build(shape, |out| kernels::zip(out, self.view(), b.view(), f))
     }
 }
@@ -323,22 +331,24 @@ impl<T: Float> Tensor<T> {
     /// `op(self)·op(b)`, where `op(x) = xᵀ` if its flag is set.
     pub fn matmul_opts(&self, b: &Tensor<T>, ta: bool, tb: bool, threads: Threads) -> Tensor<T> {
         let shape = matmul_shape(self.shape, ta, b.shape, tb);
-        Tensor::build(shape, |out| matmul(out, self.view(), ta, b.view(), tb, false, threads))
+        Tensor::build(shape, |out| {
+            matmul(out, self.view().mat().t_if(ta), b.view().mat().t_if(tb), Write::Overwrite, threads)
+        })
     }
     pub fn transpose(&self) -> Tensor<T> {
-        let shape = kernels::transposed_shape(self.shape);
+        let shape = shape_rules::transposed_shape(self.shape);
         Tensor::build(shape, |out| kernels::transpose(out, self.view(), false))
     }
     pub fn sum(&self) -> T {
         self.data.iter().copied().sum()
     }
     pub fn sum_axis(&self, axis: usize, keepdim: bool) -> Tensor<T> {
-        let shape = kernels::reduced_shape(self.shape, axis, keepdim);
+        let shape = shape_rules::reduced_shape(self.shape, axis, keepdim);
         Tensor::build(shape, |out| kernels::sum_axis(out, self.view(), axis))
     }
     /// Sums away broadcast dimensions so the result has `shape` (the inverse of broadcasting).
     pub fn sum_to(&self, shape: Shape) -> Tensor<T> {
-        kernels::broadcast_shape("sum_to", shape, self.shape);
+        shape_rules::broadcast_shape("sum_to", shape, self.shape);
         Tensor::build(shape, |out| kernels::acc_zip(out, shape, self.view(), self.view(), |g, _| g))
     }
     pub fn softmax(&self, axis: usize) -> Tensor<T> {

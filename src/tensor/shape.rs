@@ -53,6 +53,13 @@ impl Shape {
         self.dims.iter().product()
     }
 
+    /// Whether this shape's dimensions are the last dimensions of `long`, so it repeats whole
+    /// there (the common broadcast: a bias row against a batch).
+    #[inline]
+    pub fn is_suffix_of(self, long: Shape) -> bool {
+        self.rank() <= long.rank() && self.numel() > 0 && self.dims() == &long.dims()[long.rank() - self.rank()..]
+    }
+
     /// Dimension `axis`; panics naming the shape if the axis is out of range.
     #[inline]
     pub fn dim(&self, axis: usize) -> usize {

@@ -1,0 +1,83 @@
+//! Scoring a model on a dataset without gradients: loss, accuracy, and the outputs for a caller
+//! that tabulates them; and the check that a model, a loss and a dataset fit together.
+
+use super::Evaluation;
+use super::step::batch_loss;
+use crate::autograd::{ParamStore, Tape};
+use crate::data::{Dataset, Targets};
+use crate::error::{Error, Result};
+use crate::loss::Loss;
+use crate::nn::Sequential;
+use crate::tensor::kernels::argmax;
+use crate::tensor::{Shape, Threads};
+
+/// Correct predictions among the rows of `logits` (argmax = class).
+pub(super) fn correct(logits: &[f32], width: usize, classes: &[usize]) -> usize {
+    logits.chunks_exact(width.max(1)).zip(classes).filter(|&(row, &c)| argmax(row) == c).count()
+}
+
+/// Loss (and accuracy, for classes) of `model` on `data`, in chunks, with no gradients.
+pub fn evaluate(
+    model: &Sequential,
+    params: &ParamStore<f32>,
+    data: &Dataset,
+    loss: Loss,
+    threads: Threads,
+) -> Result<Evaluation> {
+    evaluate_with_outputs(model, params, data, loss, threads, |_| {})
+}
+
+/// [`evaluate`], handing the model's outputs to `outputs` as it goes (chunks of whole rows, in
+/// order), for a caller that tabulates them too (`backprop eval`): one forward pass, not two.
+pub fn evaluate_with_outputs(
+    model: &Sequential,
+    params: &ParamStore<f32>,
+    data: &Dataset,
+    loss: Loss,
+    threads: Threads,
+    mut outputs: impl FnMut(&[f32]),
+) -> Result<Evaluation> {
+    check_fits(model, data, loss)?;
+    let mut tape = Tape::with_threads(threads);
+    let (mut total, mut right, mut classes) = (0.0, 0usize, Vec::new());
+    let indices: Vec<usize> = (0..data.len()).collect();
+    for chunk in indices.chunks(1024) {
+        tape.reset();
+        let x = tape.input_with(Shape::new(&[chunk.len(), data.width()]), |buf| data.gather_features(chunk, buf));
+        let out = model.forward(&tape, params, x, None);
+        let l = batch_loss(loss, out, data, chunk, &mut classes);
+        total += l.item() as f64 * chunk.len() as f64;
+        tape.with_value(out.id(), |v| {
+            if let Targets::Classes { .. } = data.targets {
+                right += correct(v.data, model.outputs(), &classes);
+            }
+            outputs(v.data)
+        });
+    }
+    let n = data.len().max(1) as f64;
+    Ok(Evaluation { loss: total / n, accuracy: data.classes().map(|_| right as f64 / n) })
+}
+
+/// Checks that a model's inputs and outputs, and the loss, fit a dataset.
+pub(super) fn check_fits(model: &Sequential, data: &Dataset, loss: Loss) -> Result<()> {
+    if loss.takes_classes() && data.classes().is_none() {
+        return Err(Error::invalid(
+            "cross-entropy needs class targets; this dataset has real-valued targets (use mse)",
+        ));
+    }
+    if model.inputs() != data.width() {
+        return Err(Error::invalid(format!(
+            "the model takes {} features but the data has {}",
+            model.inputs(),
+            data.width()
+        )));
+    }
+    if model.outputs() != data.outputs() {
+        return Err(Error::invalid(format!(
+            "the model has {} outputs but the data calls for {}",
+            model.outputs(),
+            data.outputs()
+        )));
+    }
+    Ok(())
+}

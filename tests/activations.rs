@@ -1,0 +1,40 @@
+//! The activations' one definition: every layer spells each the same way (files, the command
+//! line, `explain`), and the local derivative `explain` shows is the op's own rule.
+
+use backprop::nn::Activation;
+use backprop::tensor::Tensor;
+use clap::ValueEnum;
+use strum::IntoEnumIterator;
+
+#[test]
+fn every_activation_has_one_spelling_in_files_on_the_command_line_and_in_explain() {
+    for a in Activation::iter() {
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, format!("\"{}\"", a.name()), "model and network files");
+        assert_eq!(serde_json::from_str::<Activation>(&json).unwrap(), a);
+        match a.to_possible_value() {
+            Some(v) => assert_eq!(v.get_name(), a.name(), "--activation"),
+            None => assert_eq!(a, Activation::Softmax, "only softmax is not a hidden activation"),
+        }
+        let d = a.definition();
+        assert!(d.formula.contains("{}"), "{a}: the formula names the unit");
+        assert_eq!(d.derivative.is_some(), a.is_elementwise());
+    }
+    // Model files written before the identity was called `linear` still read.
+    assert_eq!(serde_json::from_str::<Activation>("\"identity\"").unwrap(), Activation::Linear);
+}
+
+#[test]
+fn the_local_derivative_is_the_ops_backward_rule() {
+    let net = Tensor::from_f64(&[-1.5, -0.2, 0.3, 2.0], [1, 4]);
+    for a in Activation::iter().filter(|a| a.is_elementwise()) {
+        let d = a.derivative_at(&net).unwrap();
+        for (j, &x) in net.data().iter().enumerate() {
+            let eps = 1e-6;
+            let f = |v: f64| a.apply_tensor(&Tensor::<f64>::from_f64(&[v], [1, 1])).item();
+            let numeric = (f(x + eps) - f(x - eps)) / (2.0 * eps);
+            assert!((d.data()[j] - numeric).abs() < 1e-8, "{a} at {x}: {} vs {numeric}", d.data()[j]);
+        }
+    }
+    assert!(Activation::Softmax.derivative_at(&net).is_none());
+}

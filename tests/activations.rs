@@ -1,10 +1,26 @@
 //! The activations' one definition: every layer spells each the same way (files, the command
-//! line, `explain`), and the local derivative `explain` shows is the op's own rule.
+//! line, `explain`), and the two added last, GELU and SiLU, have PyTorch's values. The reference
+//! values were computed with Python's `math` module from the formulas in PyTorch's
+//! documentation (`GELU(approximate="tanh")`: ½x(1 + tanh(√(2/π)(x + 0.044715x³))); `SiLU`:
+//! x·σ(x)), not by this code.
 
 use backprop::nn::Activation;
 use backprop::tensor::Tensor;
 use clap::ValueEnum;
 use strum::IntoEnumIterator;
+
+#[test]
+fn gelu_and_silu_have_pytorchs_values() {
+    let x = Tensor::<f64>::from_f64(&[-2.0, -0.5, 0.0, 1.0, 3.0], [1, 5]);
+    let gelu = [-0.04540230591222494, -0.15428599017485606, 0.0, 0.8411919906082768, 2.996362607918227];
+    let silu = [-0.2384058440442351, -0.1887703343990727, 0.0, 0.7310585786300049, 2.8577223804672998];
+    for (activation, want) in [(Activation::Gelu, gelu), (Activation::Silu, silu)] {
+        let got = activation.apply_tensor(&x);
+        for (g, w) in got.data().iter().zip(want) {
+            assert!((g - w).abs() < 1e-15, "{activation}: {g} vs {w}");
+        }
+    }
+}
 
 #[test]
 fn every_activation_has_one_spelling_in_files_on_the_command_line_and_in_explain() {

@@ -13,7 +13,7 @@ use backprop::nn::Activation;
 use rand::Rng;
 
 mod common;
-use common::{close, lecture_reference as reference};
+use common::{Scratch, close, lecture_reference as reference};
 
 #[test]
 fn the_lectures_numbers_appear_in_every_field_of_the_json() {
@@ -108,7 +108,15 @@ fn random_network(rng: &mut backprop::Rng) -> Network {
         widths.push(rng.random_range(1..=5));
     }
     let loss = [Loss::HalfSse, Loss::Mse, Loss::Bce, Loss::CrossEntropy][rng.random_range(0..4)];
-    let hidden = [Activation::Sigmoid, Activation::Tanh, Activation::Relu, Activation::LeakyRelu, Activation::Linear];
+    let hidden = [
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::LeakyRelu,
+        Activation::Gelu,
+        Activation::Silu,
+        Activation::Linear,
+    ];
     let outputs = *widths.last().unwrap();
     let layers = (0..depth)
         .map(|l| {
@@ -163,6 +171,12 @@ fn scalar_error(net: &Network) -> f64 {
             Activation::Tanh => z.iter().map(|v| v.tanh()).collect(),
             Activation::Relu => z.iter().map(|v| v.max(0.0)).collect(),
             Activation::LeakyRelu => z.iter().map(|&v| if v > 0.0 { v } else { 0.01 * v }).collect(),
+            // PyTorch's GELU(approximate="tanh") and SiLU, as their documentation writes them.
+            Activation::Gelu => z
+                .iter()
+                .map(|&v| 0.5 * v * (1.0 + ((2.0 / std::f64::consts::PI).sqrt() * (v + 0.044715 * v.powi(3))).tanh()))
+                .collect(),
+            Activation::Silu => z.iter().map(|&v| v / (1.0 + (-v).exp())).collect(),
             Activation::Linear => z,
             Activation::Softmax => {
                 let m = z.iter().cloned().fold(f64::MIN, f64::max);
@@ -344,5 +358,39 @@ fn dot_draws_the_engines_computation_graph_with_values_and_gradients() {
             .map(|n| n.trim_start_matches('n').parse().unwrap())
             .collect();
         assert!(ids[0] < ids[1] && ids[1] < nodes, "{line}");
+    }
+}
+
+/// A network file with GELU and SiLU hidden layers explains, and `--verify`'s finite differences
+/// agree with every gradient it shows.
+#[test]
+fn gelu_and_silu_networks_explain_with_verify_agreeing() {
+    let dir = Scratch::new("explain-gelu");
+    for activation in ["gelu", "silu"] {
+        let file = dir.0.join(format!("{activation}.json"));
+        let net = format!(
+            r#"{{ "inputs": [0.5, -1.2], "targets": [0.2],
+                 "layers": [ {{"weights": [[0.3, -0.8], [1.1, 0.4], [-0.6, 0.9]], "biases": [0.1, -0.2, 0.05], "activation": "{activation}"}},
+                             {{"weights": [[0.7, -0.5, 0.25]], "biases": [0.3], "activation": "linear"}} ],
+                 "loss": "half-sse", "learning_rate": 0.1 }}"#
+        );
+        std::fs::write(&file, net).unwrap();
+        let out = Command::cargo_bin("backprop")
+            .unwrap()
+            .args(["explain", file.to_str().unwrap(), "--verify", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let step = &v["steps"][0];
+        let gradients = step["gradients"].as_object().unwrap();
+        assert_eq!(gradients.len(), 13);
+        for (name, g) in gradients {
+            let numeric = step["finite_differences"][name].as_f64().unwrap();
+            close(&format!("{activation}: dE/d{name}"), g.as_f64().unwrap(), numeric, 1e-8);
+        }
+        let text = Command::cargo_bin("backprop").unwrap().args(["explain", file.to_str().unwrap()]).output().unwrap();
+        let text = String::from_utf8(text.stdout).unwrap();
+        assert!(text.contains(&format!("{activation}'(net) =")), "the derivative's formula is shown:\n{text}");
     }
 }

@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use backprop::autograd::{GradcheckOptions, OpKind, ParamStore, Tape, Var, gradcheck};
+use backprop::nn::Activation;
 use backprop::tensor::Tensor;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -150,6 +151,8 @@ fn cases(g: &mut Gen) -> Vec<Case> {
     cs.push(case("square of both signs", vec![g.tensor(&[m, n], -2.0, 2.0)], Box::new(|_, v| v[0].square())));
     cs.push(case("sigmoid", vec![g.tensor(&[m, n], -4.0, 4.0)], Box::new(|_, v| v[0].sigmoid())));
     cs.push(case("tanh", vec![g.tensor(&[m, n], -3.0, 3.0)], Box::new(|_, v| v[0].tanh())));
+    cs.push(case("gelu", vec![g.tensor(&[m, n], -4.0, 4.0)], Box::new(|_, v| Activation::Gelu.apply(v[0]))));
+    cs.push(case("silu", vec![g.tensor(&[m, n], -4.0, 4.0)], Box::new(|_, v| Activation::Silu.apply(v[0]))));
     cs.push(case("relu, both sides of zero", vec![g.signed_away_from_zero(&[m, n])], Box::new(|_, v| v[0].relu())));
     cs.push(case(
         "leaky relu, both sides of zero",

@@ -20,6 +20,10 @@ pub enum Activation {
     Tanh,
     /// x where positive, 0.01·x elsewhere (the slope is `Activation::LEAKY_SLOPE`).
     LeakyRelu,
+    /// GELU, tanh form (PyTorch's `approximate="tanh"`).
+    Gelu,
+    /// SiLU, also called swish: x·σ(x).
+    Silu,
     /// No nonlinearity: the net input passes through (as logits and regression outputs do).
     #[serde(alias = "identity")]
     Linear,
@@ -56,6 +60,8 @@ impl Activation {
             Activation::Sigmoid => Op::Sigmoid(a),
             Activation::Tanh => Op::Tanh(a),
             Activation::LeakyRelu => Op::LeakyRelu(a, Activation::LEAKY_SLOPE),
+            Activation::Gelu => Op::Gelu(a),
+            Activation::Silu => Op::Silu(a),
             Activation::Linear => return None,
             Activation::Softmax => Op::Softmax { a, axis: last },
         })
@@ -82,6 +88,16 @@ impl Activation {
                 &format!("leaky_relu'(net) = 1 if net > 0, else {}", Activation::LEAKY_SLOPE),
                 he,
             ),
+            Activation::Gelu => d(
+                "gelu",
+                "gelu({}) = ½·{}·(1 + tanh(√(2/π)·({} + 0.044715·{}³)))",
+                r"\mathrm{gelu}",
+                "gelu'(net) = ½(1 + t) + ½·net·(1 − t²)·√(2/π)·(1 + 0.134145·net²), t = tanh(√(2/π)·(net + 0.044715·net³))",
+                he,
+            ),
+            Activation::Silu => {
+                d("silu", "{}·σ({})", r"\mathrm{silu}", "silu'(net) = σ(net)·(1 + net·(1 − σ(net)))", he)
+            }
             Activation::Linear => d("linear", "{}", "", "linear'(net) = 1", xavier),
             Activation::Softmax => Definition {
                 name: "softmax",

@@ -36,8 +36,17 @@ fn every_activation_has_one_spelling_in_files_on_the_command_line_and_in_explain
         assert!(d.formula.contains("{}"), "{a}: the formula names the unit");
         assert_eq!(d.derivative.is_some(), a.is_elementwise());
     }
-    // Model files written before the identity was called `linear` still read.
+    // Model files of the first format still read: the identity, and leaky ReLU with its slope.
     assert_eq!(serde_json::from_str::<Activation>("\"identity\"").unwrap(), Activation::Linear);
+    let legacy = r#"{"leaky-relu": {"slope": 0.01}}"#;
+    assert_eq!(serde_json::from_str::<Activation>(legacy).unwrap(), Activation::LeakyRelu);
+    let other = serde_json::from_str::<Activation>(r#"{"leaky-relu": {"slope": 0.2}}"#).unwrap_err().to_string();
+    assert!(other.contains("slope 0.2"), "{other}");
+    let unknown = serde_json::from_str::<Activation>("\"swish\"").unwrap_err().to_string();
+    assert!(
+        unknown.contains("unknown variant `swish`") && unknown.contains("expected one of relu, sigmoid"),
+        "{unknown}"
+    );
 }
 
 #[test]

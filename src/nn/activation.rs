@@ -4,16 +4,18 @@
 //! writes out, and the weight initialisation that suits it. The CLI (`--activation`), model
 //! files, network files, `explain` and exports all read this enum and nothing else.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use strum::IntoEnumIterator;
 
 use super::Init;
 use crate::autograd::{NodeId, Op, Tape, Var};
 use crate::tensor::{Float, Tensor, Threads};
 
 /// An elementwise (or, for softmax, row-wise) nonlinearity after a layer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumIter)]
+///
+/// Files spell it by [`Activation::name`] (serde reads and writes that string).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::EnumIter)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
 pub enum Activation {
     Relu,
     Sigmoid,
@@ -25,7 +27,6 @@ pub enum Activation {
     /// SiLU, also called swish: x·σ(x).
     Silu,
     /// No nonlinearity: the net input passes through (as logits and regression outputs do).
-    #[serde(alias = "identity")]
     Linear,
     /// Softmax over the last axis (class probabilities): an output layer's, not a hidden one's.
     #[cfg_attr(feature = "cli", value(skip))]
@@ -157,6 +158,65 @@ impl Activation {
         let out = self.apply(x);
         let grads = tape.backward_from(out, &Tensor::ones(net.shape()));
         Some(grads.wrt(x).map_or_else(|| Tensor::zeros(net.shape()), |g| g.to_tensor()))
+    }
+}
+
+impl Activation {
+    /// The activation a file names: its [`Activation::name`], or a spelling an earlier format
+    /// wrote (`identity` for `linear`).
+    pub fn from_name(name: &str) -> Option<Activation> {
+        match name {
+            "identity" => Some(Activation::Linear),
+            _ => Activation::iter().find(|a| a.name() == name),
+        }
+    }
+}
+
+impl Serialize for Activation {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// How files spell an activation: its name, or (model files of the first format) leaky ReLU
+/// with its slope, `{"leaky-relu": {"slope": 0.01}}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Spelling {
+    Name(String),
+    WithSlope(std::collections::BTreeMap<String, Slope>),
+}
+
+#[derive(Deserialize)]
+struct Slope {
+    slope: f64,
+}
+
+impl<'de> Deserialize<'de> for Activation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Activation, D::Error> {
+        use serde::de::Error;
+        let known = || Activation::iter().map(Activation::name).collect::<Vec<_>>().join(", ");
+        match Spelling::deserialize(d)? {
+            Spelling::Name(name) => Activation::from_name(&name).ok_or_else(|| {
+                D::Error::custom(format!(
+                    "unknown variant `{name}` (not an activation this build knows); expected one of {}",
+                    known()
+                ))
+            }),
+            Spelling::WithSlope(map) => match map.iter().next() {
+                Some((name, Slope { slope })) if map.len() == 1 && name == "leaky-relu" => {
+                    if *slope == Activation::LEAKY_SLOPE {
+                        Ok(Activation::LeakyRelu)
+                    } else {
+                        Err(D::Error::custom(format!(
+                            "leaky-relu with slope {slope}: this build's leaky-relu has slope {}",
+                            Activation::LEAKY_SLOPE
+                        )))
+                    }
+                }
+                _ => Err(D::Error::custom(format!("not an activation; expected one of {}", known()))),
+            },
+        }
     }
 }
 

@@ -151,6 +151,10 @@ fn cases(g: &mut Gen) -> Vec<Case> {
     cs.push(case("square of both signs", vec![g.tensor(&[m, n], -2.0, 2.0)], Box::new(|_, v| v[0].square())));
     cs.push(case("sigmoid", vec![g.tensor(&[m, n], -4.0, 4.0)], Box::new(|_, v| v[0].sigmoid())));
     cs.push(case("tanh", vec![g.tensor(&[m, n], -3.0, 3.0)], Box::new(|_, v| v[0].tanh())));
+    cs.push(case("sin", vec![g.tensor(&[m, n], -4.0, 4.0)], Box::new(|_, v| v[0].sin())));
+    cs.push(case("cos", vec![g.tensor(&[m, n], -4.0, 4.0)], Box::new(|_, v| v[0].cos())));
+    cs.push(case("tan", vec![g.tensor(&[m, n], -1.2, 1.2)], Box::new(|_, v| v[0].tan())));
+    cs.push(case("abs, both sides of zero", vec![g.signed_away_from_zero(&[m, n])], Box::new(|_, v| v[0].abs())));
     cs.push(case("gelu", vec![g.tensor(&[m, n], -4.0, 4.0)], Box::new(|_, v| Activation::Gelu.apply(v[0]))));
     cs.push(case("silu", vec![g.tensor(&[m, n], -4.0, 4.0)], Box::new(|_, v| Activation::Silu.apply(v[0]))));
     cs.push(case("relu, both sides of zero", vec![g.signed_away_from_zero(&[m, n])], Box::new(|_, v| v[0].relu())));

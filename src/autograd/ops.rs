@@ -77,6 +77,11 @@ pub enum Op {
     Log(NodeId),
     PowF(NodeId, f64),
     Sqrt(NodeId),
+    Sin(NodeId),
+    Cos(NodeId),
+    Tan(NodeId),
+    /// |a|.
+    Abs(NodeId),
     Sigmoid(NodeId),
     Tanh(NodeId),
     Relu(NodeId),
@@ -136,6 +141,10 @@ impl Op {
             | Log(a)
             | PowF(a, _)
             | Sqrt(a)
+            | Sin(a)
+            | Cos(a)
+            | Tan(a)
+            | Abs(a)
             | Sigmoid(a)
             | Tanh(a)
             | Relu(a)
@@ -198,6 +207,10 @@ pub(crate) fn output_shape(op: &Op, s: impl Fn(NodeId) -> Shape) -> Shape {
         | Log(a)
         | PowF(a, _)
         | Sqrt(a)
+        | Sin(a)
+        | Cos(a)
+        | Tan(a)
+        | Abs(a)
         | Sigmoid(a)
         | Tanh(a)
         | Relu(a)
@@ -270,6 +283,10 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
         Op::PowF(a, 2.0) => k::map(out, x(a).data, |a| a * a),
         Op::PowF(a, p) => k::map(out, x(a).data, |a| a.powf(c(p))),
         Op::Sqrt(a) => k::map(out, x(a).data, T::sqrt),
+        Op::Sin(a) => k::map(out, x(a).data, T::sin),
+        Op::Cos(a) => k::map(out, x(a).data, T::cos),
+        Op::Tan(a) => k::map(out, x(a).data, T::tan),
+        Op::Abs(a) => k::map(out, x(a).data, T::abs),
         Op::Sigmoid(a) => k::map(out, x(a).data, T::sigmoid),
         Op::Tanh(a) => k::map(out, x(a).data, T::tanh),
         Op::Relu(a) => k::map(out, x(a).data, T::relu),
@@ -404,6 +421,24 @@ pub(crate) fn backward<'v, T: Float>(
         Op::PowF(a, p) => g.add(a, |ga| k::acc_map2(ga, gd, x(a).data, |g, a| g * c(p) * a.powf(c(p - 1.0)))),
         // y = √a                   ∂a += grad / 2y
         Op::Sqrt(a) => g.add(a, |ga| k::acc_map2(ga, gd, yd, |g, y| g / (y + y))),
+        // y = sin a                ∂a += grad·cos a
+        Op::Sin(a) => g.add(a, |ga| k::acc_map2(ga, gd, x(a).data, |g, a| g * a.cos())),
+        // y = cos a                ∂a += −grad·sin a
+        Op::Cos(a) => g.add(a, |ga| k::acc_map2(ga, gd, x(a).data, |g, a| -g * a.sin())),
+        // y = tan a                ∂a += grad·(1 + y²)
+        Op::Tan(a) => g.add(a, |ga| k::acc_map2(ga, gd, yd, |g, y| g * (one + y * y))),
+        // y = |a|                  ∂a += grad·sign(a)      (0 at a = 0)
+        Op::Abs(a) => g.add(a, |ga| {
+            k::acc_map2(ga, gd, x(a).data, |g, a| {
+                if a > zero {
+                    g
+                } else if a < zero {
+                    -g
+                } else {
+                    zero
+                }
+            })
+        }),
         // y = σ(a)                 ∂a += grad·y·(1 − y)
         Op::Sigmoid(a) => g.add(a, |ga| k::acc_map2(ga, gd, yd, |g, y| g * y * (one - y))),
         // y = tanh a               ∂a += grad·(1 − y²)

@@ -68,6 +68,11 @@ impl<'t, T: Float> Var<'t, T> {
         /// Natural logarithm.
         log => Log;
         sqrt => Sqrt;
+        sin => Sin;
+        cos => Cos;
+        tan => Tan;
+        /// |x|.
+        abs => Abs;
         sigmoid => Sigmoid;
         tanh => Tanh;
         relu => Relu;

@@ -37,6 +37,7 @@
 pub struct ReadmeDoctests;
 
 pub mod autograd;
+pub mod chain;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod data;

@@ -1,0 +1,10 @@
+//! The chain-rule calculator's library (the lecture's first half): expressions as a slide
+//! writes them, computed on the engine's tape. Built up in steps: the expression language
+//! ([`expr`], [`parse`]) comes first; symbolic differentiation along the graph's paths, the
+//! simplifier and `backprop chain` follow.
+
+pub mod expr;
+pub mod parse;
+
+pub use expr::{Constant, Expr, Func};
+pub use parse::{Definition, MAX_NODES, ParseError, parse_definition, parse_expr};

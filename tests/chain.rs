@@ -3,8 +3,9 @@
 //! on the engine's tape, and every malformed input gets a message with a caret at the fault.
 
 use backprop::autograd::Tape;
-use backprop::chain::{Expr, Func, parse_definition, parse_expr};
+use backprop::chain::{Expr, Func, parse_definition, parse_expr, simplify};
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 
 /// Each input with the tree it means, written in the tool's syntax (worked out by hand).
 #[test]
@@ -135,4 +136,64 @@ proptest! {
         let text = e.to_string();
         prop_assert_eq!(parse_expr(&text).unwrap(), e, "{}", text);
     }
+}
+
+/// The simplifier on a table of inputs, each output worked out by hand.
+#[test]
+fn the_simplifier_writes_what_a_person_would() {
+    let cases = [
+        ("5*(2*t)", "10*t"), // coefficients multiply
+        ("1*x + 0", "x"),    // 1·x = x, x + 0 = x
+        ("x*x", "x^2"),      // powers of one base merge
+        ("t^2*t", "t^3"),
+        ("2*x + 3*x", "5*x"), // like terms
+        ("x - x", "0"),
+        ("3 + 4*2", "11"), // constants fold
+        ("2^10", "1024"),
+        ("x^1", "x"),
+        ("x^0", "1"),
+        ("(2*x)^2", "4*x^2"), // an integer power of one term distributes
+        ("x/x", "1"),
+        ("6*x/3", "2*x"),
+        ("x/(2*y)", "0.5*x/y"),
+        ("-(-x)", "x"),
+        ("0*sin(t) + cos(t)", "cos(t)"),
+        ("sin(0) + exp(0)", "1"),
+        ("5*x^2 + 3 + x^3", "x^3 + 5*x^2 + 3"), // highest degree first, the constant last
+        ("2*(x + 1)", "2*x + 2"),               // a coefficient distributes over a sum
+        ("(x + 1)*(x - 1)", "(x + 1)*(x - 1)"), // products of sums stay unexpanded
+        ("y*x", "x*y"),                         // factors in a fixed order
+        ("x^(1/2)*x^(1/2)", "x"),
+    ];
+    for (input, want) in cases {
+        let got = simplify(&parse_expr(input).unwrap());
+        assert_eq!(got.to_string(), want, "{input}");
+    }
+}
+
+/// Simplifying never changes the function: random expressions agree before and after at random
+/// points (where both are defined).
+#[test]
+fn simplifying_keeps_the_value() {
+    let mut rng = backprop::rng(7);
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    for _ in 0..300 {
+        let e = tree().new_tree(&mut runner).unwrap().current();
+        let s = simplify(&e);
+        for _ in 0..3 {
+            let point: f64 = rand::Rng::random_range(&mut rng, 0.2..2.0);
+            let (a, b) = (eval(&e, point), eval(&s, point));
+            if a.is_finite() && a.abs() < 1e12 {
+                assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{e} = {a} but {s} = {b} at {point}");
+            }
+        }
+        assert!(s.size() <= 3 * e.size(), "{e} grew to {s}");
+    }
+}
+
+/// Every variable at `x` on the engine's tape.
+fn eval(e: &Expr, x: f64) -> f64 {
+    let tape = Tape::new();
+    let v = tape.input(&backprop::tensor::Tensor::scalar(x));
+    e.on_tape(&tape, &|_| v).item()
 }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use backprop::autograd::{GradcheckOptions, OpKind, ParamStore, Tape, Var, gradcheck};
+use backprop::autograd::{GradcheckOptions, Op, OpKind, ParamStore, Tape, Var, gradcheck};
 use backprop::nn::Activation;
 use backprop::tensor::Tensor;
 use rand::{Rng, SeedableRng};
@@ -155,6 +155,16 @@ fn cases(g: &mut Gen) -> Vec<Case> {
     cs.push(case("cos", vec![g.tensor(&[m, n], -4.0, 4.0)], Box::new(|_, v| v[0].cos())));
     cs.push(case("tan", vec![g.tensor(&[m, n], -1.2, 1.2)], Box::new(|_, v| v[0].tan())));
     cs.push(case("abs, both sides of zero", vec![g.signed_away_from_zero(&[m, n])], Box::new(|_, v| v[0].abs())));
+    cs.push(case(
+        "step, both sides of zero",
+        vec![g.signed_away_from_zero(&[m, n])],
+        Box::new(|t, v| t.apply(Op::Step(v[0].id()))),
+    ));
+    cs.push(case(
+        "sign, both sides of zero",
+        vec![g.signed_away_from_zero(&[m, n])],
+        Box::new(|t, v| t.apply(Op::Sign(v[0].id()))),
+    ));
     cs.push(case("gelu", vec![g.tensor(&[m, n], -4.0, 4.0)], Box::new(|_, v| Activation::Gelu.apply(v[0]))));
     cs.push(case("silu", vec![g.tensor(&[m, n], -4.0, 4.0)], Box::new(|_, v| Activation::Silu.apply(v[0]))));
     cs.push(case("relu, both sides of zero", vec![g.signed_away_from_zero(&[m, n])], Box::new(|_, v| v[0].relu())));

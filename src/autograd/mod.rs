@@ -6,6 +6,7 @@ mod gradcheck;
 mod grads;
 pub mod ops;
 mod params;
+pub mod symbolic;
 mod tape;
 mod var;
 

@@ -82,6 +82,10 @@ pub enum Op {
     Tan(NodeId),
     /// |a|.
     Abs(NodeId),
+    /// 1 where `a` > 0, else 0 (relu's derivative, the Heaviside step).
+    Step(NodeId),
+    /// −1, 0 or 1 by the sign of `a` (|a|'s derivative).
+    Sign(NodeId),
     Sigmoid(NodeId),
     Tanh(NodeId),
     Relu(NodeId),
@@ -145,6 +149,8 @@ impl Op {
             | Cos(a)
             | Tan(a)
             | Abs(a)
+            | Step(a)
+            | Sign(a)
             | Sigmoid(a)
             | Tanh(a)
             | Relu(a)
@@ -211,6 +217,8 @@ pub(crate) fn output_shape(op: &Op, s: impl Fn(NodeId) -> Shape) -> Shape {
         | Cos(a)
         | Tan(a)
         | Abs(a)
+        | Step(a)
+        | Sign(a)
         | Sigmoid(a)
         | Tanh(a)
         | Relu(a)
@@ -287,6 +295,8 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
         Op::Cos(a) => k::map(out, x(a).data, T::cos),
         Op::Tan(a) => k::map(out, x(a).data, T::tan),
         Op::Abs(a) => k::map(out, x(a).data, T::abs),
+        Op::Step(a) => k::map(out, x(a).data, |a| if a > T::zero() { T::one() } else { T::zero() }),
+        Op::Sign(a) => k::map(out, x(a).data, |a| if a == T::zero() { a } else { a.signum() }),
         Op::Sigmoid(a) => k::map(out, x(a).data, T::sigmoid),
         Op::Tanh(a) => k::map(out, x(a).data, T::tanh),
         Op::Relu(a) => k::map(out, x(a).data, T::relu),
@@ -439,6 +449,8 @@ pub(crate) fn backward<'v, T: Float>(
                 }
             })
         }),
+        // y = step(a), y = sign(a) ∂a += 0                  (flat on each side of 0)
+        Op::Step(a) | Op::Sign(a) => g.add(a, |_| {}),
         // y = σ(a)                 ∂a += grad·y·(1 − y)
         Op::Sigmoid(a) => g.add(a, |ga| k::acc_map2(ga, gd, yd, |g, y| g * y * (one - y))),
         // y = tanh a               ∂a += grad·(1 − y²)

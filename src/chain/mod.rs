@@ -3,8 +3,9 @@
 //! ([`expr`], [`parse`]) comes first; symbolic differentiation along the graph's paths, the
 //! simplifier and `backprop chain` follow.
 
-pub mod expr;
 pub mod parse;
+pub mod simplify;
 
-pub use expr::{Constant, Expr, Func};
+pub use crate::autograd::symbolic::{Constant, Expr, Func};
 pub use parse::{Definition, MAX_NODES, ParseError, parse_definition, parse_expr};
+pub use simplify::simplify;

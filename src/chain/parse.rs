@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use super::expr::{Constant, Expr, Func};
+use super::{Constant, Expr, Func};
 
 /// An expression that does not parse: the text, where (in characters), and what was expected.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,11 +1,14 @@
-//! Expressions of the chain-rule calculator: numbers, names, the constants π and e, the
-//! arithmetic operators and the functions the engine has ops for. An expression is written
-//! back in this tool's own input syntax (explicit `*`, `^`, function calls), so what it prints
-//! parses again to the same expression.
+//! Symbolic expressions beside the op table: numbers, names, the constants π and e, the
+//! arithmetic operators and the functions the engine has ops for ([`Func::op`]), with their
+//! differentiation rules ([`derivative`], [`Func::derivative`]) — each the symbolic form of the
+//! backward rule of the same op in [`super::ops`], quoted beside it, and tested against the
+//! tape's gradient. The chain-rule calculator (`crate::chain`) parses, simplifies and presents
+//! them. An expression prints in the calculator's own input syntax (explicit `*`, `^`, function
+//! calls), so what it prints parses again to the same expression.
 
 use std::fmt;
 
-use crate::autograd::{Op, Tape, Var};
+use super::{NodeId, Op, Tape, Var};
 use crate::tensor::Tensor;
 
 /// A function of one argument, each computed on the tape by one engine op.
@@ -23,6 +26,10 @@ pub enum Func {
     Sigmoid,
     Relu,
     Abs,
+    /// 1 where the argument is positive, else 0 (relu's derivative).
+    Step,
+    /// −1, 0 or 1 by the argument's sign (abs's derivative).
+    Sign,
 }
 
 impl Func {
@@ -39,6 +46,8 @@ impl Func {
             Func::Sigmoid => "sigmoid",
             Func::Relu => "relu",
             Func::Abs => "abs",
+            Func::Step => "step",
+            Func::Sign => "sign",
         }
     }
 
@@ -53,7 +62,7 @@ impl Func {
     }
 
     /// The engine op that computes it on node `a`.
-    pub fn op(self, a: crate::autograd::NodeId) -> Op {
+    pub fn op(self, a: NodeId) -> Op {
         match self {
             Func::Exp => Op::Exp(a),
             Func::Log => Op::Log(a),
@@ -65,8 +74,98 @@ impl Func {
             Func::Sigmoid => Op::Sigmoid(a),
             Func::Relu => Op::Relu(a),
             Func::Abs => Op::Abs(a),
+            Func::Step => Op::Step(a),
+            Func::Sign => Op::Sign(a),
         }
     }
+}
+
+impl Func {
+    /// d/da f(a), symbolically: the same derivative as the backward rule of [`Func::op`]'s op
+    /// (quoted from `ops.rs` beside each arm).
+    pub fn derivative(self, a: &Expr) -> Expr {
+        let a = || Box::new(a.clone());
+        let call = |f: Func| Expr::Call(f, a());
+        let (one, two) = (|| Box::new(Expr::Number(1.0)), || Box::new(Expr::Number(2.0)));
+        match self {
+            // y = eᵃ                   ∂a += grad·y
+            Func::Exp => call(Func::Exp),
+            // y = ln a                 ∂a += grad / a
+            Func::Log => Expr::Div(one(), a()),
+            // y = √a                   ∂a += grad / 2y
+            Func::Sqrt => Expr::Div(one(), Box::new(Expr::Mul(two(), Box::new(call(Func::Sqrt))))),
+            // y = sin a                ∂a += grad·cos a
+            Func::Sin => call(Func::Cos),
+            // y = cos a                ∂a += −grad·sin a
+            Func::Cos => Expr::Neg(Box::new(call(Func::Sin))),
+            // y = tan a                ∂a += grad·(1 + y²)
+            Func::Tan => Expr::Add(one(), Box::new(Expr::Pow(Box::new(call(Func::Tan)), two()))),
+            // y = tanh a               ∂a += grad·(1 − y²)
+            Func::Tanh => Expr::Sub(one(), Box::new(Expr::Pow(Box::new(call(Func::Tanh)), two()))),
+            // y = σ(a)                 ∂a += grad·y·(1 − y)
+            Func::Sigmoid => {
+                Expr::Mul(Box::new(call(Func::Sigmoid)), Box::new(Expr::Sub(one(), Box::new(call(Func::Sigmoid)))))
+            }
+            // y = max(a, 0)            ∂a += grad·[a > 0]
+            Func::Relu => call(Func::Step),
+            // y = |a|                  ∂a += grad·sign(a)
+            Func::Abs => call(Func::Sign),
+            // y = step(a), sign(a)     ∂a += 0
+            Func::Step | Func::Sign => Expr::Number(0.0),
+        }
+    }
+}
+
+/// ∂e/∂`wrt`, symbolically, by the rules of the arithmetic ops (sum, product, quotient, power)
+/// and [`Func::derivative`] through the chain rule. Unsimplified: `chain::simplify` tidies it.
+pub fn derivative(e: &Expr, wrt: &str) -> Expr {
+    let b = Box::new;
+    let d = |e: &Expr| derivative(e, wrt);
+    match e {
+        Expr::Number(_) | Expr::Constant(_) => Expr::Number(0.0),
+        Expr::Var(name) => Expr::Number(if name == wrt { 1.0 } else { 0.0 }),
+        // y = −a                   ∂a += −grad
+        Expr::Neg(a) => Expr::Neg(b(d(a))),
+        // y = a ± b                ∂a += grad, ∂b += ±grad
+        Expr::Add(x, y) => Expr::Add(b(d(x)), b(d(y))),
+        Expr::Sub(x, y) => Expr::Sub(b(d(x)), b(d(y))),
+        // y = a·b                  ∂a += grad·b            ∂b += grad·a
+        Expr::Mul(x, y) => Expr::Add(b(Expr::Mul(b(d(x)), y.clone())), b(Expr::Mul(x.clone(), b(d(y))))),
+        // y = a / b                ∂a += grad / b          ∂b += −grad·a / b²
+        Expr::Div(x, y) => Expr::Sub(
+            b(Expr::Div(b(d(x)), y.clone())),
+            b(Expr::Div(b(Expr::Mul(x.clone(), b(d(y)))), b(Expr::Pow(y.clone(), b(Expr::Number(2.0)))))),
+        ),
+        Expr::Pow(x, p) => {
+            let (x_varies, p_varies) = (depends_on(x, wrt), depends_on(p, wrt));
+            match (x_varies, p_varies) {
+                (false, false) => Expr::Number(0.0),
+                // y = aᵖ                   ∂a += grad·p·aᵖ⁻¹
+                (true, false) => Expr::Mul(
+                    b(Expr::Mul(p.clone(), b(Expr::Pow(x.clone(), b(Expr::Sub(p.clone(), b(Expr::Number(1.0)))))))),
+                    b(d(x)),
+                ),
+                // y = aᵖ = e^(p·ln a)      ∂p += grad·y·ln a,  ∂a += grad·y·p / a
+                (false, true) => Expr::Mul(b(Expr::Mul(b(e.clone()), b(Expr::Call(Func::Log, x.clone())))), b(d(p))),
+                (true, true) => Expr::Mul(
+                    b(e.clone()),
+                    b(Expr::Add(
+                        b(Expr::Mul(b(d(p)), b(Expr::Call(Func::Log, x.clone())))),
+                        b(Expr::Div(b(Expr::Mul(p.clone(), b(d(x)))), x.clone())),
+                    )),
+                ),
+            }
+        }
+        // y = f(a)                 ∂a += grad·f'(a)        (the chain rule)
+        Expr::Call(f, a) => Expr::Mul(b(f.derivative(a)), b(d(a))),
+    }
+}
+
+/// Whether `e` reads the variable `name`.
+pub fn depends_on(e: &Expr, name: &str) -> bool {
+    let mut found = false;
+    e.visit(&mut |n| found |= matches!(n, Expr::Var(v) if v == name));
+    found
 }
 
 /// A named constant.

@@ -197,3 +197,150 @@ fn eval(e: &Expr, x: f64) -> f64 {
     let v = tape.input(&backprop::tensor::Tensor::scalar(x));
     e.on_tape(&tape, &|_| v).item()
 }
+
+fn system(defs: &[&str], wrt: &str) -> backprop::chain::System {
+    let defs: Vec<String> = defs.iter().map(|d| d.to_string()).collect();
+    backprop::chain::System::new(&defs, None, wrt).unwrap()
+}
+
+fn at(point: &[(&str, f64)]) -> std::collections::BTreeMap<String, f64> {
+    point.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+/// The lecture's slide, through the command line: exactly its lines, 10t and 30 at t = 3.
+#[test]
+fn the_slides_example_prints_the_slides_lines() {
+    let out = assert_cmd::Command::cargo_bin("backprop")
+        .unwrap()
+        .args(["chain", "y = 5x + 3", "x = t^2", "--wrt", "t", "--at", "t=3"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let want = "dy/dt = dy/dx · dx/dt\n      = d/dx(5x + 3) · d/dt(t²)\n      = 5 · 2t\n      = 10t\n\
+                at t = 3:  5 · 6 = 30\n\
+                check: substituting first, y = 5t² + 3 and d/dt(5t² + 3) = 10t — the same.\n";
+    assert_eq!(text, want);
+}
+
+/// z = x·y with x = t², y = sin t: two paths, each the product of its edges, summing to the
+/// product rule's 2t·sin t + t²·cos t (worked by hand); every edge's value from the tape.
+#[test]
+fn several_paths_sum_and_each_is_the_product_of_its_edges() {
+    let d =
+        backprop::chain::derive(system(&["z = x*y", "x = t^2", "y = sin(t)"], "t"), at(&[("t", 1.0)]), true).unwrap();
+    assert_eq!(d.paths.len(), 2);
+    let (s, c) = (1f64.sin(), 1f64.cos());
+    let by_hand = 2.0 * s + c;
+    for p in &d.paths {
+        let product: f64 = p.edges.iter().map(|e| e.value.unwrap()).product();
+        assert!((p.value.unwrap() - product).abs() < 1e-15);
+    }
+    let sum: f64 = d.paths.iter().map(|p| p.value.unwrap()).sum();
+    assert!((sum - by_hand).abs() < 1e-15 && (d.value.unwrap() - by_hand).abs() < 1e-15);
+    assert!((d.finite_difference.unwrap() - by_hand).abs() < 1e-8);
+    assert_eq!(d.paths[0].edges[0].symbol, "∂z/∂x");
+    assert_eq!(d.paths[0].edges[1].symbol, "dx/dt");
+    assert!(d.symbolically_equal, "{} vs {}", d.derivative, d.substituted_derivative);
+    assert!((eval_at(&d.derivative, "t", 1.0) - by_hand).abs() < 1e-12, "{}", d.derivative);
+}
+
+fn eval_at(e: &Expr, name: &str, x: f64) -> f64 {
+    backprop::chain::derivation::evaluate(e, &at(&[(name, x)]))
+}
+
+/// A shared subexpression: s = sin t feeds both u and v, so two paths run through it.
+#[test]
+fn a_shared_subexpression_is_reached_along_each_path() {
+    let d = backprop::chain::derive(
+        system(&["y = u + v", "u = s^2", "v = 3s", "s = sin(t)"], "t"),
+        at(&[("t", 0.5)]),
+        false,
+    )
+    .unwrap();
+    assert_eq!(d.paths.len(), 2);
+    // dy/dt = (2s + 3)·cos t with s = sin t.
+    let by_hand = (2.0 * 0.5f64.sin() + 3.0) * 0.5f64.cos();
+    assert!((d.value.unwrap() - by_hand).abs() < 1e-14);
+    assert!((eval_at(&d.derivative, "t", 0.5) - by_hand).abs() < 1e-14);
+}
+
+/// Every function's symbolic rule against the engine's gradient and a central difference, at
+/// points inside its domain (away from the kinks of relu, abs, step and sign).
+#[test]
+fn every_functions_rule_matches_the_tape_and_finite_differences() {
+    use strum::IntoEnumIterator;
+    for f in Func::iter() {
+        for x in [-1.3f64, -0.4, 0.35, 0.9, 1.7] {
+            let x = if matches!(f, Func::Log | Func::Sqrt) { x.abs() } else { x };
+            let text = format!("y = {}(t)", f.name());
+            let d = backprop::chain::derive(system(&[&text], "t"), at(&[("t", x)]), true).unwrap();
+            let symbolic = eval_at(&d.derivative, "t", x);
+            let tape = d.value.unwrap();
+            let numeric = d.finite_difference.unwrap();
+            assert!((symbolic - tape).abs() <= 1e-12 * tape.abs().max(1.0), "{f:?} at {x}: {symbolic} vs tape {tape}");
+            assert!((tape - numeric).abs() <= 1e-7 * tape.abs().max(1.0), "{f:?} at {x}: tape {tape} vs {numeric}");
+        }
+    }
+}
+
+/// Each bad input: its own one-line message (after the caret lines of a parse error), exit 1.
+#[test]
+fn every_bad_input_to_chain_has_its_own_message() {
+    let cases: [(&[&str], &str); 10] = [
+        (&["y = 5x +", "--wrt", "t"], "expected a number, a name or `(`, found the end"),
+        (&["y = foo(t)", "--wrt", "t"], "unknown function `foo`; the functions are exp, log"),
+        (&["y = x", "--wrt", "q"], "--wrt q: no variable `q`"),
+        (&["y = t", "--wrt", "t", "--of", "z"], "--of z: no definition defines `z`"),
+        (&["x = y", "y = x", "--wrt", "x"], "go round in a circle: x → y → x"),
+        (&["y = t", "y = 2t", "--wrt", "t"], "`y` is defined twice"),
+        (&["y = 5x", "x = t", "--wrt", "t", "--at", "x=1"], "--at needs a value for t"),
+        (&["y = log(x)", "x = t - 5", "--wrt", "t", "--at", "t=1"], "`log(x)` is outside log's domain"),
+        (&["y = 1/t", "--wrt", "t", "--at", "t=0"], "`1/t` divides by zero at t = 0"),
+        (&["y = t", "--wrt", "t", "--at", "t=abc"], "--at t=abc: \"abc\" is not a finite number"),
+    ];
+    for (args, needle) in cases {
+        let out = assert_cmd::Command::cargo_bin("backprop").unwrap().arg("chain").args(args).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.starts_with("error: ") && err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+/// Every format renders the slide's derivation; the JSON's expressions read back as input.
+#[test]
+fn every_format_renders_and_json_expressions_are_valid_input() {
+    use backprop::explain::Format;
+    let d = backprop::chain::derive(system(&["y = 5x + 3", "x = t^2"], "t"), at(&[("t", 3.0)]), true).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&backprop::chain::render(&d, Format::Json)).unwrap();
+    assert_eq!(json["derivative"], "10*t");
+    assert_eq!(json["substituted"]["expression"], "5*t^2 + 3");
+    assert_eq!(json["substituted"]["derivative"], "10*t");
+    assert_eq!(json["value"], 30.0);
+    assert_eq!(json["paths"][0]["edges"][0]["symbol"], "dy/dx");
+    assert_eq!(json["paths"][0]["edges"][0]["expression"], "5");
+    assert_eq!(json["paths"][0]["edges"][1]["expression"], "2*t");
+    for field in [&json["derivative"], &json["substituted"]["expression"], &json["paths"][0]["expression"]] {
+        parse_expr(field.as_str().unwrap()).unwrap();
+    }
+    let markdown = backprop::chain::render(&d, Format::Markdown);
+    assert!(markdown.contains(r"\frac{dy}{dt} = \frac{dy}{dx} \cdot \frac{dx}{dt}") && markdown.contains("= 10t$$"));
+    let dot = backprop::chain::render(&d, Format::Dot);
+    assert!(
+        dot.contains("\"x\" -> \"y\" [label=\"dy/dx = 5 = 5\"]")
+            && dot.contains("\"t\" -> \"x\" [label=\"dx/dt = 2t = 6\"]")
+    );
+    let html = backprop::chain::render(&d, Format::Html);
+    assert!(html.contains("<svg") && html.contains("dx/dt = 2t = 6") && html.contains("= 10t"));
+}
+
+#[test]
+fn chain_has_help_with_examples() {
+    let out = assert_cmd::Command::cargo_bin("backprop").unwrap().args(["chain", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success() && help.contains("Examples:") && help.contains("backprop chain \"y = 5x + 3\""),
+        "{help}"
+    );
+}

@@ -1,11 +1,17 @@
-//! The chain-rule calculator's library (the lecture's first half): expressions as a slide
-//! writes them, computed on the engine's tape. Built up in steps: the expression language
-//! ([`expr`], [`parse`]) comes first; symbolic differentiation along the graph's paths, the
-//! simplifier and `backprop chain` follow.
+//! The chain-rule calculator (the lecture's first half, `backprop chain`): definitions as a
+//! slide writes them ([`parse`]), differentiated along every path of their graph by the rules
+//! beside the op table ([`derivative`], from `autograd::symbolic`), tidied ([`simplify`]),
+//! computed on the engine's tape ([`derivation`]) and written out ([`pretty`], [`render`]).
 
+pub mod derivation;
 pub mod parse;
+pub mod pretty;
+pub mod render;
 pub mod simplify;
 
-pub use crate::autograd::symbolic::{Constant, Expr, Func};
+pub use crate::autograd::symbolic::{Constant, Expr, Func, derivative};
+pub use derivation::{ChainError, Derivation, Edge, Path, System, derive};
 pub use parse::{Definition, MAX_NODES, ParseError, parse_definition, parse_expr};
+pub use pretty::pretty;
+pub use render::render;
 pub use simplify::simplify;

@@ -203,7 +203,14 @@ fn power(base: Vec<Term>, p: Expr) -> Vec<Term> {
 
 /// A sum of terms written as an expression: subtraction for negative terms, negative
 /// exponents as a denominator.
-fn from_terms(ts: Vec<Term>) -> Expr {
+fn from_terms(mut ts: Vec<Term>) -> Expr {
+    // A sum starts with a positive term where it has one: 1 − σ(x), not −σ(x) + 1.
+    if let Some(i) = ts.iter().position(|t| t.coef > 0.0)
+        && i > 0
+    {
+        let first = ts.remove(i);
+        ts.insert(0, first);
+    }
     let mut out: Option<Expr> = None;
     for t in ts {
         let negative = t.coef < 0.0;

@@ -2,6 +2,7 @@
 //! subcommand. Every user error is one line on stderr and exit code 1 (clap's own usage errors
 //! exit with 2); a panic would be a bug.
 
+mod chain;
 mod eval;
 mod explain;
 mod input;
@@ -33,6 +34,7 @@ enum Command {
     Predict(predict::PredictArgs),
     Inspect(inspect::InspectArgs),
     Explain(explain::ExplainArgs),
+    Chain(chain::ChainArgs),
     Lecture(lecture::LectureArgs),
 }
 
@@ -58,6 +60,7 @@ pub fn run() -> ExitCode {
         Command::Predict(args) => predict::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Chain(args) => chain::run(args),
         Command::Lecture(args) => lecture::run(args),
     };
     match result {

@@ -4,7 +4,7 @@
 //! not a second implementation), and each shown chain multiplies out to the engine's gradient.
 
 mod network;
-mod render;
+pub(crate) mod render;
 mod steps;
 
 pub use network::{LayerFile, Network, TargetsFile};

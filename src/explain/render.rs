@@ -31,14 +31,14 @@ const FULL_STEPS: usize = 3;
 
 /// A number as the lecture prints it: rounded to 9 decimals, without trailing zeros
 /// (0.3775, 0.593269992, 1).
-fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     let s = format!("{x:.9}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".to_string() } else { s.to_string() }
 }
 
 /// A factor inside a product: negative numbers in parentheses.
-fn factor(x: f64) -> String {
+pub(crate) fn factor(x: f64) -> String {
     if x < 0.0 { format!("({})", num(x)) } else { num(x) }
 }
 
@@ -154,7 +154,7 @@ const COLUMNS: usize = 80;
 
 /// Breaks a derivation line longer than 80 columns at its ` = ` signs, each continuation
 /// starting with `=` under the first one: the way a derivation is written on paper.
-fn wrap(line: &str) -> String {
+pub(crate) fn wrap(line: &str) -> String {
     if line.chars().count() <= COLUMNS {
         return line.to_string();
     }
@@ -330,7 +330,7 @@ fn json_value(net: &Network, steps: &[Step], final_loss: f64) -> Value {
     })
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 

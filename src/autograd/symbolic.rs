@@ -271,8 +271,8 @@ impl Expr {
     }
 
     /// How tightly the expression binds when written out: sums 1, products 2, unary minus 3,
-    /// powers 4, atoms and calls 5.
-    fn precedence(&self) -> u8 {
+    /// powers 4, atoms and calls 5 (every notation the calculator writes uses it).
+    pub fn precedence(&self) -> u8 {
         match self {
             Expr::Add(..) | Expr::Sub(..) => 1,
             Expr::Mul(..) | Expr::Div(..) => 2,

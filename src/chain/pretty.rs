@@ -4,17 +4,8 @@
 use super::{Constant, Expr, Func};
 use crate::autograd::symbolic::number_text;
 
-/// How tightly `e` binds (as in the input syntax): sums 1, products 2, negation 3, powers 4,
-/// atoms 5.
 fn precedence(e: &Expr) -> u8 {
-    match e {
-        Expr::Add(..) | Expr::Sub(..) => 1,
-        Expr::Mul(..) | Expr::Div(..) => 2,
-        Expr::Neg(_) => 3,
-        Expr::Number(x) if *x < 0.0 => 3,
-        Expr::Pow(..) => 4,
-        _ => 5,
-    }
+    e.precedence()
 }
 
 fn superscript(n: i64) -> String {

@@ -133,17 +133,7 @@ fn text(d: &Derivation) -> String {
 
 /// An expression in LaTeX.
 fn latex(e: &Expr) -> String {
-    fn prec(e: &Expr) -> u8 {
-        match e {
-            Expr::Add(..) | Expr::Sub(..) => 1,
-            Expr::Mul(..) => 2,
-            Expr::Neg(_) => 3,
-            Expr::Number(x) if *x < 0.0 => 3,
-            Expr::Pow(..) => 4,
-            _ => 5,
-        }
-    }
-    let wrap = |e: &Expr, min: u8| if prec(e) < min { format!("\\left({}\\right)", latex(e)) } else { latex(e) };
+    let wrap = |e: &Expr, min: u8| if e.precedence() < min { format!("\\left({}\\right)", latex(e)) } else { latex(e) };
     match e {
         Expr::Number(x) => super::super::autograd::symbolic::number_text(*x),
         Expr::Constant(super::Constant::Pi) => "\\pi".into(),

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::{Definition, Expr, ParseError, parse_definition, simplify};
-use crate::autograd::symbolic::{depends_on, derivative};
+use crate::autograd::symbolic::derivative;
 use crate::autograd::{Tape, Var, finite_differences};
 use crate::tensor::Tensor;
 
@@ -414,9 +414,4 @@ fn compare_numerically(system: &System, a: &Expr, b: &Expr, point: Option<&BTree
         }
     }
     (used, worst)
-}
-
-/// Whether a derivation's expression mentions `name` (for tests and renderers).
-pub fn mentions(e: &Expr, name: &str) -> bool {
-    depends_on(e, name)
 }

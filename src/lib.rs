@@ -38,6 +38,7 @@ pub struct ReadmeDoctests;
 
 pub mod autograd;
 pub mod chain;
+pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod data;

@@ -1,7 +1,10 @@
-//! "Check my work": a learner's hand calculation against the engine. This first part reads the
-//! answers as written and holds the marking rule ([`Given::matches`]); marking a whole network
-//! or expression and naming the mistakes build on it.
+//! "Check my work": a learner's hand calculation against the engine. So far: the answers as
+//! written and the marking rule ([`Given::matches`]), and every symbol of a network's steps
+//! marked against the engine ([`mark`]). Naming the mistakes (variant computations) and the
+//! `--check` options build on it.
 
 mod answers;
+mod network;
 
 pub use answers::{Given, StepAnswers, nearest, read_answers};
+pub use network::{Expected, Mark, expected, mark};

@@ -151,3 +151,120 @@ fn the_slides_numbers_are_right_and_the_pages_error_after_one_step_is_not() {
         backprop::check::mark(&backprop::explain::Network::lecture(), &read_answers(&far).unwrap(), 5).unwrap_err();
     assert!(err.to_string().contains("step 7"), "{err}");
 }
+
+/// The sequential-update variant reproduces the page's published error after one step and the
+/// hidden weights of the recomputation in `data/lecture-example.json`
+/// (`variants_for_reference.hidden_deltas_use_updated_w5_to_w8`).
+#[test]
+fn the_sequential_update_variant_reproduces_the_pages_numbers() {
+    let net = backprop::explain::Network::lecture();
+    let (step, _) = backprop::explain::explain_step(&net, 1, false);
+    let variants = backprop::check::variants(&net, &step);
+    let seq = variants.iter().find(|m| m.id == "sequential-update").unwrap();
+    let r = &lecture_reference()["variants_for_reference"]["hidden_deltas_use_updated_w5_to_w8"];
+    common::close("E+", seq.values["E+"], r["E_total_after_1_update"].as_f64().unwrap(), 1e-12);
+    for w in ["w1", "w2", "w3", "w4"] {
+        common::close(w, seq.values[&format!("{w}+")], r[&format!("{w}_after_1_update")].as_f64().unwrap(), 1e-12);
+    }
+    // The normal step's gradients are unchanged for the output weights.
+    common::close("dE/dw5", seq.values["dE/dw5"], step.params.iter().find(|p| p.name == "w5").unwrap().gradient, 1e-15);
+}
+
+/// Runs `backprop explain [args] --check FILE --format json` on `answers`.
+fn checked(answers: &str, args: &[&str]) -> serde_json::Value {
+    let s = Scratch::new("check-cli");
+    let file = s.file("answers.json", answers.as_bytes());
+    let out = assert_cmd::Command::cargo_bin("backprop")
+        .unwrap()
+        .arg("explain")
+        .args(args)
+        .args(["--check", file.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Each mistake of the catalogue, injected into the lecture's step by hand (the values worked
+/// out in the comments, from the slide's numbers), is marked wrong and named by its id; the
+/// honest answers beside them stay right.
+#[test]
+fn each_injected_mistake_is_marked_wrong_and_named() {
+    let cases = [
+        // The page's published error after one step: w5..w8 updated first, then used.
+        ("E+", "0.291027924", "sequential-update"),
+        // x2 read as 0.01: H1 = 0.05·0.15 + 0.01·0.2 + 0.35 = 0.3595.
+        ("H1", "0.3595", "wrong-input"),
+        // dE/dw5 without σ'(y1): 0.74136507 · 0.593269992 = 0.439829649.
+        ("dE/dw5", "0.439829649", "missing-activation-derivative"),
+        // σ'(y1) as y1(1 − y1) = 1.105905967 · (−0.105905967) = −0.117122041.
+        ("dout_y1/dy1", "-0.117122041", "derivative-of-net"),
+        // (T − out) for ∂E/∂out: −0.74136507.
+        ("dE/dout_y1", "-0.74136507", "sign-error"),
+        // Σ(T − out)² without the ½: every gradient doubled, 2 · 0.082167041.
+        ("dE/dw5", "0.164334082", "missing-half"),
+        // ∂E/∂out_H1 through y1 alone: 0.138498562 · 0.4 = 0.055399425.
+        ("dE/dout_H1", "0.055399425", "single-path"),
+        // w5 + η·g = 0.4 + 0.5 · 0.082167041.
+        ("w5+", "0.44108352", "update-sign"),
+        // w5 − g, η forgotten: 0.4 − 0.082167041.
+        ("w5+", "0.317832959", "learning-rate"),
+        // b3 updated although fixed: 0.6 − 0.5 · 0.138498562.
+        ("b3+", "0.530750719", "bias-update"),
+    ];
+    for (symbol, wrong, id) in cases {
+        let answers = format!(r#"{{"out_H1": 0.593269992, "{symbol}": {wrong}, "E": 0.298371109}}"#);
+        let v = checked(&answers, &[]);
+        let list = v["answers"].as_array().unwrap();
+        for a in list {
+            let injected = a["symbol"] == symbol;
+            assert_eq!(a["correct"], !injected, "{symbol} = {wrong}: {a}");
+            if injected {
+                let ids: Vec<&str> =
+                    a["mistakes"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+                assert!(ids.contains(&id), "{symbol} = {wrong}: expected {id} among {ids:?}");
+            }
+        }
+        assert_eq!(v["summary"]["wrong"], 1);
+    }
+}
+
+/// An answer computed from an earlier wrong answer is marked carried, not a new mistake.
+#[test]
+fn an_answer_that_follows_from_an_earlier_wrong_one_is_carried() {
+    // H1 with x2 = 0.01 (0.3595), then out_H1 = σ(0.3595) = 0.588919393 as the learner would.
+    let v = checked(r#"{"H1": 0.3595, "out_H1": 0.5889, "dE/dw5": 0.0822, "w5+": 0.3589}"#, &[]);
+    let a = &v["answers"];
+    assert_eq!(a[0]["mistakes"][0]["id"], "wrong-input");
+    assert_eq!(a[1]["carried_from"], "H1");
+    assert!(a[1]["mistakes"].as_array().unwrap().is_empty());
+    assert_eq!((a[2]["correct"].as_bool(), a[3]["correct"].as_bool()), (Some(true), Some(true)));
+    // A gradient from the learner's own (wrong) factor: 0.7414 · 0.2000 · 0.5933 = 0.0880.
+    let v = checked(r#"{"dE/dout_y1": 0.7414, "dout_y1/dy1": 0.2000, "dy1/dw5": 0.5933, "dE/dw5": 0.0880}"#, &[]);
+    assert_eq!(v["answers"][3]["carried_from"], "dout_y1/dy1");
+    assert_eq!(v["summary"]["carried"], 1);
+}
+
+#[test]
+fn a_value_no_mistake_explains_says_so_plainly() {
+    let s = Scratch::new("check-plain");
+    let file = s.file("answers.json", br#"{"dE/dw5": 0.5000}"#);
+    let out = assert_cmd::Command::cargo_bin("backprop")
+        .unwrap()
+        .args(["explain", "--check", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("✗ dE/dw5 = 0.5000   (engine: 0.082167041)")
+            && text.contains("no known mistake gives this value"),
+        "{text}"
+    );
+    let bad = assert_cmd::Command::cargo_bin("backprop")
+        .unwrap()
+        .args(["explain", "--check", file.to_str().unwrap(), "--format", "dot"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--check writes text or json"));
+}

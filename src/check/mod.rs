@@ -4,7 +4,11 @@
 //! `--check` options build on it.
 
 mod answers;
+mod mistakes;
 mod network;
+mod report;
 
 pub use answers::{Given, StepAnswers, nearest, read_answers};
+pub use mistakes::{Mistake, variants};
 pub use network::{Expected, Mark, expected, mark};
+pub use report::{Checked, check, json, text};

@@ -26,6 +26,7 @@ use crate::io::write_atomic;
 ///   backprop explain
 ///   backprop explain my-network.json --steps 100 --verify
 ///   backprop explain --format html --out lecture.html
+///   backprop explain --check my-answers.json
 #[derive(Args)]
 #[command(verbatim_doc_comment)]
 pub struct ExplainArgs {
@@ -39,6 +40,14 @@ pub struct ExplainArgs {
     /// Show each gradient's central finite-difference estimate beside it.
     #[arg(long)]
     verify: bool,
+    /// Mark your own hand calculation: a JSON file from the symbols explain prints to your
+    /// numbers ({"out_H1": 0.5933, "dE/dw5": 0.0822, "w5+": 0.3589, "E+": 0.2910}, or a list of
+    /// {"step": n, ...} objects). A number is right when it is within one unit of its last
+    /// written decimal of the engine's value (your rounding, plus rounding carried from earlier
+    /// steps); each wrong one is traced to an earlier wrong answer of yours or to a known
+    /// mistake. Text or JSON.
+    #[arg(long, value_name = "ANSWERS.json")]
+    check: Option<PathBuf>,
     /// Write to FILE (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -59,6 +68,24 @@ pub fn run(args: ExplainArgs) -> Result<()> {
     let total = net.layers.iter().map(|l| l.biases.len() * (l.weights[0].len() + 1)).sum::<usize>();
     if total > 10_000 {
         return Err(Error::invalid(format!("{total} parameters is more than explain writes out (10,000)")));
+    }
+    if let Some(answers) = &args.check {
+        let answers = crate::check::read_answers(answers)?;
+        let checked = crate::check::check(&net, &answers, 1_000)?;
+        let page = match args.format {
+            Format::Text => crate::check::text(&checked),
+            Format::Json => format!("{:#}\n", crate::check::json(&checked)),
+            other => {
+                return Err(Error::invalid(format!(
+                    "--check writes text or json, not {}",
+                    serde_json::to_value(other).map_or(String::new(), |v| v.as_str().unwrap_or("").to_string())
+                )));
+            }
+        };
+        return match &args.out {
+            Some(path) => write_atomic(path, page.as_bytes()),
+            None => emit(&page),
+        };
     }
     let (steps, final_loss) = explain(&net, args.steps as usize, args.verify);
     let format = args.format;

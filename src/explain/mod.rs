@@ -9,4 +9,4 @@ mod steps;
 
 pub use network::{LayerFile, Network, TargetsFile};
 pub use render::{Format, render};
-pub use steps::{Factor, Param, PathSum, Step, Unit, computation_graph, explain, explain_step};
+pub use steps::{Factor, Param, PathSum, Step, Unit, computation_graph, error_of, explain, explain_step, param_names};

@@ -268,3 +268,53 @@ fn a_value_no_mistake_explains_says_so_plainly() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--check writes text or json"));
 }
+
+/// Runs `backprop chain ... --check ANSWER --format json`.
+fn chain_checked(args: &[&str], answer: &str) -> serde_json::Value {
+    let out = assert_cmd::Command::cargo_bin("backprop")
+        .unwrap()
+        .arg("chain")
+        .args(args)
+        .args(["--check", answer, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A learner's derivative: right on the slide; each chain slip (worked by hand in the
+/// comments) marked wrong and named.
+#[test]
+fn chain_check_marks_the_derivative_and_names_the_slip() {
+    let slide = ["y = 5x + 3", "x = t^2", "--wrt", "t", "--at", "t=3"];
+    let v = chain_checked(&slide, "10t = 30");
+    assert_eq!((v["correct"].as_bool(), v["value"]["correct"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(v["compared_at"].as_array().unwrap().len(), 5, "the point and four more");
+    assert_eq!(chain_checked(&slide, "10t = 30.5")["value"]["correct"], false);
+    let cases: [(&[&str], &str, &str); 6] = [
+        // dy/dx = 5 without dx/dt.
+        (&["y = 5x + 3", "x = t^2", "--wrt", "t"], "5", "missing-inner-derivative"),
+        // d/dt sin(t²) = 2t·cos(t²); without the inner derivative cos(t²).
+        (&["y = sin(t^2)", "--wrt", "t"], "cos(t^2)", "missing-inner-derivative"),
+        // d/dt t³ = 3t²; t² drops the coefficient, 3t³ keeps the exponent.
+        (&["y = t^3", "--wrt", "t"], "t^2", "power-rule"),
+        (&["y = t^3", "--wrt", "t"], "3t^3", "power-rule"),
+        // d/dt t·sin t = sin t + t·cos t; one term alone.
+        (&["y = t*sin(t)", "--wrt", "t"], "t*cos(t)", "product-rule"),
+        // z = x·y, x = t², y = sin t: the path through y left out gives 2t·sin t.
+        (&["z = x*y", "x = t^2", "y = sin(t)", "--wrt", "t"], "2t*sin(t)", "sum-over-paths"),
+    ];
+    for (args, answer, id) in cases {
+        let v = chain_checked(args, answer);
+        assert_eq!(v["correct"], false, "{answer}");
+        let ids: Vec<&str> = v["mistakes"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+        assert!(ids.contains(&id), "{answer}: expected {id} among {ids:?}");
+    }
+    let bad = assert_cmd::Command::cargo_bin("backprop")
+        .unwrap()
+        .args(["chain", "y = t^2", "--wrt", "t", "--check", "2t +"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--check: expected a number, a name or `(`"));
+}

@@ -4,6 +4,7 @@
 //! computed on the engine's tape ([`derivation`]) and written out ([`pretty`], [`render`]).
 
 pub mod derivation;
+pub mod mistakes;
 pub mod parse;
 pub mod pretty;
 pub mod render;
@@ -11,6 +12,7 @@ pub mod simplify;
 
 pub use crate::autograd::symbolic::{Constant, Expr, Func, derivative};
 pub use derivation::{ChainError, Derivation, Edge, Path, System, derive};
+pub use mistakes::{ChainCheck, check_derivative};
 pub use parse::{Definition, MAX_NODES, ParseError, parse_definition, parse_expr};
 pub use pretty::pretty;
 pub use render::render;

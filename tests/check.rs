@@ -318,3 +318,85 @@ fn chain_check_marks_the_derivative_and_names_the_slip() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--check: expected a number, a name or `(`"));
 }
+
+/// On random networks (sigmoid or tanh layers, the lecture's loss), honest answers at 9
+/// decimals are right, and a mistake injected into one answer — its value worked out here from
+/// the mistake's own formula — is the only one marked wrong and is named by its id.
+#[test]
+fn mistakes_injected_into_random_networks_are_found() {
+    use backprop::explain::{LayerFile, Network, TargetsFile};
+    use backprop::loss::Loss;
+    use backprop::nn::Activation;
+    use rand::Rng;
+    let mut rng = backprop::rng(99);
+    let mut tried = 0;
+    for case in 0..30 {
+        let widths = [rng.random_range(1..=3), rng.random_range(2..=3), rng.random_range(1..=2)];
+        let act = if rng.random_bool(0.5) { Activation::Sigmoid } else { Activation::Tanh };
+        let mut layers = vec![];
+        for l in 0..2 {
+            let weights =
+                (0..widths[l + 1]).map(|_| (0..widths[l]).map(|_| rng.random_range(-1.0..1.0)).collect()).collect();
+            let biases = (0..widths[l + 1]).map(|_| rng.random_range(-0.5..0.5)).collect();
+            layers.push(LayerFile { weights, biases, activation: act });
+        }
+        let file = backprop::explain::NetworkFile {
+            inputs: (0..widths[0]).map(|_| rng.random_range(-1.0..1.0)).collect(),
+            targets: TargetsFile::Vector((0..widths[2]).map(|_| rng.random_range(0.0..1.0)).collect()),
+            layers,
+            loss: Loss::HalfSse,
+            learning_rate: 0.5,
+            update_biases: false,
+        };
+        let net = Network::check(file).unwrap();
+        let e = &backprop::check::expected(&net, 1)[0];
+        let v = |s: &str| e.get(s).unwrap_or_else(|| panic!("case {case}: no {s}"));
+        let (w, eta) = (net.layers[1].weights[0][0], net.learning_rate);
+        let first_out_w = format!("w{}", widths[0] * widths[1] + 1); // the first output weight
+        let first_out_b = format!("b{}", widths[1] + 1);
+        let y = v("y1");
+        let injected: Vec<(String, f64, &str)> = vec![
+            (format!("{first_out_w}+"), w + eta * v(&format!("dE/d{first_out_w}")), "update-sign"),
+            (format!("{first_out_w}+"), w - v(&format!("dE/d{first_out_w}")), "learning-rate"),
+            ("dE/dout_y1".into(), -v("dE/dout_y1"), "sign-error"),
+            (format!("dE/d{first_out_w}"), 2.0 * v(&format!("dE/d{first_out_w}")), "missing-half"),
+            (
+                format!("{first_out_b}+"),
+                net.layers[1].biases[0] - eta * v(&format!("dE/d{first_out_b}")),
+                "bias-update",
+            ),
+            (
+                "dout_y1/dy1".into(),
+                if act == Activation::Sigmoid { y * (1.0 - y) } else { 1.0 - y * y },
+                "derivative-of-net",
+            ),
+            (format!("dE/d{first_out_w}"), v("dE/dout_y1") * v("out_H1"), "missing-activation-derivative"),
+        ];
+        for (symbol, wrong, id) in injected {
+            if (wrong - v(&symbol)).abs() < 1e-6 {
+                continue; // the mistake happens to give the right number here
+            }
+            tried += 1;
+            let answers = format!(r#"{{"out_H1": {:.9}, "E": {:.9}, "{symbol}": {wrong:.9}}}"#, v("out_H1"), v("E"));
+            let s = Scratch::new("inject");
+            let path = s.file("a.json", answers.as_bytes());
+            let marks = backprop::check::check(&net, &read_answers(&path).unwrap(), 10).unwrap();
+            for m in &marks {
+                assert_eq!(
+                    m.mark.correct,
+                    m.mark.symbol != symbol,
+                    "case {case}, {id}: {} = {}",
+                    m.mark.symbol,
+                    m.mark.given
+                );
+            }
+            let wrong_one = marks.iter().find(|m| m.mark.symbol == symbol).unwrap();
+            assert!(
+                wrong_one.mistakes.iter().any(|(i, _, _)| i == id),
+                "case {case}: {symbol} = {wrong} not diagnosed as {id}: {:?}",
+                wrong_one.mistakes
+            );
+        }
+    }
+    assert!(tried > 150, "{tried} injections");
+}

@@ -7,6 +7,6 @@ mod network;
 pub(crate) mod render;
 mod steps;
 
-pub use network::{LayerFile, Network, TargetsFile};
+pub use network::{LayerFile, Network, NetworkFile, TargetsFile};
 pub use render::{Format, render};
 pub use steps::{Factor, Param, PathSum, Step, Unit, computation_graph, error_of, explain, explain_step, param_names};

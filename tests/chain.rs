@@ -344,3 +344,18 @@ fn chain_has_help_with_examples() {
         "{help}"
     );
 }
+
+/// A diamond of definitions 40 levels deep (2⁴⁰ paths) is refused at once, not walked.
+#[test]
+fn a_deep_diamond_is_refused_by_the_path_bound() {
+    let mut defs = vec!["y = x40".to_string()];
+    for k in 1..=40 {
+        defs.push(format!("x{k} = a{k} + b{k}"));
+        defs.push(format!("a{k} = x{}^2", k - 1));
+        defs.push(format!("b{k} = sin(x{})", k - 1));
+    }
+    defs.push("x0 = t".to_string());
+    let system = backprop::chain::System::new(&defs, None, "t").unwrap();
+    let err = backprop::chain::derive(system, at(&[]), false).unwrap_err().to_string();
+    assert!(err.contains("more than 256 paths"), "{err}");
+}

@@ -4,7 +4,7 @@
 //! "what generally we do", the definitions substituted into one expression and differentiated
 //! directly, to show both agree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Definition, Expr, ParseError, parse_definition, simplify};
 use crate::autograd::symbolic::derivative;
@@ -165,22 +165,37 @@ impl System {
         self.definition(name).map_or(vec![], Expr::variables)
     }
 
-    /// Whether `name` leads to `wrt`.
-    fn reaches(&self, name: &str) -> bool {
-        name == self.wrt || self.children(name).iter().any(|c| self.reaches(c))
+    /// The names that lead to `wrt` (itself included), found once: a name reaches it when one
+    /// of the variables its definition reads does. (Asking each name recursively would take
+    /// exponential time on a diamond of definitions.)
+    fn reaching(&self) -> BTreeSet<String> {
+        let mut found = BTreeSet::from([self.wrt.clone()]);
+        loop {
+            let more: Vec<String> = self
+                .definitions
+                .iter()
+                .filter(|d| !found.contains(&d.name) && self.children(&d.name).iter().any(|c| found.contains(c)))
+                .map(|d| d.name.clone())
+                .collect();
+            if more.is_empty() {
+                return found;
+            }
+            found.extend(more);
+        }
     }
 
     /// Every path from the output down to `wrt`, as lists of (parent, child) edges.
     fn paths(&self) -> Result<Vec<Vec<(String, String)>>, ChainError> {
         let mut out = vec![];
         let mut stack = vec![];
-        self.walk(&self.output.clone(), &mut stack, &mut out)?;
+        self.walk(&self.output.clone(), &self.reaching(), &mut stack, &mut out)?;
         Ok(out)
     }
 
     fn walk(
         &self,
         name: &str,
+        reaching: &BTreeSet<String>,
         stack: &mut Vec<(String, String)>,
         out: &mut Vec<Vec<(String, String)>>,
     ) -> Result<(), ChainError> {
@@ -192,9 +207,9 @@ impl System {
             return Ok(());
         }
         for child in self.children(name) {
-            if self.reaches(&child) {
+            if reaching.contains(&child) {
                 stack.push((name.to_string(), child.clone()));
-                self.walk(&child, stack, out)?;
+                self.walk(&child, reaching, stack, out)?;
                 stack.pop();
             }
         }

@@ -4,10 +4,6 @@
 use super::{Constant, Expr, Func};
 use crate::autograd::symbolic::number_text;
 
-fn precedence(e: &Expr) -> u8 {
-    e.precedence()
-}
-
 fn superscript(n: i64) -> String {
     const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
     let digits: String = n.unsigned_abs().to_string().bytes().map(|d| DIGITS[(d - b'0') as usize]).collect();
@@ -19,7 +15,7 @@ fn superscript(n: i64) -> String {
 fn starts_with_letter(e: &Expr) -> bool {
     match e {
         Expr::Var(_) | Expr::Constant(_) | Expr::Call(..) => true,
-        Expr::Pow(base, _) => starts_with_letter(base) || precedence(base) < 5,
+        Expr::Pow(base, _) => starts_with_letter(base) || base.precedence() < 5,
         Expr::Mul(a, _) | Expr::Div(a, _) => starts_with_letter(a),
         Expr::Add(..) | Expr::Sub(..) => true, // it will be parenthesised
         _ => false,
@@ -27,7 +23,7 @@ fn starts_with_letter(e: &Expr) -> bool {
 }
 
 fn operand(e: &Expr, min: u8) -> String {
-    if precedence(e) < min { format!("({})", pretty(e)) } else { pretty(e) }
+    if e.precedence() < min { format!("({})", pretty(e)) } else { pretty(e) }
 }
 
 /// `e` in slide notation.

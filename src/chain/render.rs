@@ -135,7 +135,7 @@ fn text(d: &Derivation) -> String {
 fn latex(e: &Expr) -> String {
     let wrap = |e: &Expr, min: u8| if e.precedence() < min { format!("\\left({}\\right)", latex(e)) } else { latex(e) };
     match e {
-        Expr::Number(x) => super::super::autograd::symbolic::number_text(*x),
+        Expr::Number(x) => crate::autograd::symbolic::number_text(*x),
         Expr::Constant(super::Constant::Pi) => "\\pi".into(),
         Expr::Constant(super::Constant::E) => "e".into(),
         Expr::Var(v) => match v.split_once('_') {

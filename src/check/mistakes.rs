@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::explain::render::num;
 use crate::explain::{Network, Step, error_of, param_names};
 use crate::loss::Loss;
 use crate::nn::Activation;
@@ -218,8 +219,4 @@ pub fn variants(net: &Network, step: &Step) -> Vec<Mistake> {
         add("wrong-input", format!("{what}: an input or weight read from the wrong place"), values);
     }
     out
-}
-
-fn num(x: f64) -> String {
-    crate::explain::render::num(x)
 }

@@ -4,12 +4,10 @@
 //! unit's path sum (`dE/dout_H1`), each updated parameter (`w5+`) and the error after the
 //! update (`E+`). All of it read off `explain`'s steps, so off the engine's tape.
 
-use std::collections::BTreeMap;
-
 use super::Given;
 use super::answers::{StepAnswers, nearest};
 use crate::error::{Error, Result};
-use crate::explain::{Network, explain};
+use crate::explain::{Network, Step, explain};
 
 /// The symbols of one step with the engine's values, in the order `explain` shows them.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,6 +25,11 @@ impl Expected {
 /// The engine's values for steps 1 ..= `steps` of `net`.
 pub fn expected(net: &Network, steps: usize) -> Vec<Expected> {
     let (explained, final_loss) = explain(net, steps, false);
+    expected_of(&explained, final_loss)
+}
+
+/// The values of explained steps, `final_loss` being the error after the last one's update.
+pub(super) fn expected_of(explained: &[Step], final_loss: f64) -> Vec<Expected> {
     let after: Vec<f64> = explained.iter().skip(1).map(|s| s.loss).chain(std::iter::once(final_loss)).collect();
     explained
         .iter()
@@ -75,18 +78,26 @@ pub struct Mark {
 /// Marks every answer against the engine (`answers` from [`super::read_answers`]). An unknown
 /// symbol is an error naming the nearest known ones; a step beyond `max_steps` is refused.
 pub fn mark(net: &Network, answers: &[StepAnswers], max_steps: usize) -> Result<Vec<Mark>> {
+    mark_against(&expected(net, last_step(answers, max_steps)?), answers)
+}
+
+/// The last step the answers reach, refused beyond `max_steps`.
+pub(super) fn last_step(answers: &[StepAnswers], max_steps: usize) -> Result<usize> {
     let last = answers.iter().map(|s| s.step).max().unwrap_or(1);
     if last > max_steps {
         return Err(Error::invalid(format!("step {last}: answers are marked for the first {max_steps} steps")));
     }
-    let all = expected(net, last);
+    Ok(last)
+}
+
+/// Marks every answer against the engine's values of every step they reach.
+pub(super) fn mark_against(all: &[Expected], answers: &[StepAnswers]) -> Result<Vec<Mark>> {
     let mut marks = vec![];
     for step in answers {
         let engine = &all[step.step - 1];
         for (symbol, given) in &step.answers {
             let Some(value) = engine.get(symbol) else {
-                let known: BTreeMap<&str, ()> = engine.values.iter().map(|(k, _)| (k.as_str(), ())).collect();
-                let close = nearest(symbol, known.keys().copied());
+                let close = nearest(symbol, engine.values.iter().map(|(k, _)| k.as_str()));
                 let hint =
                     if close.is_empty() { String::new() } else { format!("; did you mean {}?", close.join(" or ")) };
                 return Err(Error::invalid(format!("step {}: no symbol {symbol:?} in this network{hint}", step.step)));

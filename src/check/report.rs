@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::answers::StepAnswers;
 use super::mistakes::{Mistake, variants};
-use super::network::{Mark, mark};
+use super::network::{Mark, expected_of, last_step, mark_against};
 use crate::error::Result;
 use crate::explain::{Network, Step, error_of, explain_step};
 
@@ -22,16 +22,16 @@ pub struct Checked {
     pub mistakes: Vec<(String, String, f64)>,
 }
 
-/// The networks each step starts from.
-fn starts(net: &Network, steps: usize) -> Vec<(Network, Step)> {
+/// Each step explained with the network it starts from, and the error after the last update.
+fn starts(net: &Network, steps: usize) -> (Vec<(Network, Step)>, f64) {
     let mut current = net.clone();
     let mut out = vec![];
     for s in 1..=steps {
         let (step, next) = explain_step(&current, s, false);
-        out.push((current.clone(), step));
+        out.push((current, step));
         current = next;
     }
-    out
+    (out, error_of(&current))
 }
 
 /// What the learner's own earlier answers give for `symbol`, and the first of those that was
@@ -95,9 +95,11 @@ fn from_learners_inputs(
 
 /// Marks and diagnoses every answer.
 pub fn check(net: &Network, answers: &[StepAnswers], max_steps: usize) -> Result<Vec<Checked>> {
-    let marks = mark(net, answers, max_steps)?;
-    let last = answers.iter().map(|s| s.step).max().unwrap_or(1);
-    let steps = starts(net, last);
+    // Every step explained once: its values mark the answers, its start network feeds the
+    // variants.
+    let (steps, final_loss) = starts(net, last_step(answers, max_steps)?);
+    let explained: Vec<Step> = steps.iter().map(|(_, s)| s.clone()).collect();
+    let marks = mark_against(&expected_of(&explained, final_loss), answers)?;
     let mut out = vec![];
     for (n, (start, step)) in steps.iter().enumerate() {
         let here: Vec<&Mark> = marks.iter().filter(|m| m.step == n + 1).collect();

@@ -170,19 +170,18 @@ fn the_sequential_update_variant_reproduces_the_pages_numbers() {
     common::close("dE/dw5", seq.values["dE/dw5"], step.params.iter().find(|p| p.name == "w5").unwrap().gradient, 1e-15);
 }
 
+/// Runs `backprop ARGS` and reads the JSON it prints.
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let out = assert_cmd::Command::cargo_bin("backprop").unwrap().args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// Runs `backprop explain [args] --check FILE --format json` on `answers`.
 fn checked(answers: &str, args: &[&str]) -> serde_json::Value {
     let s = Scratch::new("check-cli");
     let file = s.file("answers.json", answers.as_bytes());
-    let out = assert_cmd::Command::cargo_bin("backprop")
-        .unwrap()
-        .arg("explain")
-        .args(args)
-        .args(["--check", file.to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_of(&[&["explain"], args, &["--check", file.to_str().unwrap(), "--format", "json"]].concat())
 }
 
 /// Each mistake of the catalogue, injected into the lecture's step by hand (the values worked
@@ -271,15 +270,7 @@ fn a_value_no_mistake_explains_says_so_plainly() {
 
 /// Runs `backprop chain ... --check ANSWER --format json`.
 fn chain_checked(args: &[&str], answer: &str) -> serde_json::Value {
-    let out = assert_cmd::Command::cargo_bin("backprop")
-        .unwrap()
-        .arg("chain")
-        .args(args)
-        .args(["--check", answer, "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_of(&[&["chain"], args, &["--check", answer, "--format", "json"]].concat())
 }
 
 /// A learner's derivative: right on the slide; each chain slip (worked by hand in the

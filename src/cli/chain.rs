@@ -159,10 +159,7 @@ fn checked(d: &crate::chain::Derivation, answer: &str, format: Format) -> Result
             out
         }
         other => {
-            return Err(Error::invalid(format!(
-                "--check writes text or json, not {}",
-                serde_json::to_value(other).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-            )));
+            return Err(Error::invalid(format!("--check writes text or json, not {}", <&str>::from(other))));
         }
     })
 }

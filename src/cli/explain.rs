@@ -76,10 +76,7 @@ pub fn run(args: ExplainArgs) -> Result<()> {
             Format::Text => crate::check::text(&checked),
             Format::Json => format!("{:#}\n", crate::check::json(&checked)),
             other => {
-                return Err(Error::invalid(format!(
-                    "--check writes text or json, not {}",
-                    serde_json::to_value(other).map_or(String::new(), |v| v.as_str().unwrap_or("").to_string())
-                )));
+                return Err(Error::invalid(format!("--check writes text or json, not {}", <&str>::from(other))));
             }
         };
         return match &args.out {

@@ -4,7 +4,7 @@
 //! Run: `cargo run --release --example xor`
 
 use backprop::autograd::ParamStore;
-use backprop::data::{Dataset, Targets};
+use backprop::data::{Dataset, Scale, Targets};
 use backprop::loss::Loss;
 use backprop::nn::{Activation, MlpSpec, Sequential};
 use backprop::optim::Optimizer;
@@ -15,7 +15,11 @@ fn main() -> backprop::Result<()> {
     let inputs = Tensor::from_f64(&[0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0], [4, 2]);
     let data = Dataset {
         features: inputs.clone(),
-        targets: Targets::Values { values: Tensor::from_f64(&[0.0, 1.0, 1.0, 0.0], [4, 1]), names: vec!["xor".into()] },
+        targets: Targets::Values {
+            values: Tensor::from_f64(&[0.0, 1.0, 1.0, 0.0], [4, 1]),
+            names: vec!["xor".into()],
+            scale: Scale::IDENTITY,
+        },
         feature_names: vec!["a".into(), "b".into()],
         target_column: None,
     };

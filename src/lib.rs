@@ -47,6 +47,7 @@ pub mod explain;
 pub mod io;
 pub mod lecture;
 pub mod loss;
+pub mod metrics;
 pub mod nn;
 pub mod optim;
 pub mod tensor;

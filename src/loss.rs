@@ -37,6 +37,8 @@ pub enum Loss {
 pub enum Target<'t, 'c, T: Float> {
     /// One class index per row.
     Classes(&'c [usize]),
+    /// One class index per row, and a weight per class (cross-entropy only).
+    WeightedClasses(&'c [usize], &'c [f32]),
     /// A target value per output, [rows, outputs] (one-hot or probabilities for classes).
     Dense(Var<'t, T>),
 }
@@ -63,6 +65,10 @@ impl Loss {
     pub fn of_logits<'t, T: Float>(self, out: Var<'t, T>, target: Target<'t, '_, T>) -> Var<'t, T> {
         match (self, target) {
             (Loss::CrossEntropy, Target::Classes(classes)) => cross_entropy(out, classes, Reduction::Mean),
+            (Loss::CrossEntropy, Target::WeightedClasses(classes, weights)) => {
+                weighted_cross_entropy(out, classes, weights)
+            }
+            (_, Target::WeightedClasses(..)) => panic!("{self}: class weights apply to cross-entropy only"),
             (Loss::CrossEntropy, Target::Dense(t)) => {
                 // −(1/N)·Σ T·log softmax(out): soft targets, the same value for one-hot ones.
                 let rows = out.shape().dim(0).max(1) as f64;
@@ -158,6 +164,45 @@ pub fn bce_with_logits<'t, T: Float>(logits: Var<'t, T>, target: Var<'t, T>, red
 
 /// Cross-entropy of logits [rows, classes] against class indices, through the fused
 /// log-softmax + negative log-likelihood op.
+/// Cross-entropy with a weight per class, (1/N)·Σᵢ w[tᵢ]·(−log softmax(xᵢ)[tᵢ]): mistakes on a
+/// rare class cost more. It is the mean over rows (sklearn's `sample_weight`), not PyTorch's
+/// division by the batch's total weight, so the shards of a batch split across threads add up
+/// to the whole batch's loss; with [`ClassWeight::Balanced`] weights the two agree on average.
+pub fn weighted_cross_entropy<'t, T: Float>(logits: Var<'t, T>, classes: &[usize], weights: &[f32]) -> Var<'t, T> {
+    let rows = classes.len();
+    let w = logits.tape().input_with(Shape::new(&[rows]), |buf| {
+        for (b, &c) in buf.iter_mut().zip(classes) {
+            *b = T::of(weights[c] as f64);
+        }
+    });
+    -(logits.log_softmax(1).gather(classes) * w).sum() * (1.0 / rows.max(1) as f64)
+}
+
+/// How the classes of a cross-entropy loss are weighted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum ClassWeight {
+    /// n / (k · n_c) for class c with n_c of the n training samples among k classes
+    /// (scikit-learn's "balanced"): every class weighs as much in all as the others.
+    Balanced,
+}
+
+impl ClassWeight {
+    /// The weight of each of `k` classes, from the training labels. A class with no samples
+    /// gets weight 1 (it never appears in the loss).
+    pub fn weights(self, labels: &[usize], k: usize) -> Vec<f32> {
+        let mut counts = vec![0usize; k];
+        labels.iter().for_each(|&l| counts[l] += 1);
+        match self {
+            ClassWeight::Balanced => counts
+                .iter()
+                .map(|&c| if c == 0 { 1.0 } else { (labels.len() as f64 / (k as f64 * c as f64)) as f32 })
+                .collect(),
+        }
+    }
+}
+
 pub fn cross_entropy<'t, T: Float>(logits: Var<'t, T>, classes: &[usize], reduction: Reduction) -> Var<'t, T> {
     let mean = logits.cross_entropy(classes);
     match reduction {

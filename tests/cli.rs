@@ -58,8 +58,15 @@ fn training_on_the_bundled_digits_with_defaults_reaches_95_percent_and_leaves_a_
         assert!(Path::new(&out).join(f).exists(), "{f} missing");
     }
     let metrics = std::fs::read_to_string(Path::new(&out).join("metrics.csv")).unwrap();
-    assert_eq!(metrics.lines().next().unwrap(), "epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds");
-    assert_eq!(metrics.lines().count(), 21, "a header and 20 epochs");
+    assert_eq!(
+        metrics.lines().next().unwrap(),
+        "epoch,train_loss,train_acc,val_loss,val_acc,val_r2,val_mae,val_rmse,lr,seconds"
+    );
+    let info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("model.json")).unwrap()).unwrap();
+    let epochs = info["epochs_trained"].as_u64().unwrap() as usize;
+    assert_eq!(metrics.lines().count(), 1 + epochs, "a header and a row per epoch trained");
+    assert!(stdout.contains("stopped early") || epochs == 500, "automatic epochs end early or at 500: {stdout}");
     let svg = std::fs::read_to_string(Path::new(&out).join("curves.svg")).unwrap();
     assert!(svg.contains("<svg") && svg.contains("accuracy") && svg.contains("validation"));
     let png = std::fs::read(Path::new(&out).join("curves.png")).unwrap();
@@ -108,7 +115,11 @@ fn training_on_the_bundled_digits_with_defaults_reaches_95_percent_and_leaves_a_
 
     let (code, text, _) = run(&["inspect", "--model", &out]);
     assert_eq!(code, 0);
-    assert!(text.contains("MLP 64-128-10") && text.contains("layers.0.weight") && text.contains("[128, 64]"), "{text}");
+    assert!(
+        text.contains("MLP 64-128-64-10") && text.contains("layers.0.weight") && text.contains("[128, 64]"),
+        "{text}"
+    );
+    assert!(text.contains("columns    numeric: pixel_0_0") && text.contains("target     label"), "{text}");
 }
 
 /// GELU and SiLU are reachable from the command line and train the bundled iris flowers as well
@@ -135,7 +146,7 @@ fn every_hidden_activation_trains_iris_to_the_relu_bar() {
 }
 
 #[test]
-fn regression_targets_give_mse_mae_and_r2() {
+fn regression_targets_give_r2_mae_and_rmse() {
     let s = Scratch::new("regress");
     // y = 2a − b + noise-free, so a network can fit it well.
     let mut csv = String::from("a,b,y\n");
@@ -148,10 +159,10 @@ fn regression_targets_give_mse_mae_and_r2() {
     let out = s.path("run");
     let (code, stdout, err) = run(&["train", "--data", &data, "--out", &out, "--epochs", "60", "--quiet"]);
     assert_eq!(code, 0, "{err}");
-    assert!(stdout.contains("test loss"), "{stdout}");
+    assert!(stdout.contains("test R² ") && stdout.contains("MAE") && stdout.contains("RMSE"), "{stdout}");
     let (_, json, _) = run(&["eval", "--model", &out, "--data", &data, "--json"]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    for key in ["loss", "mse", "mae", "r2"] {
+    for key in ["loss", "mse", "mae", "rmse", "r2"] {
         assert!(v[key].is_number(), "{key} in {json}");
     }
     assert!(v["r2"].as_f64().unwrap() > 0.9, "{json}");
@@ -255,7 +266,11 @@ model, data, pred = sys.argv[1:4]
 w = load_file(model + "/model.safetensors")
 info = json.load(open(model + "/model.json"))
 rows = np.loadtxt(data, delimiter=",", skiprows=1, dtype=np.float32)
-x = (rows[:, :-1] - np.array(info["standardizer"]["mean"], np.float32)) / np.array(info["standardizer"]["std"], np.float32)
+cols = info["table"]["columns"]   # numeric: (x − mean) / std; boolean (the 0/1 pixels): x as it is
+mean = np.array([c["scale"]["mean"] if c["kind"] == "numeric" else 0 for c in cols], np.float32)
+std = np.array([c["scale"]["std"] if c["kind"] == "numeric" else 1 for c in cols], np.float32)
+assert all(c["kind"] in ("numeric", "boolean") for c in cols)
+x = (rows[:, :-1] - mean) / std
 n = len(info["architecture"]["sizes"]) - 1
 for i in range(n):
     W, b = w[f"layers.{i}.weight"], w[f"layers.{i}.bias"]   # nn.Linear layout: [out, in], [out]

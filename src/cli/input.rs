@@ -1,11 +1,11 @@
-//! Reading a data file for any subcommand: CSV or IDX (recognised by its first bytes), and
-//! lining the data up with what a model expects (feature order, class names, scaling).
+//! Reading a data file for any subcommand: a table (CSV and its kin) or IDX images
+//! (recognised by their first bytes), and lining it up with what a model expects — a table
+//! through the model's schema (columns by name, the same encoding), images as they are.
 
 use std::path::{Path, PathBuf};
 
-use crate::data::{
-    CsvOptions, Dataset, TargetColumn, Targets, Task, load_csv, load_csv_columns, load_mnist, looks_like_idx,
-};
+use crate::data::table::{EncodeReport, ModelTable, Table, brief};
+use crate::data::{Dataset, Targets, Task, load_mnist, looks_like_idx};
 use crate::error::{Error, Result};
 use crate::io::{InputKind, ModelInfo};
 use crate::tensor::Tensor;
@@ -18,37 +18,15 @@ pub fn kind_of(path: &Path) -> Result<InputKind> {
     Ok(if looks_like_idx(path) { InputKind::Idx } else { InputKind::Csv })
 }
 
-/// Loads a labelled dataset: CSV with its target column, or IDX images with `labels`.
-pub fn load_labelled(
-    data: &Path,
-    labels: Option<&PathBuf>,
-    target: Option<&str>,
-    task: Option<Task>,
-) -> Result<(Dataset, InputKind)> {
-    match kind_of(data)? {
-        InputKind::Idx => {
-            let labels = labels.ok_or_else(|| {
-                Error::invalid(format!("{} is an IDX image file: give its labels with --labels", data.display()))
-            })?;
-            if task == Some(Task::Regress) {
-                return Err(Error::invalid("IDX labels are classes: --task regress does not apply"));
-            }
-            Ok((load_mnist(data, labels)?, InputKind::Idx))
-        }
-        InputKind::Csv => {
-            if labels.is_some() {
-                return Err(Error::invalid(format!(
-                    "--labels goes with IDX image files; {} is CSV (its target is a column: --target)",
-                    data.display()
-                )));
-            }
-            let target = target.map(|t| match t.parse::<usize>() {
-                Ok(i) => TargetColumn::Index(i),
-                Err(_) => TargetColumn::Name(t.to_string()),
-            });
-            Ok((load_csv(data, &CsvOptions { target, task })?, InputKind::Csv))
-        }
+/// Loads IDX images with their `labels` (classes only).
+pub fn load_images(data: &Path, labels: Option<&PathBuf>, task: Option<Task>) -> Result<Dataset> {
+    let labels = labels.ok_or_else(|| {
+        Error::invalid(format!("{} is an IDX image file: give its labels with --labels", data.display()))
+    })?;
+    if task == Some(Task::Regress) {
+        return Err(Error::invalid("IDX labels are classes: --task regress does not apply"));
     }
+    load_mnist(data, labels)
 }
 
 /// Re-labels a classification dataset so its class indices follow `names` (the model's).
@@ -66,53 +44,94 @@ pub fn align_classes(data: Dataset, names: &[String], path: &Path) -> Result<Dat
     Ok(Dataset { targets: Targets::Classes { labels, names: names.to_vec() }, ..data })
 }
 
-/// Loads labelled data for a trained model: same kind of file, same feature order, class
-/// names mapped to the model's, the model's scaling applied.
-pub fn load_for_model(info: &ModelInfo, data: &Path, labels: Option<&PathBuf>) -> Result<Dataset> {
+/// Refuses a file of another kind than the model was trained on.
+fn check_kind(info: &ModelInfo, data: &Path) -> Result<InputKind> {
     let kind = kind_of(data)?;
     if kind != info.input {
         return Err(Error::invalid(format!(
-            "the model was trained on {} data but {} is {}",
+            "the model was trained on {} data but {} is {kind}",
             info.input,
-            data.display(),
-            kind
+            data.display()
         )));
     }
-    let (mut dataset, _) = load_labelled(data, labels, info.target_column.as_deref(), Some(info.task))?;
-    if kind == InputKind::Csv && dataset.feature_names != info.features {
-        // Same columns in another order are fine; missing ones are not.
-        let features = load_csv_columns(data, &info.features)?;
-        dataset = Dataset { features, feature_names: info.features.clone(), ..dataset };
-    }
-    check_width(info, dataset.width(), data)?;
-    if let Some(classes) = &info.classes {
-        dataset = align_classes(dataset, classes, data)?;
-    }
-    if let Some(s) = &info.standardizer {
-        s.apply(&mut dataset.features);
-    }
-    Ok(dataset)
+    Ok(kind)
 }
 
-/// Loads just the inputs for a trained model (the target may be absent), scaled as in training.
-pub fn load_features_for_model(info: &ModelInfo, data: &Path) -> Result<Tensor<f32>> {
-    let mut features = match kind_of(data)? {
-        // IDX images need no labels to be predicted.
-        InputKind::Idx if info.input == InputKind::Idx => crate::data::load_images(data)?.0,
-        InputKind::Csv if info.input == InputKind::Csv => load_csv_columns(data, &info.features)?,
-        other => {
-            return Err(Error::invalid(format!(
-                "the model was trained on {} data but {} is {other}",
-                info.input,
-                data.display()
-            )));
+/// Reads a table for a trained model: only its columns, by name, with its missing markers.
+fn read_table(info: &ModelInfo, data: &Path) -> Result<ModelTable> {
+    let schema = info.table.as_ref().ok_or_else(|| Error::invalid("the model has no table schema"))?;
+    schema.read(data, info.task, info.classes.as_deref())
+}
+
+/// Loads labelled data for a trained model: a table encoded by the model's schema (rows with
+/// a missing target left out), or IDX images with their labels. Also returns what the user
+/// should hear about the file (extra columns, unseen categories, missing cells).
+pub fn load_for_model(info: &ModelInfo, data: &Path, labels: Option<&PathBuf>) -> Result<(Dataset, Vec<String>)> {
+    let dataset = match check_kind(info, data)? {
+        InputKind::Idx => load_images(data, labels, Some(info.task))?,
+        InputKind::Csv => {
+            let file = read_table(info, data)?;
+            let schema = info.table.as_ref().expect("read_table checked it");
+            let (dataset, report, dropped) = schema.dataset(&file)?;
+            let mut notes = notes(&file.table, &report, data);
+            if dropped > 0 {
+                notes.push(format!("{}: {dropped} rows without a target value left out", data.display()));
+            }
+            return Ok((dataset, notes));
         }
     };
-    check_width(info, features.dims()[1], data)?;
-    if let Some(s) = &info.standardizer {
-        s.apply(&mut features);
+    check_width(info, dataset.width(), data)?;
+    let dataset = match &info.classes {
+        Some(classes) => align_classes(dataset, classes, data)?,
+        None => dataset,
+    };
+    Ok((dataset, vec![]))
+}
+
+/// Loads just the inputs for a trained model (the target column may be absent), encoded as in
+/// training, with the notes of [`load_for_model`].
+pub fn load_features_for_model(info: &ModelInfo, data: &Path) -> Result<(Tensor<f32>, Vec<String>)> {
+    match check_kind(info, data)? {
+        // IDX images need no labels to be predicted.
+        InputKind::Idx => {
+            let features = crate::data::load_images(data)?.0;
+            check_width(info, features.dims()[1], data)?;
+            Ok((features, vec![]))
+        }
+        InputKind::Csv => {
+            let file = read_table(info, data)?;
+            let schema = info.table.as_ref().expect("read_table checked it");
+            let rows: Vec<usize> = (0..file.table.rows()).collect();
+            let (features, report) = schema.encode(&file.table, &rows)?;
+            Ok((features, notes(&file.table, &report, data)))
+        }
     }
-    Ok(features)
+}
+
+/// What a user should hear about a file read for a model: columns it did not use, values the
+/// training data never had, missing cells.
+pub fn notes(table: &Table, report: &EncodeReport, path: &Path) -> Vec<String> {
+    let mut notes = Vec::new();
+    let file = path.display();
+    if !table.skipped.is_empty() {
+        notes.push(format!(
+            "{file}: ignored {} columns the model does not use: {}",
+            table.skipped.len(),
+            brief(&table.skipped)
+        ));
+    }
+    let list =
+        |counts: &[(String, usize)]| counts.iter().map(|(c, n)| format!("{c} ({n})")).collect::<Vec<_>>().join(", ");
+    if !report.unseen.is_empty() {
+        notes.push(format!(
+            "{file}: values not seen in training, read as \"other\" or as none: {}",
+            list(&report.unseen)
+        ));
+    }
+    if !report.missing.is_empty() {
+        notes.push(format!("{file}: missing cells, filled as in training: {}", list(&report.missing)));
+    }
+    notes
 }
 
 fn check_width(info: &ModelInfo, width: usize, data: &Path) -> Result<()> {

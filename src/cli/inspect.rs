@@ -10,7 +10,10 @@ use super::emit;
 use crate::error::Result;
 use crate::io::ModelDir;
 
-/// Describe a trained model: architecture, parameters, task, classes, training history.
+use super::train::significant;
+
+/// Describe a trained model: architecture, parameters, task, classes, each input column's
+/// preprocessing, training history.
 ///
 /// Example: backprop inspect --model runs/digits
 #[derive(Args)]
@@ -33,15 +36,15 @@ pub fn run(args: InspectArgs) -> Result<()> {
         let _ = writeln!(out, "dropout    {}", arch.dropout);
     }
     let _ = writeln!(out, "task       {}, loss {}", info.task, info.loss);
-    let _ = writeln!(
-        out,
-        "input      {}, {} features{}",
-        info.input,
-        info.features.len(),
-        if info.standardizer.is_some() { ", standardised" } else { "" }
-    );
-    if let Some(t) = &info.target_column {
-        let _ = writeln!(out, "target     {t}");
+    let _ = writeln!(out, "input      {}, {} features", info.input, info.features.len());
+    if let Some(table) = &info.table {
+        let scale = table.target_scale.map_or(String::new(), |s| {
+            format!(" (standardised: mean {}, std {})", significant(s.mean), significant(s.std))
+        });
+        let _ = writeln!(out, "target     {}{scale}", table.target);
+        for line in table.summary() {
+            let _ = writeln!(out, "columns    {line}");
+        }
     }
     if let Some(c) = &info.classes {
         let _ = writeln!(out, "classes    {}", c.join(", "));

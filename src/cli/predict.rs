@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::emit;
 use super::input::load_features_for_model;
+use crate::data::Scale;
 use crate::error::Result;
 use crate::io::{ModelDir, write_atomic};
 use crate::tensor::Threads;
@@ -14,9 +15,10 @@ use crate::tensor::kernels::argmax;
 /// Predict with a trained model and write CSV.
 ///
 /// Classification: one row per sample with the predicted class and each class's probability
-/// (columns class, p_<class>...). Regression: the model's outputs, one column each. The data
-/// needs the model's input columns (others, such as the target, are ignored); IDX images need
-/// no labels.
+/// (columns class, p_<class>...). Regression: the predicted value in the target's units. The
+/// data needs the model's input columns, in any order (others, such as the target, are
+/// ignored); unseen categories and missing cells are filled as in training and reported. IDX
+/// images need no labels.
 ///
 /// Example: backprop predict --model runs/digits --data data/digits.csv --out predictions.csv
 #[derive(Args)]
@@ -38,8 +40,10 @@ pub struct PredictArgs {
 
 pub fn run(args: PredictArgs) -> Result<()> {
     let (info, model, params) = ModelDir::new(&args.model).load_model()?;
-    let features = load_features_for_model(&info, &args.data)?;
+    let (features, notes) = load_features_for_model(&info, &args.data)?;
+    notes.iter().for_each(|n| eprintln!("note: {n}"));
     let outputs = model.predict(&params, &features, Threads::all());
+    let scale = info.table.as_ref().and_then(|t| t.target_scale).unwrap_or(Scale::IDENTITY);
     let width = outputs.dims()[1];
     let mut csv = String::new();
     match &info.classes {
@@ -59,7 +63,8 @@ pub fn run(args: PredictArgs) -> Result<()> {
             csv.push_str(&names.join(","));
             csv.push('\n');
             for row in outputs.data().chunks_exact(width.max(1)) {
-                csv.push_str(&row.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","));
+                // In the file's units: the model predicts standardised targets.
+                csv.push_str(&row.iter().map(|&v| scale.invert(v).to_string()).collect::<Vec<_>>().join(","));
                 csv.push('\n');
             }
         }

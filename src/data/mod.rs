@@ -1,11 +1,11 @@
-//! Datasets: f32 features with class-index or real-vector targets, loaded from CSV or MNIST's
-//! IDX files, standardised, split, shuffled and cut into mini-batches with a seeded generator.
+//! Datasets: f32 features with class-index or real-vector targets, loaded from tables (CSV and
+//! its kin, [`table`]) or MNIST's IDX files, standardised, split, shuffled and cut into mini-batches with a seeded generator.
 
-mod csv;
 mod idx;
+pub mod table;
 
-pub use self::csv::{CsvOptions, TargetColumn, Task, load_csv, load_csv_columns};
 pub use self::idx::{IMAGES_MAGIC, Idx, LABELS_MAGIC, load_images, load_mnist, looks_like_idx, read_idx};
+pub use self::table::{CsvOptions, TableSchema, TargetColumn, Task, load_csv};
 
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
@@ -17,8 +17,10 @@ use crate::tensor::Tensor;
 pub enum Targets {
     /// A class index per sample; `names[i]` is how class i is written in the data.
     Classes { labels: Vec<usize>, names: Vec<String> },
-    /// A real vector per sample: [samples, outputs], with a name per output.
-    Values { values: Tensor<f32>, names: Vec<String> },
+    /// A real vector per sample: [samples, outputs], with a name per output; the values are
+    /// the file's standardised by `scale` ([`Scale::IDENTITY`] when they are not), so scores
+    /// can be reported in the file's units.
+    Values { values: Tensor<f32>, names: Vec<String>, scale: Scale },
 }
 
 /// Samples as rows of `features` ([samples, features]), with their targets.
@@ -73,7 +75,9 @@ impl Dataset {
             Targets::Classes { labels, names } => {
                 Targets::Classes { labels: indices.iter().map(|&i| labels[i]).collect(), names: names.clone() }
             }
-            Targets::Values { values, names } => Targets::Values { values: gather(values), names: names.clone() },
+            Targets::Values { values, names, scale } => {
+                Targets::Values { values: gather(values), names: names.clone(), scale: *scale }
+            }
         };
         Dataset {
             features: gather(&self.features),
@@ -83,19 +87,16 @@ impl Dataset {
         }
     }
 
-    /// Shuffles the samples and splits off `fraction` of them (rounded, at least one if the
-    /// fraction is positive) for validation: (training part, validation part).
+    /// Shuffles the samples and splits off `fraction` of them (see [`split_indices`]) for
+    /// validation: (training part, validation part).
     ///
     /// The training part keeps this dataset's memory: its rows move down in place, in their
     /// original order (training shuffles every epoch anyway), so splitting MNIST costs the
     /// held-out rows, not a second copy of the whole set.
     pub fn split(self, fraction: f64, rng: &mut crate::Rng) -> (Dataset, Dataset) {
-        let mut order: Vec<usize> = (0..self.len()).collect();
-        order.shuffle(rng);
-        let held = ((self.len() as f64 * fraction).round() as usize).clamp(usize::from(fraction > 0.0), self.len());
-        let val = self.subset(&order[..held]);
-        let mut keep = order.split_off(held);
-        keep.sort_unstable();
+        let all: Vec<usize> = (0..self.len()).collect();
+        let (keep, held) = split_indices(&all, fraction, rng);
+        let val = self.subset(&held);
         (self.retain(&keep), val)
     }
 
@@ -115,7 +116,7 @@ impl Dataset {
             Targets::Classes { labels, names } => {
                 Targets::Classes { labels: indices.iter().map(|&i| labels[i]).collect(), names }
             }
-            Targets::Values { values, names } => Targets::Values { values: compact(values), names },
+            Targets::Values { values, names, scale } => Targets::Values { values: compact(values), names, scale },
         };
         Dataset {
             features: compact(self.features),
@@ -147,12 +148,55 @@ impl Dataset {
     }
 }
 
+/// Shuffles `items` and splits off `fraction` of them (rounded, at least one if the fraction is
+/// positive): (the rest, in their original order; the part split off, shuffled).
+pub fn split_indices(items: &[usize], fraction: f64, rng: &mut crate::Rng) -> (Vec<usize>, Vec<usize>) {
+    let mut order = items.to_vec();
+    order.shuffle(rng);
+    let held = ((items.len() as f64 * fraction).round() as usize).clamp(usize::from(fraction > 0.0), items.len());
+    let mut keep = order.split_off(held);
+    keep.sort_unstable();
+    (keep, order)
+}
+
 /// Copies rows `indices` of a [rows, width] tensor into `out`, one after another: the one row
 /// gather behind mini-batches and subsets.
 fn gather_rows(t: &Tensor<f32>, indices: &[usize], out: &mut [f32]) {
     let w = t.dims()[1];
     for (row, &i) in out.chunks_exact_mut(w.max(1)).zip(indices) {
         row.copy_from_slice(&t.data()[i * w..(i + 1) * w]);
+    }
+}
+
+/// x ↦ (x − mean) / std: a column's or the target's standardisation.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scale {
+    pub mean: f64,
+    pub std: f64,
+}
+
+impl Scale {
+    pub const IDENTITY: Scale = Scale { mean: 0.0, std: 1.0 };
+
+    /// The mean and (population) standard deviation of `values`; a constant gets std 1, so it
+    /// maps to 0 instead of dividing by zero.
+    pub fn fit(values: impl Iterator<Item = f64>) -> Scale {
+        let (mut n, mut sum, mut sq) = (0usize, 0.0f64, 0.0f64);
+        for x in values {
+            (n, sum, sq) = (n + 1, sum + x, sq + x * x);
+        }
+        let n = n.max(1) as f64;
+        let mean = sum / n;
+        let std = (sq / n - mean * mean).max(0.0).sqrt();
+        Scale { mean, std: if std < 1e-8 * mean.abs().max(1.0) { 1.0 } else { std } }
+    }
+
+    pub fn apply(&self, x: f32) -> f32 {
+        ((x as f64 - self.mean) / self.std) as f32
+    }
+
+    pub fn invert(&self, z: f32) -> f32 {
+        (z as f64 * self.std + self.mean) as f32
     }
 }
 

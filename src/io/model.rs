@@ -1,8 +1,8 @@
 //! What a model is made of on disk: weights as safetensors (named `layers.{i}.weight` [out, in]
 //! and `layers.{i}.bias` [out], f32, so `torch.nn.Linear` loads them unchanged) and the
 //! description `model.json` ([`ModelInfo`]: everything `eval` and `predict` need:
-//! architecture, task, loss, classes, feature names, standardisation statistics). Where the
-//! files live is [`super::ModelDir`]'s business.
+//! architecture, task, loss, classes, the network's input names and, for tables, the whole
+//! preprocessing schema). Where the files live is [`super::ModelDir`]'s business.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -11,14 +11,17 @@ use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use serde::{Deserialize, Serialize};
 
 use crate::autograd::ParamStore;
-use crate::data::{Standardizer, Task};
+use crate::data::table::{Encoding, FeatureColumn};
+use crate::data::{Scale, TableSchema, Task};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::nn::MlpSpec;
 use crate::tensor::Tensor;
 
 pub const MODEL_FORMAT: &str = "backprop-model";
-pub const MODEL_VERSION: u32 = 1;
+/// Version 2 added the table schema (column kinds, categories, medians, the target's scale);
+/// version 1 files (numeric CSV columns with a standardiser) are read and upgraded.
+pub const MODEL_VERSION: u32 = 2;
 
 /// How the training data was read, so `eval` and `predict` read theirs the same way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,16 +49,15 @@ pub struct ModelInfo {
     pub task: Task,
     pub loss: Loss,
     pub input: InputKind,
-    /// Feature (input column) names, in order.
+    /// The network's inputs, in order: for a table, the encoded features (`island=Biscoe`,
+    /// `bill_length_mm`, `bill_length_mm_missing`, …).
     pub features: Vec<String>,
-    /// The target column of CSV data.
-    pub target_column: Option<String>,
     /// Class names, in output order (classification).
     pub classes: Option<Vec<String>>,
     /// Output names (regression).
     pub outputs: Option<Vec<String>>,
-    /// Applied to every input before the model sees it.
-    pub standardizer: Option<Standardizer>,
+    /// Tables: how each column of a file becomes the network's inputs, and the target's scale.
+    pub table: Option<TableSchema>,
     /// Epochs trained, and the epoch these weights come from.
     pub epochs_trained: usize,
     pub weights_from_epoch: usize,
@@ -109,16 +111,89 @@ fn layer_order(name: &str) -> (usize, u8, String) {
 /// Reads and checks `model.json`: its format and version must be ones this build reads.
 pub(super) fn read_info(path: &Path) -> Result<ModelInfo> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let info: ModelInfo = serde_json::from_str(&text)
-        .map_err(|e| Error::data(path, format!("line {}, column {}", e.line(), e.column()), e.to_string()))?;
-    if info.format != MODEL_FORMAT || info.version != MODEL_VERSION {
-        return Err(Error::file(
+    let at =
+        |e: serde_json::Error| Error::data(path, format!("line {}, column {}", e.line(), e.column()), e.to_string());
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(at)?;
+    let (format, version) =
+        (value.get("format").and_then(|f| f.as_str()), value.get("version").and_then(|v| v.as_u64()));
+    match (format, version) {
+        (Some(MODEL_FORMAT), Some(1)) => {
+            let old: ModelInfoV1 = serde_json::from_value(value).map_err(at)?;
+            Ok(old.upgrade())
+        }
+        (Some(MODEL_FORMAT), Some(v)) if v == MODEL_VERSION as u64 => serde_json::from_value(value).map_err(at),
+        _ => Err(Error::file(
             path,
             format!(
-                "format {:?} version {} is not one this build reads ({MODEL_FORMAT} version {MODEL_VERSION})",
-                info.format, info.version
+                "format {format:?} version {version:?} is not one this build reads ({MODEL_FORMAT} version \
+                 {MODEL_VERSION}, or 1)"
             ),
-        ));
+        )),
     }
-    Ok(info)
+}
+
+/// `model.json` version 1: numeric CSV columns, scaled by a standardiser.
+#[derive(Deserialize)]
+struct ModelInfoV1 {
+    architecture: MlpSpec,
+    task: Task,
+    loss: Loss,
+    input: InputKind,
+    features: Vec<String>,
+    target_column: Option<String>,
+    classes: Option<Vec<String>>,
+    outputs: Option<Vec<String>>,
+    standardizer: Option<V1Standardizer>,
+    epochs_trained: usize,
+    weights_from_epoch: usize,
+}
+
+#[derive(Deserialize)]
+struct V1Standardizer {
+    mean: Vec<f32>,
+    std: Vec<f32>,
+}
+
+impl ModelInfoV1 {
+    /// The same model as version 2: each CSV feature a numeric column standardised as before
+    /// (version 1 refused missing cells, so their median never mattered: the mean stands in).
+    fn upgrade(self) -> ModelInfo {
+        let table = match (self.input, self.target_column) {
+            (InputKind::Csv, Some(target)) => {
+                let columns = self
+                    .features
+                    .iter()
+                    .enumerate()
+                    .map(|(j, name)| {
+                        let (mean, std) = self.standardizer.as_ref().map_or((0.0, 1.0), |s| (s.mean[j], s.std[j]));
+                        let scale = Scale { mean: mean as f64, std: std as f64 };
+                        let encoding = Encoding::Numeric { median: mean, scale, missing_indicator: false };
+                        FeatureColumn { name: name.clone(), missing_in_training: 0, encoding }
+                    })
+                    .collect();
+                Some(TableSchema {
+                    columns,
+                    ignored: vec![],
+                    missing_markers: crate::data::table::MISSING_MARKERS.iter().map(|m| m.to_string()).collect(),
+                    target,
+                    target_scale: None,
+                })
+            }
+            _ => None,
+        };
+        ModelInfo {
+            format: MODEL_FORMAT.to_string(),
+            version: MODEL_VERSION,
+            architecture: self.architecture,
+            task: self.task,
+            loss: self.loss,
+            input: self.input,
+            features: self.features,
+            classes: self.classes,
+            outputs: self.outputs,
+            table,
+            epochs_trained: self.epochs_trained,
+            weights_from_epoch: self.weights_from_epoch,
+        }
+    }
 }

@@ -111,13 +111,15 @@ impl ModelDir {
     }
 
     /// Writes `metrics.csv`: one row per epoch (epoch, train_loss, train_acc, val_loss, val_acc,
-    /// lr, seconds; an empty cell where there is no value).
+    /// val_r2, val_mae, val_rmse — regression, in the target's units — lr, seconds; an empty
+    /// cell where there is no value).
     pub fn save_metrics(&self, history: &[EpochMetrics]) -> Result<()> {
         let path = self.file(METRICS);
         let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
         let mut out = ::csv::Writer::from_writer(Vec::new());
         let fail = |e: ::csv::Error| Error::invalid(format!("cannot write {}: {e}", path.display()));
-        out.write_record(["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]).map_err(fail)?;
+        let header = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "val_r2", "val_mae", "val_rmse", "lr"];
+        out.write_record(header.iter().chain(&["seconds"])).map_err(fail)?;
         for m in history {
             out.write_record([
                 m.epoch.to_string(),
@@ -125,6 +127,9 @@ impl ModelDir {
                 opt(m.train_accuracy),
                 opt(m.val_loss),
                 opt(m.val_accuracy),
+                opt(m.val_regression.map(|r| r.r2)),
+                opt(m.val_regression.map(|r| r.mae)),
+                opt(m.val_regression.map(|r| r.rmse)),
                 m.lr.to_string(),
                 format!("{:.3}", m.seconds),
             ])

@@ -7,6 +7,7 @@ use crate::autograd::{ParamStore, Tape};
 use crate::data::{Dataset, Targets};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
+use crate::metrics::RegressionTally;
 use crate::nn::Sequential;
 use crate::tensor::kernels::argmax;
 use crate::tensor::{Shape, Threads};
@@ -35,27 +36,49 @@ pub fn evaluate_with_outputs(
     data: &Dataset,
     loss: Loss,
     threads: Threads,
+    outputs: impl FnMut(&[f32]),
+) -> Result<Evaluation> {
+    evaluate_weighted(model, params, data, loss, None, threads, outputs)
+}
+
+/// [`evaluate_with_outputs`] with class weights in the loss (as the run trains with them).
+pub(super) fn evaluate_weighted(
+    model: &Sequential,
+    params: &ParamStore<f32>,
+    data: &Dataset,
+    loss: Loss,
+    class_weights: Option<&[f32]>,
+    threads: Threads,
     mut outputs: impl FnMut(&[f32]),
 ) -> Result<Evaluation> {
     check_fits(model, data, loss)?;
     let mut tape = Tape::with_threads(threads);
     let (mut total, mut right, mut classes) = (0.0, 0usize, Vec::new());
+    let mut tally = RegressionTally::default();
     let indices: Vec<usize> = (0..data.len()).collect();
     for chunk in indices.chunks(1024) {
         tape.reset();
         let x = tape.input_with(Shape::new(&[chunk.len(), data.width()]), |buf| data.gather_features(chunk, buf));
         let out = model.forward(&tape, params, x, None);
-        let l = batch_loss(loss, out, data, chunk, &mut classes);
+        let l = batch_loss(loss, class_weights, out, data, chunk, &mut classes);
         total += l.item() as f64 * chunk.len() as f64;
         tape.with_value(out.id(), |v| {
-            if let Targets::Classes { .. } = data.targets {
-                right += correct(v.data, model.outputs(), &classes);
+            match &data.targets {
+                Targets::Classes { .. } => right += correct(v.data, model.outputs(), &classes),
+                Targets::Values { values, .. } => {
+                    let w = values.dims()[1];
+                    tally.add(&values.data()[chunk[0] * w..(chunk[chunk.len() - 1] + 1) * w], v.data)
+                }
             }
             outputs(v.data)
         });
     }
     let n = data.len().max(1) as f64;
-    Ok(Evaluation { loss: total / n, accuracy: data.classes().map(|_| right as f64 / n) })
+    let regression = match &data.targets {
+        Targets::Values { scale, .. } => Some(tally.scores(*scale)),
+        Targets::Classes { .. } => None,
+    };
+    Ok(Evaluation { loss: total / n, accuracy: data.classes().map(|_| right as f64 / n), regression })
 }
 
 /// Checks that a model's inputs and outputs, and the loss, fit a dataset.

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 mod evaluate;
 mod step;
 
-use evaluate::check_fits;
+use evaluate::{check_fits, evaluate_weighted};
 pub use evaluate::{evaluate, evaluate_with_outputs};
 use step::{Shard, train_step};
 
@@ -20,6 +20,7 @@ use crate::autograd::ParamStore;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::loss::Loss;
+use crate::metrics::RegressionScores;
 use crate::nn::Sequential;
 use crate::optim::{LrSchedule, Optimizer};
 use crate::tensor::Threads;
@@ -39,6 +40,10 @@ pub struct TrainConfig {
     pub early_stop: Option<usize>,
     /// Seeds the shuffling and dropout of every epoch.
     pub seed: u64,
+    /// A weight per class in the cross-entropy (see [`crate::loss::ClassWeight`]), in
+    /// training and validation alike.
+    #[serde(default)]
+    pub class_weights: Option<Vec<f32>>,
     #[serde(skip)]
     pub threads: Threads,
 }
@@ -54,6 +59,7 @@ impl TrainConfig {
             clip_value: None,
             early_stop: None,
             seed: 0,
+            class_weights: None,
             threads: Threads::all(),
         }
     }
@@ -77,6 +83,9 @@ pub struct EpochMetrics {
     pub train_accuracy: Option<f64>,
     pub val_loss: Option<f64>,
     pub val_accuracy: Option<f64>,
+    /// Regression: the validation set's R², MAE and RMSE, in the file's units.
+    #[serde(default)]
+    pub val_regression: Option<RegressionScores>,
     /// The learning rate at the end of the epoch.
     pub lr: f64,
     pub seconds: f64,
@@ -106,6 +115,11 @@ pub struct EpochEnd<'a> {
     pub learner: &'a Learner,
     /// The epoch whose weights are kept, and its validation loss if validating.
     pub kept: (usize, Option<f64>),
+    /// The kept weights (this epoch's when [`EpochEnd::is_kept`]).
+    pub kept_params: &'a ParamStore<f32>,
+    /// Whether the run ends after this epoch (its last epoch, or early stopping), so an
+    /// observer that saves only now and then saves now.
+    pub last: bool,
 }
 
 impl EpochEnd<'_> {
@@ -184,6 +198,8 @@ pub struct TrainReport {
 pub struct Evaluation {
     pub loss: f64,
     pub accuracy: Option<f64>,
+    /// Regression: R², MAE and RMSE in the file's units.
+    pub regression: Option<RegressionScores>,
 }
 
 /// The generator of one epoch: derived from the seed and the epoch number alone, so a run
@@ -274,14 +290,19 @@ fn run_epochs(
         }
         let seconds = start.elapsed().as_secs_f64();
         let n = data.len() as f64;
-        let evaluation =
-            val.map(|v| evaluate(&learner.model, &learner.params, v, cfg.loss, cfg.threads)).transpose()?;
+        let evaluation = val
+            .map(|v| {
+                let weights = cfg.class_weights.as_deref();
+                evaluate_weighted(&learner.model, &learner.params, v, cfg.loss, weights, cfg.threads, |_| {})
+            })
+            .transpose()?;
         let metrics = EpochMetrics {
             epoch,
             train_loss: total / n,
             train_accuracy: data.classes().map(|_| right as f64 / n),
             val_loss: evaluation.map(|e| e.loss),
             val_accuracy: evaluation.and_then(|e| e.accuracy),
+            val_regression: evaluation.and_then(|e| e.regression),
             lr,
             seconds,
             samples_per_second: n / seconds.max(1e-9),
@@ -297,8 +318,12 @@ fn run_epochs(
         }
         history.push(metrics.clone());
         let kept = best.as_ref().map_or((epoch, None), |b| (b.epoch, Some(b.val_loss)));
-        let control = observer.on_epoch(&EpochEnd { metrics: &metrics, history: &history, learner, kept })?;
-        if val.is_some() && cfg.early_stop.is_some_and(|patience| since_best >= patience) {
+        let kept_params = best.as_ref().map_or(&learner.params, |b| &b.params);
+        let stopping = val.is_some() && cfg.early_stop.is_some_and(|patience| since_best >= patience);
+        let last = stopping || epoch == cfg.epochs;
+        let end = EpochEnd { metrics: &metrics, history: &history, learner, kept, kept_params, last };
+        let control = observer.on_epoch(&end)?;
+        if stopping {
             stopped_early = true;
             break;
         }

@@ -13,10 +13,11 @@ use crate::loss::{Loss, Target};
 use crate::optim::{clip_grad_norm, clip_grad_value};
 use crate::tensor::{Shape, update_in_chunks};
 
-/// The loss of a batch on the tape, for the dataset's kind of targets. For class targets it
-/// leaves the batch's labels in `classes`.
+/// The loss of a batch on the tape, for the dataset's kind of targets (class targets weighted
+/// by `class_weights`, if any). For class targets it leaves the batch's labels in `classes`.
 pub(super) fn batch_loss<'t>(
     loss: Loss,
+    class_weights: Option<&[f32]>,
     out: Var<'t, f32>,
     data: &Dataset,
     indices: &[usize],
@@ -25,7 +26,10 @@ pub(super) fn batch_loss<'t>(
     let target = match &data.targets {
         Targets::Classes { .. } => {
             data.gather_classes(indices, classes);
-            Target::Classes(classes)
+            match class_weights {
+                Some(weights) => Target::WeightedClasses(classes, weights),
+                None => Target::Classes(classes),
+            }
         }
         Targets::Values { values, .. } => {
             let shape = Shape::new(&[indices.len(), values.dims()[1]]);
@@ -63,7 +67,7 @@ impl Shard {
         data: &Dataset,
         indices: &[usize],
         batch: usize,
-        loss: Loss,
+        cfg: &TrainConfig,
         seed: u64,
     ) -> Result<ShardResult> {
         let (tape, classes) = (&mut self.tape, &mut self.classes);
@@ -73,7 +77,8 @@ impl Shard {
             let x =
                 tape.input_with(Shape::new(&[indices.len(), data.width()]), |buf| data.gather_features(indices, buf));
             let out = learner.model.forward(tape, &learner.params, x, Some(&mut rng));
-            let l = batch_loss(loss, out, data, indices, classes) * (indices.len() as f64 / batch as f64);
+            let weights = cfg.class_weights.as_deref();
+            let l = batch_loss(cfg.loss, weights, out, data, indices, classes) * (indices.len() as f64 / batch as f64);
             let mut correct_count = 0;
             if let Targets::Classes { .. } = data.targets {
                 correct_count = tape.with_value(out.id(), |v| correct(v.data, learner.model.outputs(), classes));
@@ -104,7 +109,7 @@ pub(super) fn train_step(
         .par_iter_mut()
         .zip(batch.par_chunks(per_part))
         .zip(seeds)
-        .map(|((shard, indices), &seed)| shard.step(learner_ref, data, indices, batch.len(), cfg.loss, seed))
+        .map(|((shard, indices), &seed)| shard.step(learner_ref, data, indices, batch.len(), cfg, seed))
         .collect();
     let mut results = results.into_iter().collect::<Result<Vec<ShardResult>>>()?;
     let value: f64 = results.iter().map(|r| r.loss).sum();

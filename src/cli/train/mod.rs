@@ -13,90 +13,173 @@ pub use args::TrainArgs;
 use plan::{DataDescription, TestSet, TrainPlan};
 use recorder::Recorder;
 
-use super::input::{align_classes, load_labelled};
+use super::input::{align_classes, kind_of, load_images};
 use crate::autograd::ParamStore;
-use crate::data::{Dataset, Standardizer, Targets, Task};
+use crate::data::table::{CsvOptions, Overrides, ReadOptions, TableSchema, TargetColumn, TrainingTable};
+use crate::data::{Dataset, Targets, Task, split_indices};
 use crate::error::{Error, Result};
 use crate::io::{Checkpoint, InputKind, MODEL_FORMAT, MODEL_VERSION, ModelDir, ModelInfo};
+use crate::metrics::BinaryScores;
 use crate::nn::Sequential;
 use crate::optim::Optimizer;
-use crate::train::{Best, Learner, Run, evaluate, train};
+use crate::tensor::Tensor;
+use crate::train::{Best, Learner, Run, evaluate_with_outputs, train};
 
-/// The data as read: the training file, and the test file if one was given.
-struct Loaded {
-    data: Dataset,
+/// The data split into its parts, encoded and ready to train on.
+struct Parts {
     kind: InputKind,
-    test: Option<Dataset>,
-}
-
-impl Loaded {
-    fn describe(&self) -> DataDescription {
-        let task = if self.data.classes().is_some() { Task::Classify } else { Task::Regress };
-        DataDescription { kind: self.kind, task, features: self.data.width(), outputs: self.data.outputs() }
-    }
-}
-
-/// Reads `--data` and `--test` (same kind, same features, classes named as the training data's).
-fn load(args: &TrainArgs) -> Result<Loaded> {
-    let (data, kind) = load_labelled(&args.data, args.labels.as_ref(), args.target.as_deref(), args.task)?;
-    let test = match &args.test {
-        None => None,
-        Some(path) => {
-            let task = if data.classes().is_some() { Task::Classify } else { Task::Regress };
-            let (test, test_kind) = load_labelled(path, args.test_labels.as_ref(), args.target.as_deref(), Some(task))?;
-            if test_kind != kind {
-                return Err(Error::invalid(format!("--test is {test_kind} but --data is {kind}")));
-            }
-            if test.width() != data.width() {
-                return Err(Error::file(path, format!("{} features, but --data has {}", test.width(), data.width())));
-            }
-            Some(match &data.targets {
-                Targets::Classes { names, .. } => align_classes(test, names, path)?,
-                Targets::Values { .. } => test,
-            })
-        }
-    };
-    Ok(Loaded { data, kind, test })
-}
-
-/// The run as planned and prepared: the data split and scaled, the model built.
-struct Prepared {
-    plan: TrainPlan,
     train: Dataset,
     val: Option<Dataset>,
     test: Dataset,
-    info: ModelInfo,
-    learner: Learner,
+    test_source: TestSet,
+    /// A table's preprocessing, fitted on the training part.
+    schema: Option<TableSchema>,
+    /// What the user should hear about the data before training (rows dropped, test file notes).
+    notes: Vec<String>,
 }
 
-/// Splits off the test and validation parts, fits the standardiser on the training part, and
-/// builds the model and optimiser the plan calls for.
-fn prepare(plan: TrainPlan, loaded: Loaded) -> Result<Prepared> {
-    let seed = plan.config.seed;
-    let (rest, mut test) = match (&plan.test, loaded.test) {
-        (TestSet::File(_), Some(test)) => (loaded.data, test),
-        (TestSet::HeldOut(fraction), _) => loaded.data.split(*fraction, &mut crate::rng(seed)),
-        (TestSet::File(path), None) => unreachable!("{} was loaded with --data", path.display()),
+impl Parts {
+    fn describe(&self) -> DataDescription {
+        let task = if self.train.classes().is_some() { Task::Classify } else { Task::Regress };
+        DataDescription {
+            kind: self.kind,
+            task,
+            features: self.train.width(),
+            outputs: self.train.outputs(),
+            samples: self.train.len(),
+        }
+    }
+}
+
+/// Where the test set comes from, as the arguments say.
+fn test_source(args: &TrainArgs) -> TestSet {
+    match &args.test {
+        Some(path) => TestSet::File(path.clone()),
+        None => TestSet::HeldOut(args.test_split),
+    }
+}
+
+/// Reads `--data` (and `--test`) and splits them: a table's rows are split first and its
+/// preprocessing fitted on the training rows alone; images are split as they are.
+fn load(args: &TrainArgs) -> Result<Parts> {
+    let kind = kind_of(&args.data)?;
+    if let Some(test) = &args.test {
+        let test_kind = kind_of(test)?;
+        if test_kind != kind {
+            return Err(Error::invalid(format!("--test is {test_kind} but --data is {kind}")));
+        }
+    }
+    match kind {
+        InputKind::Csv => load_table(args),
+        InputKind::Idx => load_image_parts(args),
+    }
+}
+
+fn load_table(args: &TrainArgs) -> Result<Parts> {
+    if args.labels.is_some() {
+        return Err(Error::invalid(format!(
+            "--labels goes with IDX image files; {} is CSV (its target is a column: --target)",
+            args.data.display()
+        )));
+    }
+    let options = CsvOptions {
+        target: args.target.as_deref().map(TargetColumn::parse),
+        task: args.task,
+        read: ReadOptions { delimiter: args.delimiter, missing: args.na.clone(), only: None },
+        overrides: Overrides {
+            categorical: args.categorical.clone(),
+            numeric: args.numeric.clone(),
+            ignore: args.ignore.clone(),
+        },
     };
-    let (mut train_set, mut val) = if plan.val_split > 0.0 {
-        let (t, v) = rest.split(plan.val_split, &mut crate::rng(seed.wrapping_add(1)));
+    let table = TrainingTable::read(&args.data, &options)?;
+    let mut notes = Vec::new();
+    if table.dropped() > 0 {
+        notes.push(format!("{} rows without a target value left out", table.dropped()));
+    }
+    let seed = args.seed;
+    let source = test_source(args);
+    let (rest, test_rows) = match &source {
+        TestSet::File(_) => (table.rows.clone(), vec![]),
+        TestSet::HeldOut(fraction) => split_indices(&table.rows, *fraction, &mut crate::rng(seed)),
+    };
+    let (train_rows, val_rows) = if args.val_split > 0.0 {
+        split_indices(&rest, args.val_split, &mut crate::rng(seed.wrapping_add(1)))
+    } else {
+        (rest, vec![])
+    };
+    if train_rows.is_empty() {
+        return Err(Error::invalid("no training samples left after holding out test and validation data"));
+    }
+    let fit = plan::fit_options(args);
+    let schema = table.fit(&train_rows, fit);
+    let (train, _) = table.dataset(&schema, &train_rows)?;
+    let val = if val_rows.is_empty() { None } else { Some(table.dataset(&schema, &val_rows)?.0) };
+    let test = match &source {
+        TestSet::HeldOut(_) => table.dataset(&schema, &test_rows)?.0,
+        TestSet::File(path) => {
+            let classes = match &train.targets {
+                Targets::Classes { names, .. } => Some(names.as_slice()),
+                Targets::Values { .. } => None,
+            };
+            let file = schema.read(path, table.task, classes)?;
+            let (test, report, dropped) = schema.dataset(&file)?;
+            notes.extend(super::input::notes(&file.table, &report, path));
+            if dropped > 0 {
+                notes.push(format!("{}: {dropped} rows without a target value left out", path.display()));
+            }
+            test
+        }
+    };
+    Ok(Parts { kind: InputKind::Csv, train, val, test, test_source: source, schema: Some(schema), notes })
+}
+
+fn load_image_parts(args: &TrainArgs) -> Result<Parts> {
+    let data = load_images(&args.data, args.labels.as_ref(), args.task)?;
+    let source = test_source(args);
+    let seed = args.seed;
+    let (rest, test) = match &source {
+        TestSet::File(path) => {
+            let test = load_images(path, args.test_labels.as_ref(), Some(Task::Classify))?;
+            if test.width() != data.width() {
+                return Err(Error::file(path, format!("{} features, but --data has {}", test.width(), data.width())));
+            }
+            let Targets::Classes { names, .. } = &data.targets else { unreachable!("IDX labels are classes") };
+            let test = align_classes(test, &names.clone(), path)?;
+            (data, test)
+        }
+        TestSet::HeldOut(fraction) => data.split(*fraction, &mut crate::rng(seed)),
+    };
+    let (train, val) = if args.val_split > 0.0 {
+        let (t, v) = rest.split(args.val_split, &mut crate::rng(seed.wrapping_add(1)));
         (t, Some(v))
     } else {
         (rest, None)
     };
-    if train_set.is_empty() {
+    if train.is_empty() {
         return Err(Error::invalid("no training samples left after holding out test and validation data"));
     }
-    let standardizer = plan.standardize.then(|| Standardizer::fit(&train_set.features));
-    if let Some(s) = &standardizer {
-        s.apply(&mut train_set.features);
-        val.iter_mut().for_each(|v| s.apply(&mut v.features));
-        s.apply(&mut test.features);
+    Ok(Parts { kind: InputKind::Idx, train, val, test, test_source: source, schema: None, notes: vec![] })
+}
+
+/// The run as planned and prepared: the data split and encoded, the model built.
+struct Prepared {
+    plan: TrainPlan,
+    parts: Parts,
+    info: ModelInfo,
+    learner: Learner,
+}
+
+/// Builds the model and optimiser the plan calls for, and the class weights it asks for.
+fn prepare(mut plan: TrainPlan, parts: Parts) -> Result<Prepared> {
+    let seed = plan.config.seed;
+    if let (Some(weighting), Targets::Classes { labels, names }) = (plan.class_weight, &parts.train.targets) {
+        plan.config.class_weights = Some(weighting.weights(labels, names.len()));
     }
     let mut params = ParamStore::new();
     let model = Sequential::mlp(&plan.architecture, &mut params, &mut crate::rng(seed));
     let optimizer = Optimizer::new(plan.optimizer, plan.optimizer_settings);
-    let (classes, outputs) = match &train_set.targets {
+    let (classes, outputs) = match &parts.train.targets {
         Targets::Classes { names, .. } => (Some(names.clone()), None),
         Targets::Values { names, .. } => (None, Some(names.clone())),
     };
@@ -107,42 +190,57 @@ fn prepare(plan: TrainPlan, loaded: Loaded) -> Result<Prepared> {
         task: plan.task,
         loss: plan.config.loss,
         input: plan.kind,
-        features: train_set.feature_names.clone(),
-        target_column: train_set.target_column.clone(),
+        features: parts.train.feature_names.clone(),
         classes,
         outputs,
-        standardizer,
+        table: parts.schema.clone(),
         epochs_trained: 0,
         weights_from_epoch: 0,
     };
-    Ok(Prepared { plan, train: train_set, val, test, info, learner: Learner { model, params, optimizer } })
+    Ok(Prepared { plan, parts, info, learner: Learner { model, params, optimizer } })
 }
 
-/// Describes the run before it starts, so the user sees every default that was chosen.
+/// Describes the run before it starts, so the user sees every default that was chosen and
+/// what each column became.
 fn describe(p: &Prepared, args: &TrainArgs) -> String {
-    let task = match &p.train.targets {
+    let (train, parts) = (&p.parts.train, &p.parts);
+    let task = match &train.targets {
         Targets::Classes { names, .. } => format!("classification, {} classes", names.len()),
         Targets::Values { names, .. } => format!("regression of {}", names.join(", ")),
     };
-    let target = p.info.target_column.as_deref().map_or(String::new(), |t| format!(", target column {t:?}"));
-    let test = match &p.plan.test {
-        TestSet::File(path) => format!("{} ({} samples)", path.display(), p.test.len()),
-        TestSet::HeldOut(f) => format!("{} % of the data held out ({} samples)", (f * 100.0).round(), p.test.len()),
+    let target = train.target_column.as_deref().map_or(String::new(), |t| format!(", target column {t:?}"));
+    let test = match &parts.test_source {
+        TestSet::File(path) => format!("{} ({} samples)", path.display(), parts.test.len()),
+        TestSet::HeldOut(f) => format!("{} % of the data held out ({} samples)", (f * 100.0).round(), parts.test.len()),
     };
+    let mut columns = String::new();
+    if let Some(schema) = &parts.schema {
+        for line in schema.summary() {
+            columns.push_str(&format!("columns: {line}\n"));
+        }
+    }
+    for note in &parts.notes {
+        columns.push_str(&format!("note: {note}\n"));
+    }
+    if let (Some(weights), Targets::Classes { names, .. }) = (&p.plan.config.class_weights, &train.targets) {
+        let list: Vec<String> = names.iter().zip(weights).map(|(n, w)| format!("{n} {w:.3}")).collect();
+        columns.push_str(&format!("class weights (balanced): {}\n", list.join(", ")));
+    }
     let (arch, cfg) = (&p.plan.architecture, &p.plan.config);
     let sizes: Vec<String> = arch.sizes.iter().map(|s| s.to_string()).collect();
     let warmup = if cfg.lr.warmup > 0.0 { format!(", {} warm-up epochs", cfg.lr.warmup) } else { String::new() };
     let early = cfg.early_stop.map_or(String::new(), |e| format!(", early stop after {e}"));
     format!(
         "data: {} ({}, {} features{target}), {task}\n\
+         {columns}\
          split: {} training, {} validation; test: {test}\n\
          model: MLP {} with {} hidden activation, {} weights; loss {}\n\
          training: {} epochs, batch {}, {} lr {} ({} schedule{warmup}), seed {}, {} threads{early}",
         args.data.display(),
         p.info.input,
-        p.train.width(),
-        p.train.len(),
-        p.val.as_ref().map_or(0, Dataset::len),
+        train.width(),
+        train.len(),
+        parts.val.as_ref().map_or(0, Dataset::len),
         sizes.join("-"),
         arch.activation,
         p.learner.params.numel(),
@@ -194,9 +292,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
         None => args,
     };
     plan::check_args(&args)?;
-    let loaded = load(&args)?;
-    let plan = plan::plan(&args, &loaded.describe())?;
-    let mut p = prepare(plan, loaded)?;
+    let parts = load(&args)?;
+    let plan = plan::plan(&args, &parts.describe())?;
+    let mut p = prepare(plan, parts)?;
     dir.create()?;
     let settings = serde_json::to_value(&args).map_err(|e| Error::invalid(e.to_string()))?;
     let (mut start_epoch, mut history, mut best) = (0, vec![], None);
@@ -223,8 +321,16 @@ pub fn run(args: TrainArgs) -> Result<()> {
             eprintln!("resuming {} after epoch {start_epoch} of {}", dir.path().display(), p.plan.config.epochs);
         }
     }
-    let mut recorder =
-        Recorder { dir: &dir, info, settings, bar: None, quiet: args.quiet, epochs: p.plan.config.epochs };
+    let mut recorder = Recorder {
+        dir: &dir,
+        info,
+        settings,
+        bar: None,
+        quiet: args.quiet,
+        epochs: p.plan.config.epochs,
+        saved: None,
+        printed: None,
+    };
     if !args.quiet {
         eprintln!("{}", describe(&p, &args));
         if std::io::stderr().is_terminal() {
@@ -232,8 +338,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }
     }
     let cfg = p.plan.config.clone();
-    let run =
-        Run { data: &p.train, val: p.val.as_ref(), config: &cfg, start_epoch, history: &history, best: best.as_ref() };
+    let (train_set, val) = (&p.parts.train, p.parts.val.as_ref());
+    let run = Run { data: train_set, val, config: &cfg, start_epoch, history: &history, best: best.as_ref() };
     let report = train(&mut p.learner, run, &mut recorder);
     if let Some(bar) = &recorder.bar {
         bar.finish_and_clear();
@@ -247,15 +353,47 @@ pub fn run(args: TrainArgs) -> Result<()> {
         other => other,
     })?;
     // Test the kept model (the best epoch's weights, or the last epoch's without validation).
-    let test = evaluate(&p.learner.model, &report.kept, &p.test, cfg.loss, cfg.threads)?;
+    let test_set = &p.parts.test;
+    let mut outputs = Vec::with_capacity(test_set.len() * p.learner.model.outputs());
+    let test = evaluate_with_outputs(&p.learner.model, &report.kept, test_set, cfg.loss, cfg.threads, |chunk| {
+        outputs.extend_from_slice(chunk)
+    })?;
     let kept = report.kept_epoch;
     let stopped = if report.stopped_early { ", stopped early" } else { "" };
     let place = format!("model from epoch {kept}{stopped}; saved in {}", dir.path().display());
-    let line = match test.accuracy {
-        Some(a) => {
-            format!("test accuracy {:.2} % (loss {:.4}) on {} samples, {place}\n", 100.0 * a, test.loss, p.test.len())
+    let n = test_set.len();
+    let line = match (&test_set.targets, test.accuracy, test.regression) {
+        (Targets::Classes { labels, names }, Some(a), _) => {
+            let binary = if names.len() == 2 {
+                let logits = Tensor::new(outputs, [n, 2]);
+                let s = BinaryScores::of_logits(labels, &logits);
+                format!(
+                    "; {} positive: precision {:.3}, recall {:.3}, F1 {:.3}, ROC AUC {:.3}",
+                    names[1], s.precision, s.recall, s.f1, s.auc
+                )
+            } else {
+                String::new()
+            };
+            format!("test accuracy {:.2} % (loss {:.4}){binary} on {n} samples, {place}\n", 100.0 * a, test.loss)
         }
-        None => format!("test loss {:.6} on {} samples, {place}\n", test.loss, p.test.len()),
+        (_, _, Some(r)) => format!(
+            "test R² {:.4}, MAE {}, RMSE {} (loss {:.6}) on {n} samples, {place}\n",
+            r.r2,
+            significant(r.mae),
+            significant(r.rmse),
+            test.loss
+        ),
+        _ => format!("test loss {:.6} on {n} samples, {place}\n", test.loss),
     };
     super::emit(&line)
+}
+
+/// A positive number with 5 significant digits, in plain notation when that is short enough
+/// (12345.6 → 12346, 0.0012345 → 0.0012345).
+pub(crate) fn significant(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
+    }
+    let digits = (4 - x.abs().log10().floor() as i32).max(0) as usize;
+    if x.abs() >= 1e9 || x.abs() < 1e-4 { format!("{x:.4e}") } else { format!("{x:.digits$}") }
 }

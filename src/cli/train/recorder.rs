@@ -1,6 +1,11 @@
-//! The observer of a `backprop train` run: after every epoch it writes the model directory
-//! (the kept weights, the checkpoint, metrics and curves) and prints the epoch's line; between
-//! epochs it moves the progress bar.
+//! The observer of a `backprop train` run: it writes the model directory (the kept weights,
+//! the checkpoint, metrics and curves) after the last epoch and, on the way, whenever
+//! [`SAVE_EVERY`] has passed since the last save — every epoch of a large data set, every few
+//! hundred of a small table, whose epochs take milliseconds and whose files would otherwise
+//! take most of the run. It prints each epoch's line (at most four a second) and moves the
+//! progress bar.
+
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -19,7 +24,17 @@ pub struct Recorder<'a> {
     pub quiet: bool,
     /// The epochs the run goes to.
     pub epochs: usize,
+    /// When the directory was last written, and the last epoch line printed.
+    pub saved: Option<Instant>,
+    pub printed: Option<Instant>,
 }
+
+/// Epoch lines come at most this often.
+pub const PRINT_EVERY: Duration = Duration::from_millis(250);
+
+/// The longest a run goes without writing its directory: killing it loses at most this much
+/// (a resumed run redoes the epochs since, and ends with the same weights).
+pub const SAVE_EVERY: Duration = Duration::from_secs(2);
 
 impl Recorder<'_> {
     /// A progress bar for a terminal.
@@ -35,9 +50,10 @@ impl Recorder<'_> {
 /// One line per epoch, as logs and CI want it.
 fn epoch_line(m: &EpochMetrics, epochs: usize) -> String {
     let acc = m.train_accuracy.map_or(String::new(), |a| format!(" acc {a:.4}"));
-    let val = match (m.val_loss, m.val_accuracy) {
-        (Some(l), Some(a)) => format!(" | val loss {l:.4} acc {a:.4}"),
-        (Some(l), None) => format!(" | val loss {l:.4}"),
+    let val = match (m.val_loss, m.val_accuracy, m.val_regression) {
+        (Some(l), Some(a), _) => format!(" | val loss {l:.4} acc {a:.4}"),
+        (Some(l), None, Some(r)) => format!(" | val loss {l:.4} R² {:.4}", r.r2),
+        (Some(l), None, None) => format!(" | val loss {l:.4}"),
         _ => String::new(),
     };
     format!(
@@ -67,10 +83,24 @@ impl Observer for Recorder<'_> {
 
     fn on_epoch(&mut self, end: &EpochEnd<'_>) -> Result<Control> {
         let (m, learner) = (end.metrics, end.learner);
+        // A line per epoch, or — when epochs fly by — one every PRINT_EVERY (metrics.csv has all).
+        if end.last || self.printed.is_none_or(|t| t.elapsed() >= PRINT_EVERY) {
+            self.printed = Some(Instant::now());
+            let line = epoch_line(m, self.epochs);
+            match &self.bar {
+                Some(bar) => bar.println(line),
+                None if !self.quiet => eprintln!("{line}"),
+                None => {}
+            }
+        }
+        if !end.last && self.saved.is_some_and(|t| t.elapsed() < SAVE_EVERY) {
+            return Ok(Control::Continue);
+        }
+        self.saved = Some(Instant::now());
         self.info.epochs_trained = m.epoch;
-        if end.is_kept() {
-            self.info.weights_from_epoch = m.epoch;
-            self.dir.save_model(&self.info, &learner.params)?;
+        if self.info.weights_from_epoch != end.kept.0 {
+            self.info.weights_from_epoch = end.kept.0;
+            self.dir.save_model(&self.info, end.kept_params)?;
         } else {
             // The weights stay those of the kept epoch; the description records the epochs run.
             self.dir.save_description(&self.info)?;
@@ -85,12 +115,6 @@ impl Observer for Recorder<'_> {
         self.dir.save_checkpoint(&checkpoint, &learner.params)?;
         self.dir.save_metrics(end.history)?;
         self.dir.save_curves(end.history)?;
-        let line = epoch_line(m, self.epochs);
-        match &self.bar {
-            Some(bar) => bar.println(line),
-            None if !self.quiet => eprintln!("{line}"),
-            None => {}
-        }
         Ok(Control::Continue)
     }
 }

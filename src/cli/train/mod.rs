@@ -113,6 +113,17 @@ fn load_table(args: &TrainArgs) -> Result<Parts> {
     }
     let fit = plan::fit_options(args);
     let schema = table.fit(&train_rows, fit);
+    // One-hot features are dense: say so when they grow large, and how to make them smaller.
+    let width = schema.feature_names().len();
+    let bytes = (table.rows.len() * width * 4) as f64;
+    if bytes > 1e9 {
+        notes.push(format!(
+            "the encoded features take {:.1} GB ({} rows × {width} columns, one-hot columns included); \
+             merge rare categories with --min-category-count or leave columns out with --ignore",
+            bytes / 1e9,
+            table.rows.len()
+        ));
+    }
     let (train, _) = table.dataset(&schema, &train_rows)?;
     let val = if val_rows.is_empty() { None } else { Some(table.dataset(&schema, &val_rows)?.0) };
     let test = match &source {

@@ -55,17 +55,6 @@ impl Column {
         self.numbers.len() - self.missing
     }
 
-    /// Every row's cell as text (a number in its shortest form, so `1` and `1.0` read alike),
-    /// `None` where it is missing: what a categorical column or a class target is made of.
-    pub fn texts(&self) -> Vec<Option<String>> {
-        let mut out: Vec<Option<String>> =
-            self.numbers.iter().map(|x| (!x.is_nan()).then(|| number_text(*x))).collect();
-        for &(row, code) in &self.text {
-            out[row as usize] = Some(self.values[code as usize].clone());
-        }
-        out
-    }
-
     fn push_text(&mut self, line: u64, cell: &str) {
         let row = self.numbers.len() as u32;
         let code = match self.index.get(cell) {

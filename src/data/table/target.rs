@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::read::{Column, Table, brief};
+use super::read::{Column, Table, brief, number_text};
 use super::schema::sort_values;
 use crate::data::{Scale, Targets};
 use crate::error::{Error, Result};
@@ -124,11 +124,17 @@ impl TargetCells {
                 Ok(TargetCells::Values(column.numbers.clone()))
             }
             Task::Classify => {
-                let texts = column.texts();
+                // Each distinct value named once (a number in its shortest form), then every
+                // row's class looked up by its value, never by a string per row.
+                let by_code: Vec<String> = column.values.clone();
+                let mut by_bits: HashMap<u32, String> = HashMap::new();
+                for &x in column.numbers.iter().filter(|x| !x.is_nan()) {
+                    by_bits.entry(x.to_bits()).or_insert_with(|| number_text(x));
+                }
                 let names: Vec<String> = match known {
                     Some(known) => known.to_vec(),
                     None => {
-                        let mut distinct: Vec<String> = texts.iter().flatten().cloned().collect();
+                        let mut distinct: Vec<String> = by_code.iter().chain(by_bits.values()).cloned().collect();
                         distinct.sort();
                         distinct.dedup();
                         sort_values(&mut distinct);
@@ -136,18 +142,22 @@ impl TargetCells {
                     }
                 };
                 let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
-                let labels = texts
-                    .iter()
-                    .map(|t| match t {
-                        None => Ok(None),
-                        Some(t) => index.get(t.as_str()).map(|&i| Some(i)).ok_or_else(|| {
-                            Error::file(
-                                &table.path,
-                                format!("class {t:?} is not one the model knows ({})", names.join(", ")),
-                            )
-                        }),
+                let class_of = |value: &str| {
+                    index.get(value).copied().ok_or_else(|| {
+                        Error::file(
+                            &table.path,
+                            format!("class {value:?} is not one the model knows ({})", names.join(", ")),
+                        )
                     })
-                    .collect::<Result<Vec<_>>>()?;
+                };
+                let code_class: Vec<usize> = by_code.iter().map(|v| class_of(v)).collect::<Result<_>>()?;
+                let bits_class: HashMap<u32, usize> =
+                    by_bits.iter().map(|(&b, v)| class_of(v).map(|c| (b, c))).collect::<Result<_>>()?;
+                let mut labels: Vec<Option<usize>> =
+                    column.numbers.iter().map(|x| (!x.is_nan()).then(|| bits_class[&x.to_bits()])).collect();
+                for &(row, code) in &column.text {
+                    labels[row as usize] = Some(code_class[code as usize]);
+                }
                 Ok(TargetCells::Classes { labels, names })
             }
         }

@@ -390,21 +390,11 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (_, _, Some(r)) => format!(
             "test R² {:.4}, MAE {}, RMSE {} (loss {:.6}) on {n} samples, {place}\n",
             r.r2,
-            significant(r.mae),
-            significant(r.rmse),
+            super::significant(r.mae),
+            super::significant(r.rmse),
             test.loss
         ),
         _ => format!("test loss {:.6} on {n} samples, {place}\n", test.loss),
     };
     super::emit(&line)
-}
-
-/// A positive number with 5 significant digits, in plain notation when that is short enough
-/// (12345.6 → 12346, 0.0012345 → 0.0012345).
-pub(crate) fn significant(x: f64) -> String {
-    if !x.is_finite() || x == 0.0 {
-        return format!("{x}");
-    }
-    let digits = (4 - x.abs().log10().floor() as i32).max(0) as usize;
-    if x.abs() >= 1e9 || x.abs() < 1e-4 { format!("{x:.4e}") } else { format!("{x:.digits$}") }
 }

@@ -109,9 +109,9 @@ pub struct TrainArgs {
     /// Rescale gradients whose global norm exceeds this.
     #[arg(long)]
     pub clip_norm: Option<f64>,
-    /// Dropout probability after each hidden layer.
-    #[arg(long, default_value_t = 0.0)]
-    pub dropout: f64,
+    /// Dropout probability after each hidden layer [default: 0.1 for tables, 0 for images].
+    #[arg(long)]
+    pub dropout: Option<f64>,
     /// Epochs [default: enough for about 20,000 steps, between 10 and 500, with early stopping].
     #[arg(long)]
     pub epochs: Option<usize>,

@@ -241,11 +241,12 @@ fn describe(p: &Prepared, args: &TrainArgs) -> String {
     let sizes: Vec<String> = arch.sizes.iter().map(|s| s.to_string()).collect();
     let warmup = if cfg.lr.warmup > 0.0 { format!(", {} warm-up epochs", cfg.lr.warmup) } else { String::new() };
     let early = cfg.early_stop.map_or(String::new(), |e| format!(", early stop after {e}"));
+    let dropout = if arch.dropout > 0.0 { format!(", dropout {}", arch.dropout) } else { String::new() };
     format!(
         "data: {} ({}, {} features{target}), {task}\n\
          {columns}\
          split: {} training, {} validation; test: {test}\n\
-         model: MLP {} with {} hidden activation, {} weights; loss {}\n\
+         model: MLP {} with {} hidden activation{dropout}, {} weights; loss {}\n\
          training: {} epochs, batch {}, {} lr {} ({} schedule{warmup}), seed {}, {} threads{early}",
         args.data.display(),
         p.info.input,

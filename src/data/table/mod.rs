@@ -1,12 +1,15 @@
 //! Tabular data: a delimited text file read into typed columns ([`read`]), each column's kind
-//! decided from the training file ([`infer`]), the preprocessing fitted on the training rows
-//! and kept with the model ([`schema`]), and the target ([`target`]).
+//! decided from the training file ([`infer`]), the preprocessing kept with the model
+//! ([`schema`]), fitted on the training rows ([`fit`]) and applied to any rows ([`encode`]),
+//! and the target ([`target`]).
 //!
 //! The flow: [`TrainingTable::read`] reads and understands a training file; the caller splits
 //! its rows; [`TrainingTable::fit`] fits a [`TableSchema`] on the training rows alone and
 //! [`TrainingTable::dataset`] encodes any rows with it. A trained model reads new files with
 //! [`TableSchema::read`] and [`TableSchema::dataset`] — the same encoding, by column name.
 
+mod encode;
+mod fit;
 mod infer;
 mod read;
 mod schema;
@@ -14,9 +17,10 @@ mod target;
 
 use std::path::Path;
 
+pub use encode::EncodeReport;
 pub use infer::{Decision, Overrides, infer};
 pub use read::{Column, DELIMITERS, MISSING_MARKERS, ReadOptions, Table, brief, number_text, sniff_delimiter};
-pub use schema::{ColumnKind, EncodeReport, Encoding, FeatureColumn, FitOptions, IgnoredColumn, TableSchema};
+pub use schema::{ColumnKind, Encoding, FeatureColumn, FitOptions, IgnoredColumn, TableSchema};
 pub use target::{TargetCells, TargetColumn, Task};
 
 use super::{Dataset, Targets};

@@ -1,0 +1,159 @@
+//! `backprop train`'s data: the training file (and `--test`) read and split into training,
+//! validation and test parts — a table's rows split first and its preprocessing fitted on the
+//! training rows alone, images split as they are.
+
+use super::args::TrainArgs;
+use super::plan::{self, DataDescription, TestSet};
+use crate::cli::input::{self, align_classes, kind_of, load_images};
+use crate::data::table::{CsvOptions, Overrides, ReadOptions, TableSchema, TargetColumn, TrainingTable};
+use crate::data::{Dataset, Targets, Task, split_indices};
+use crate::error::{Error, Result};
+use crate::io::InputKind;
+
+/// The data split into its parts, encoded and ready to train on.
+pub struct Parts {
+    pub kind: InputKind,
+    pub train: Dataset,
+    pub val: Option<Dataset>,
+    pub test: Dataset,
+    pub test_source: TestSet,
+    /// A table's preprocessing, fitted on the training part.
+    pub schema: Option<TableSchema>,
+    /// What the user should hear about the data before training (rows dropped, test file notes).
+    pub notes: Vec<String>,
+}
+
+impl Parts {
+    pub fn describe(&self) -> DataDescription {
+        let task = if self.train.classes().is_some() { Task::Classify } else { Task::Regress };
+        DataDescription {
+            kind: self.kind,
+            task,
+            features: self.train.width(),
+            outputs: self.train.outputs(),
+            samples: self.train.len(),
+        }
+    }
+}
+
+/// Where the test set comes from, as the arguments say.
+fn test_source(args: &TrainArgs) -> TestSet {
+    match &args.test {
+        Some(path) => TestSet::File(path.clone()),
+        None => TestSet::HeldOut(args.test_split),
+    }
+}
+
+/// Reads `--data` (and `--test`) and splits them: a table's rows are split first and its
+/// preprocessing fitted on the training rows alone; images are split as they are.
+pub fn load(args: &TrainArgs) -> Result<Parts> {
+    let kind = kind_of(&args.data)?;
+    if let Some(test) = &args.test {
+        let test_kind = kind_of(test)?;
+        if test_kind != kind {
+            return Err(Error::invalid(format!("--test is {test_kind} but --data is {kind}")));
+        }
+    }
+    match kind {
+        InputKind::Csv => load_table(args),
+        InputKind::Idx => load_image_parts(args),
+    }
+}
+
+fn load_table(args: &TrainArgs) -> Result<Parts> {
+    if args.labels.is_some() {
+        return Err(Error::invalid(format!(
+            "--labels goes with IDX image files; {} is CSV (its target is a column: --target)",
+            args.data.display()
+        )));
+    }
+    let options = CsvOptions {
+        target: args.target.as_deref().map(TargetColumn::parse),
+        task: args.task,
+        read: ReadOptions { delimiter: args.delimiter, missing: args.na.clone(), only: None },
+        overrides: Overrides {
+            categorical: args.categorical.clone(),
+            numeric: args.numeric.clone(),
+            ignore: args.ignore.clone(),
+        },
+    };
+    let table = TrainingTable::read(&args.data, &options)?;
+    let mut notes = Vec::new();
+    if table.dropped() > 0 {
+        notes.push(format!("{} rows without a target value left out", table.dropped()));
+    }
+    let seed = args.seed;
+    let source = test_source(args);
+    let (rest, test_rows) = match &source {
+        TestSet::File(_) => (table.rows.clone(), vec![]),
+        TestSet::HeldOut(fraction) => split_indices(&table.rows, *fraction, &mut crate::rng(seed)),
+    };
+    let (train_rows, val_rows) = if args.val_split > 0.0 {
+        split_indices(&rest, args.val_split, &mut crate::rng(seed.wrapping_add(1)))
+    } else {
+        (rest, vec![])
+    };
+    if train_rows.is_empty() {
+        return Err(Error::invalid("no training samples left after holding out test and validation data"));
+    }
+    let fit = plan::fit_options(args);
+    let schema = table.fit(&train_rows, fit);
+    // One-hot features are dense: say so when they grow large, and how to make them smaller.
+    let width = schema.feature_names().len();
+    let bytes = (table.rows.len() * width * 4) as f64;
+    if bytes > 1e9 {
+        notes.push(format!(
+            "the encoded features take {:.1} GB ({} rows × {width} columns, one-hot columns included); \
+             merge rare categories with --min-category-count or leave columns out with --ignore",
+            bytes / 1e9,
+            table.rows.len()
+        ));
+    }
+    let (train, _) = table.dataset(&schema, &train_rows)?;
+    let val = if val_rows.is_empty() { None } else { Some(table.dataset(&schema, &val_rows)?.0) };
+    let test = match &source {
+        TestSet::HeldOut(_) => table.dataset(&schema, &test_rows)?.0,
+        TestSet::File(path) => {
+            let classes = match &train.targets {
+                Targets::Classes { names, .. } => Some(names.as_slice()),
+                Targets::Values { .. } => None,
+            };
+            let file = schema.read(path, table.task, classes)?;
+            let (test, report, dropped) = schema.dataset(&file)?;
+            notes.extend(input::notes(&file.table, &report, path));
+            if dropped > 0 {
+                notes.push(format!("{}: {dropped} rows without a target value left out", path.display()));
+            }
+            test
+        }
+    };
+    Ok(Parts { kind: InputKind::Csv, train, val, test, test_source: source, schema: Some(schema), notes })
+}
+
+fn load_image_parts(args: &TrainArgs) -> Result<Parts> {
+    let data = load_images(&args.data, args.labels.as_ref(), args.task)?;
+    let source = test_source(args);
+    let seed = args.seed;
+    let (rest, test) = match &source {
+        TestSet::File(path) => {
+            let test = load_images(path, args.test_labels.as_ref(), Some(Task::Classify))?;
+            if test.width() != data.width() {
+                return Err(Error::file(path, format!("{} features, but --data has {}", test.width(), data.width())));
+            }
+            let Targets::Classes { names, .. } = &data.targets else { unreachable!("IDX labels are classes") };
+            let test = align_classes(test, &names.clone(), path)?;
+            (data, test)
+        }
+        TestSet::HeldOut(fraction) => data.split(*fraction, &mut crate::rng(seed)),
+    };
+    let (train, val) = if args.val_split > 0.0 {
+        let (t, v) = rest.split(args.val_split, &mut crate::rng(seed.wrapping_add(1)));
+        (t, Some(v))
+    } else {
+        (rest, None)
+    };
+    if train.is_empty() {
+        return Err(Error::invalid("no training samples left after holding out test and validation data"));
+    }
+    Ok(Parts { kind: InputKind::Idx, train, val, test, test_source: source, schema: None, notes: vec![] })
+}

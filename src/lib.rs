@@ -44,6 +44,7 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod explain;
+pub mod export;
 pub mod io;
 pub mod lecture;
 pub mod loss;

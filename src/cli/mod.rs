@@ -5,6 +5,7 @@
 mod chain;
 mod eval;
 mod explain;
+mod export;
 mod input;
 mod inspect;
 mod lecture;
@@ -34,6 +35,7 @@ enum Command {
     Predict(predict::PredictArgs),
     Inspect(inspect::InspectArgs),
     Explain(explain::ExplainArgs),
+    Export(export::ExportArgs),
     Chain(chain::ChainArgs),
     Lecture(lecture::LectureArgs),
 }
@@ -60,6 +62,7 @@ pub fn run() -> ExitCode {
         Command::Predict(args) => predict::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Export(args) => export::run(args),
         Command::Chain(args) => chain::run(args),
         Command::Lecture(args) => lecture::run(args),
     };

@@ -125,8 +125,10 @@ pub(super) fn read_info(path: &Path) -> Result<ModelInfo> {
         _ => Err(Error::file(
             path,
             format!(
-                "format {format:?} version {version:?} is not one this build reads ({MODEL_FORMAT} version \
-                 {MODEL_VERSION}, or 1)"
+                "format {:?} version {} is not one this build reads ({MODEL_FORMAT} version {MODEL_VERSION}, or \
+                 1); a newer backprop wrote it?",
+                format.unwrap_or("?"),
+                version.map_or("?".to_string(), |v| v.to_string())
             ),
         )),
     }

@@ -101,8 +101,8 @@ impl FeatureColumn {
                             counts.missing += 1;
                             None
                         }
-                        Some(t) if t.eq_ignore_ascii_case(true_value) => Some(1.0),
-                        Some(t) if t.eq_ignore_ascii_case(false_value) => Some(0.0),
+                        Some(t) if spellings(true_value).contains(&t.to_string()) => Some(1.0),
+                        Some(t) if spellings(false_value).contains(&t.to_string()) => Some(0.0),
                         Some(_) => {
                             counts.unseen += 1;
                             None
@@ -167,4 +167,19 @@ impl CellTexts {
             code => Some(column.values[code as usize].as_str().into()),
         }
     }
+}
+
+/// The spellings a boolean column's value is recognised in later: as written in training, in
+/// lower case, upper case and capitalised (`yes`, `YES`, `Yes`) — a fixed list, so an exported
+/// ONNX graph matches them with a plain lookup (onnxruntime's case folding needs a locale).
+pub fn spellings(value: &str) -> Vec<String> {
+    let lower = value.to_lowercase();
+    let mut capital = lower.clone();
+    if let Some(first) = capital.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    let mut all = vec![value.to_string(), lower, value.to_uppercase(), capital];
+    all.sort();
+    all.dedup();
+    all
 }

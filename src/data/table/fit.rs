@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::encode::CellTexts;
+use super::encode::{CellTexts, spellings};
 use super::infer::{Decision, boolean_pair};
 use super::read::{Column, Table, number_text};
 use super::schema::{ColumnKind, Encoding, FeatureColumn, FitOptions, IgnoredColumn, TableSchema, sort_values};
@@ -92,7 +92,7 @@ fn fit_boolean(column: &Column, rows: &[usize], missing: usize) -> Encoding {
     for &r in rows {
         if let Some(t) = texts.get(column, r) {
             present += 1;
-            trues += usize::from(t.eq_ignore_ascii_case(&true_value));
+            trues += usize::from(spellings(&true_value).contains(&t.to_string()));
         }
     }
     let fill = if present == 0 { 0.0 } else { trues as f32 / present as f32 };

@@ -17,7 +17,7 @@ mod target;
 
 use std::path::Path;
 
-pub use encode::EncodeReport;
+pub use encode::{EncodeReport, spellings};
 pub use infer::{Decision, Overrides, infer};
 pub use read::{Column, DELIMITERS, MISSING_MARKERS, ReadOptions, Table, brief, number_text, sniff_delimiter};
 pub use schema::{ColumnKind, Encoding, FeatureColumn, FitOptions, IgnoredColumn, TableSchema};

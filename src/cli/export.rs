@@ -1,0 +1,54 @@
+//! `backprop export`: a trained model directory as a file other tools run.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::error::{Error, Result};
+use crate::export::{ExportFormat, onnx};
+use crate::io::{ModelDir, write_atomic};
+
+/// Export a trained model for other tools.
+///
+/// onnx: one self-contained model.onnx for onnxruntime — one input per column of the training
+/// file, named after it (float [N, 1] for numeric and 0/1 columns, NaN for a missing cell;
+/// string [N, 1] for categorical and yes/no columns, a missing cell as the file wrote it),
+/// the preprocessing and the network inside; outputs `label` (the class name, or the value in
+/// the target's units) and, for classification, `probabilities`.
+///
+/// Example: backprop export --model runs/penguins --format onnx --out penguins.onnx
+#[derive(Args)]
+#[command(verbatim_doc_comment)]
+pub struct ExportArgs {
+    /// The model directory written by `backprop train`.
+    #[arg(long, value_name = "DIR")]
+    model: PathBuf,
+    #[arg(long, value_enum, default_value = "onnx")]
+    format: ExportFormat,
+    /// The file to write (atomically).
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    overwrite: bool,
+}
+
+pub fn run(args: ExportArgs) -> Result<()> {
+    if args.out.exists() && !args.overwrite {
+        return Err(Error::file(&args.out, "already exists; use --overwrite to replace it"));
+    }
+    let dir = ModelDir::new(&args.model);
+    let (info, _, params) = dir.load_model()?;
+    let mut metadata = vec![(
+        "model_json".to_string(),
+        serde_json::to_string(&info).map_err(|e| Error::invalid(format!("cannot describe the model: {e}")))?,
+    )];
+    if let Some((checkpoint, _)) = dir.load_checkpoint()? {
+        metadata.push(("training_settings".to_string(), checkpoint.settings.to_string()));
+    }
+    let bytes = match args.format {
+        ExportFormat::Onnx => onnx::export(&info, &params, &metadata)?,
+    };
+    write_atomic(&args.out, &bytes)?;
+    super::emit(&format!("wrote {} ({} bytes)\n", args.out.display(), bytes.len()))
+}

@@ -1,0 +1,13 @@
+//! Models that leave: a trained model directory as one ONNX file ([`onnx`]) with its table
+//! preprocessing in the graph.
+
+pub mod onnx;
+
+/// What `backprop export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportFormat {
+    /// One self-contained `.onnx` file for onnxruntime.
+    Onnx,
+}

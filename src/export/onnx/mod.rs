@@ -1,0 +1,386 @@
+//! A trained model as one self-contained ONNX file: the table's preprocessing in the graph (one
+//! input per CSV column: numeric columns as float, categorical and yes/no columns as string),
+//! then the network (`Gemm` with `transB = 1` per layer and its activation), then `Softmax`
+//! and the class name for classification, or the value in the file's units for regression.
+//!
+//! Versions: IR 8 with the default domain at opset 17 and `ai.onnx.ml` at 2 — read by every
+//! onnxruntime since 1.12 (2022) and by ONNX 1.12 and later. Opset 17 lacks a GELU op (it came
+//! in 20), so GELU is written out in its tanh form from `Tanh`, `Mul` and `Add`; SiLU is
+//! `x · Sigmoid(x)`.
+
+mod proto;
+
+use prost::Message;
+use proto::{
+    AttributeProto, Dimension, DimensionValue, GraphProto, ModelProto, NodeProto, OperatorSetIdProto,
+    StringStringEntryProto, TensorProto, TensorShapeProto, TensorTypeProto, TypeProto, ValueInfoProto,
+    attribute_type as at, data_type as dt,
+};
+
+use crate::autograd::ParamStore;
+use crate::data::table::{Encoding, FeatureColumn, TableSchema, spellings};
+use crate::error::{Error, Result};
+use crate::io::ModelInfo;
+use crate::nn::Activation;
+
+pub const IR_VERSION: i64 = 8;
+pub const OPSET: i64 = 17;
+pub const ML_OPSET: i64 = 2;
+const ML: &str = "ai.onnx.ml";
+
+/// The ONNX bytes of a model: its description, its weights, and `metadata` (key, value) pairs
+/// to carry along (class names, features and version are added here).
+pub fn export(info: &ModelInfo, params: &ParamStore<f32>, metadata: &[(String, String)]) -> Result<Vec<u8>> {
+    let mut g = Graph::default();
+    let features = match &info.table {
+        Some(table) => preprocessing(&mut g, table)?,
+        None => {
+            let width = info.architecture.sizes[0] as i64;
+            g.input("input", dt::FLOAT, width);
+            "input".to_string()
+        }
+    };
+    let logits = network(&mut g, info, params, &features)?;
+    match &info.classes {
+        Some(classes) => {
+            let p = g.node("Softmax", &[&logits], vec![attr_i("axis", 1)], "probabilities");
+            let index = g.node("ArgMax", &[&p], vec![attr_i("axis", 1), attr_i("keepdims", 0)], "class_index");
+            let keys: Vec<i64> = (0..classes.len() as i64).collect();
+            let attrs = vec![
+                attr_ints("keys_int64s", &keys),
+                attr_strings("values_strings", classes),
+                attr_s("default_string", ""),
+            ];
+            g.ml_node("LabelEncoder", &[&index], attrs, "label");
+            g.output("label", dt::STRING, None);
+            g.output("probabilities", dt::FLOAT, Some(classes.len() as i64));
+        }
+        None => {
+            let scale = info.table.as_ref().and_then(|t| t.target_scale);
+            let outputs = *info.architecture.sizes.last().expect("a network has layers") as i64;
+            match scale {
+                Some(s) => {
+                    let std = g.floats("target_std", &[1], &[s.std as f32]);
+                    let mean = g.floats("target_mean", &[1], &[s.mean as f32]);
+                    let scaled = g.node("Mul", &[&logits, &std], vec![], "scaled");
+                    g.node("Add", &[&scaled, &mean], vec![], "label");
+                }
+                None => {
+                    g.node("Identity", &[&logits], vec![], "label");
+                }
+            }
+            g.output("label", dt::FLOAT, Some(outputs));
+        }
+    }
+    let mut props = vec![
+        ("backprop_version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        ("features".to_string(), serde_json::to_string(&info.features).unwrap_or_default()),
+    ];
+    if let Some(classes) = &info.classes {
+        props.push(("classes".to_string(), serde_json::to_string(classes).unwrap_or_default()));
+    }
+    props.extend(metadata.iter().cloned());
+    let model = ModelProto {
+        ir_version: IR_VERSION,
+        opset_import: vec![
+            OperatorSetIdProto { domain: String::new(), version: OPSET },
+            OperatorSetIdProto { domain: ML.to_string(), version: ML_OPSET },
+        ],
+        producer_name: "backprop".to_string(),
+        producer_version: env!("CARGO_PKG_VERSION").to_string(),
+        doc_string: "Exported by `backprop export`: inputs are the training file's columns.".to_string(),
+        graph: Some(GraphProto {
+            node: g.nodes,
+            name: "backprop".to_string(),
+            initializer: g.initializers,
+            doc_string: String::new(),
+            input: g.inputs,
+            output: g.outputs,
+        }),
+        metadata_props: props.into_iter().map(|(key, value)| StringStringEntryProto { key, value }).collect(),
+    };
+    Ok(model.encode_to_vec())
+}
+
+/// The graph as it is built: nodes in order (a topological order), constants, inputs, outputs.
+#[derive(Default)]
+struct Graph {
+    nodes: Vec<NodeProto>,
+    initializers: Vec<TensorProto>,
+    inputs: Vec<ValueInfoProto>,
+    outputs: Vec<ValueInfoProto>,
+}
+
+impl Graph {
+    /// Appends a node of the default domain with one output named `out`; returns the name.
+    fn node(&mut self, op: &str, inputs: &[&str], attribute: Vec<AttributeProto>, out: &str) -> String {
+        self.push(op, "", inputs, attribute, out)
+    }
+
+    /// A node of the `ai.onnx.ml` domain.
+    fn ml_node(&mut self, op: &str, inputs: &[&str], attribute: Vec<AttributeProto>, out: &str) -> String {
+        self.push(op, ML, inputs, attribute, out)
+    }
+
+    fn push(&mut self, op: &str, domain: &str, inputs: &[&str], attribute: Vec<AttributeProto>, out: &str) -> String {
+        self.nodes.push(NodeProto {
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: vec![out.to_string()],
+            name: format!("{op}_{}", self.nodes.len()),
+            op_type: op.to_string(),
+            domain: domain.to_string(),
+            attribute,
+        });
+        out.to_string()
+    }
+
+    /// A float constant.
+    fn floats(&mut self, name: &str, dims: &[i64], data: &[f32]) -> String {
+        let raw = data.iter().flat_map(|x| x.to_le_bytes()).collect();
+        self.initializers.push(TensorProto {
+            dims: dims.to_vec(),
+            data_type: dt::FLOAT,
+            name: name.to_string(),
+            raw_data: raw,
+            ..TensorProto::default()
+        });
+        name.to_string()
+    }
+
+    /// An int64 constant.
+    fn ints(&mut self, name: &str, dims: &[i64], data: &[i64]) -> String {
+        self.initializers.push(TensorProto {
+            dims: dims.to_vec(),
+            data_type: dt::INT64,
+            name: name.to_string(),
+            int64_data: data.to_vec(),
+            ..TensorProto::default()
+        });
+        name.to_string()
+    }
+
+    /// An input of shape [N, width] (N symbolic).
+    fn input(&mut self, name: &str, elem_type: i32, width: i64) {
+        self.inputs.push(value_info(name, elem_type, Some(width)));
+    }
+
+    /// An output of shape [N] or [N, width].
+    fn output(&mut self, name: &str, elem_type: i32, width: Option<i64>) {
+        self.outputs.push(value_info(name, elem_type, width));
+    }
+}
+
+fn value_info(name: &str, elem_type: i32, width: Option<i64>) -> ValueInfoProto {
+    let mut dim = vec![Dimension { value: Some(DimensionValue::DimParam("N".to_string())) }];
+    if let Some(w) = width {
+        dim.push(Dimension { value: Some(DimensionValue::DimValue(w)) });
+    }
+    let shape = Some(TensorShapeProto { dim });
+    ValueInfoProto {
+        name: name.to_string(),
+        r#type: Some(TypeProto { tensor_type: Some(TensorTypeProto { elem_type, shape }) }),
+        doc_string: String::new(),
+    }
+}
+
+fn attr(name: &str, r#type: i32) -> AttributeProto {
+    AttributeProto { name: name.to_string(), r#type, ..AttributeProto::default() }
+}
+
+fn attr_i(name: &str, i: i64) -> AttributeProto {
+    AttributeProto { i: Some(i), ..attr(name, at::INT) }
+}
+
+fn attr_f(name: &str, f: f32) -> AttributeProto {
+    AttributeProto { f: Some(f), ..attr(name, at::FLOAT) }
+}
+
+fn attr_s(name: &str, s: &str) -> AttributeProto {
+    AttributeProto { s: Some(s.as_bytes().to_vec()), ..attr(name, at::STRING) }
+}
+
+fn attr_ints(name: &str, ints: &[i64]) -> AttributeProto {
+    AttributeProto { ints: ints.to_vec(), ..attr(name, at::INTS) }
+}
+
+fn attr_floats(name: &str, floats: &[f32]) -> AttributeProto {
+    AttributeProto { floats: floats.to_vec(), ..attr(name, at::FLOATS) }
+}
+
+fn attr_strings(name: &str, strings: &[String]) -> AttributeProto {
+    AttributeProto { strings: strings.iter().map(|s| s.as_bytes().to_vec()).collect(), ..attr(name, at::STRINGS) }
+}
+
+/// Every column's features, concatenated in the schema's order: the network's input.
+fn preprocessing(g: &mut Graph, table: &TableSchema) -> Result<String> {
+    let mut parts = Vec::new();
+    let flat_shape = g.ints("shape_flat", &[1], &[-1]);
+    let axis1 = g.ints("axis_1", &[1], &[1]);
+    for (j, column) in table.columns.iter().enumerate() {
+        let x = column.name.as_str();
+        let p = |what: &str| format!("c{j}_{what}");
+        match &column.encoding {
+            Encoding::Numeric { median, scale, missing_indicator } => {
+                g.input(x, dt::FLOAT, 1);
+                let missing = g.node("IsNaN", &[x], vec![], &p("missing"));
+                let median = g.floats(&p("median"), &[1], &[*median]);
+                let filled = g.node("Where", &[&missing, &median, x], vec![], &p("filled"));
+                let mean = g.floats(&p("mean"), &[1], &[scale.mean as f32]);
+                let std = g.floats(&p("std"), &[1], &[scale.std as f32]);
+                let centred = g.node("Sub", &[&filled, &mean], vec![], &p("centred"));
+                parts.push(g.node("Div", &[&centred, &std], vec![], &p("scaled")));
+                if *missing_indicator {
+                    parts.push(g.node("Cast", &[&missing], vec![attr_i("to", dt::FLOAT as i64)], &p("indicator")));
+                }
+            }
+            Encoding::Boolean { true_value, false_value, fill, missing_indicator } => {
+                // 1 for true, 0 for false, −1 for anything else (missing or unseen).
+                let code = if true_value == "1" && false_value == "0" {
+                    g.input(x, dt::FLOAT, 1);
+                    let one = g.floats(&p("one"), &[1], &[1.0]);
+                    let zero = g.floats(&p("zero"), &[1], &[0.0]);
+                    let minus = g.floats(&p("minus_one"), &[1], &[-1.0]);
+                    let is_one = g.node("Equal", &[x, &one], vec![], &p("is_one"));
+                    let is_zero = g.node("Equal", &[x, &zero], vec![], &p("is_zero"));
+                    let known = g.node("Or", &[&is_one, &is_zero], vec![], &p("known_value"));
+                    g.node("Where", &[&known, x, &minus], vec![], &p("code"))
+                } else {
+                    g.input(x, dt::STRING, 1);
+                    let flat = g.node("Reshape", &[x, &flat_shape], vec![], &p("flat"));
+                    let (trues, falses) = (spellings(true_value), spellings(false_value));
+                    let values: Vec<f32> = trues.iter().map(|_| 1.0).chain(falses.iter().map(|_| 0.0)).collect();
+                    let keys: Vec<String> = trues.into_iter().chain(falses).collect();
+                    let attrs = vec![
+                        attr_strings("keys_strings", &keys),
+                        attr_floats("values_floats", &values),
+                        attr_f("default_float", -1.0),
+                    ];
+                    let code = g.ml_node("LabelEncoder", &[&flat], attrs, &p("code_flat"));
+                    g.node("Unsqueeze", &[&code, &axis1], vec![], &p("code"))
+                };
+                let minus = g.floats(&p("unknown"), &[1], &[-1.0]);
+                let unknown = g.node("Equal", &[&code, &minus], vec![], &p("unknown_value"));
+                let fill = g.floats(&p("fill"), &[1], &[*fill]);
+                parts.push(g.node("Where", &[&unknown, &fill, &code], vec![], &p("value")));
+                if *missing_indicator {
+                    parts.push(g.node("Cast", &[&unknown], vec![attr_i("to", dt::FLOAT as i64)], &p("indicator")));
+                }
+            }
+            Encoding::Categorical { categories, rare, missing } => {
+                g.input(x, dt::STRING, 1);
+                let width = column.width() as i64;
+                if width == 0 {
+                    continue;
+                }
+                parts.push(one_hot(
+                    g,
+                    column,
+                    &table.missing_markers,
+                    categories,
+                    rare,
+                    *missing,
+                    &flat_shape,
+                    &axis1,
+                    j,
+                ));
+            }
+        }
+    }
+    if parts.is_empty() {
+        return Err(Error::invalid("the model's table has no feature columns to export"));
+    }
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    Ok(g.node("Concat", &refs, vec![attr_i("axis", 1)], "features"))
+}
+
+/// A categorical column one-hot: each string mapped to its feature's index (rare ones to
+/// "other", missing markers to "missing", unseen ones to "other" or −1), then compared with
+/// 0, 1, …, width − 1.
+#[allow(clippy::too_many_arguments)]
+fn one_hot(
+    g: &mut Graph,
+    column: &FeatureColumn,
+    markers: &[String],
+    categories: &[String],
+    rare: &[String],
+    missing: bool,
+    flat_shape: &str,
+    axis1: &str,
+    j: usize,
+) -> String {
+    let p = |what: &str| format!("c{j}_{what}");
+    let k = categories.len() as i64;
+    let other = if rare.is_empty() { -1 } else { k };
+    let missing_slot = if missing { k + i64::from(!rare.is_empty()) } else { -1 };
+    let mut keys: Vec<String> = categories.to_vec();
+    let mut values: Vec<i64> = (0..k).collect();
+    keys.extend(rare.iter().cloned());
+    values.extend(std::iter::repeat_n(other, rare.len()));
+    keys.extend(markers.iter().cloned());
+    values.extend(std::iter::repeat_n(missing_slot, markers.len()));
+    let flat = g.node("Reshape", &[&column.name, flat_shape], vec![], &p("flat"));
+    let attrs =
+        vec![attr_strings("keys_strings", &keys), attr_ints("values_int64s", &values), attr_i("default_int64", other)];
+    let slot = g.ml_node("LabelEncoder", &[&flat], attrs, &p("slot_flat"));
+    let slot = g.node("Unsqueeze", &[&slot, axis1], vec![], &p("slot"));
+    let width = column.width() as i64;
+    let range = g.ints(&p("range"), &[1, width], &(0..width).collect::<Vec<_>>());
+    let hit = g.node("Equal", &[&slot, &range], vec![], &p("hit"));
+    g.node("Cast", &[&hit], vec![attr_i("to", dt::FLOAT as i64)], &p("one_hot"))
+}
+
+/// The layers: `Gemm` (transB = 1: the weights are PyTorch's [out, in]) and each activation.
+fn network(g: &mut Graph, info: &ModelInfo, params: &ParamStore<f32>, input: &str) -> Result<String> {
+    let arch = &info.architecture;
+    let layers = arch.sizes.len() - 1;
+    let mut h = input.to_string();
+    for i in 0..layers {
+        let (w, b) = (format!("layers.{i}.weight"), format!("layers.{i}.bias"));
+        let (Some(weight), Some(bias)) =
+            (params.id(&w).map(|id| params.get(id)), params.id(&b).map(|id| params.get(id)))
+        else {
+            return Err(Error::invalid(format!("the model has no {w} and {b}: not an MLP this export knows")));
+        };
+        let dims: Vec<i64> = weight.dims().iter().map(|&d| d as i64).collect();
+        let w = g.floats(&w, &dims, weight.data());
+        let b = g.floats(&b, &[bias.dims()[0] as i64], bias.data());
+        h = g.node("Gemm", &[&h, &w, &b], vec![attr_i("transB", 1)], &format!("layer{i}_net"));
+        let activation = if i + 1 < layers { arch.activation } else { arch.output };
+        h = activate(g, activation, &h, &format!("layer{i}"));
+    }
+    Ok(h)
+}
+
+/// `x` through `activation`, as ONNX ops.
+fn activate(g: &mut Graph, activation: Activation, x: &str, at: &str) -> String {
+    let out = format!("{at}_out");
+    match activation {
+        Activation::Linear => x.to_string(),
+        Activation::Relu => g.node("Relu", &[x], vec![], &out),
+        Activation::Sigmoid => g.node("Sigmoid", &[x], vec![], &out),
+        Activation::Tanh => g.node("Tanh", &[x], vec![], &out),
+        Activation::LeakyRelu => g.node("LeakyRelu", &[x], vec![attr_f("alpha", Activation::LEAKY_SLOPE as f32)], &out),
+        Activation::Softmax => g.node("Softmax", &[x], vec![attr_i("axis", 1)], &out),
+        Activation::Silu => {
+            let s = g.node("Sigmoid", &[x], vec![], &format!("{at}_sigmoid"));
+            g.node("Mul", &[x, &s], vec![], &out)
+        }
+        Activation::Gelu => {
+            // ½x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), the library's tanh form.
+            let n = |what: &str| format!("{at}_{what}");
+            let c = g.floats(&n("c"), &[1], &[(2.0 / std::f64::consts::PI).sqrt() as f32]);
+            let k = g.floats(&n("k"), &[1], &[0.044715]);
+            let one = g.floats(&n("one"), &[1], &[1.0]);
+            let half = g.floats(&n("half"), &[1], &[0.5]);
+            let x2 = g.node("Mul", &[x, x], vec![], &n("x2"));
+            let x3 = g.node("Mul", &[&x2, x], vec![], &n("x3"));
+            let kx3 = g.node("Mul", &[&k, &x3], vec![], &n("kx3"));
+            let inner = g.node("Add", &[x, &kx3], vec![], &n("inner"));
+            let scaled = g.node("Mul", &[&c, &inner], vec![], &n("scaled"));
+            let t = g.node("Tanh", &[&scaled], vec![], &n("tanh"));
+            let one_t = g.node("Add", &[&one, &t], vec![], &n("one_plus_t"));
+            let hx = g.node("Mul", &[&half, x], vec![], &n("half_x"));
+            g.node("Mul", &[&hx, &one_t], vec![], &out)
+        }
+    }
+}

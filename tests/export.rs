@@ -2,8 +2,10 @@
 //! model, a model with categorical, yes/no and missing-value columns, a regression around 10⁵
 //! and one model per activation, `onnx.checker.check_model(full_check=True)` passes and
 //! onnxruntime's outputs on the raw CSV rows equal `backprop predict`'s (probabilities and
-//! values to 1e-5, labels exactly; `tests/onnx/run.py`). The same model exports to the same
-//! bytes; bad requests are one-line errors that write nothing.
+//! values to 1e-5, labels exactly; `tests/onnx/run.py`); the PyTorch folder's `model.py`
+//! predicts the same (`tests/torch/standin.py`: real PyTorch where it is installed, else a
+//! numpy stand-in for its few torch calls). The same model exports to the same bytes; bad
+//! requests are one-line errors that write nothing.
 
 use std::path::Path;
 use std::process::Command as Process;
@@ -32,7 +34,7 @@ fn ok(args: &[&str]) -> String {
 /// package fails the test instead of skipping it.
 fn onnxruntime() -> bool {
     let found = Process::new("python3")
-        .args(["-c", "import onnx, onnxruntime, numpy"])
+        .args(["-c", "import onnx, onnxruntime, numpy, safetensors"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
@@ -59,6 +61,15 @@ fn round_trip(s: &Scratch, name: &str, data: &str, flags: &[&str]) -> serde_json
     let v: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
     assert!(v["max_diff"].as_f64().unwrap() < 1e-5, "{name}: {v}");
     assert_eq!(v["labels_differing"], 0, "{name}: {v}");
+    // The PyTorch folder: model.py's own preprocessing and layers, in torch or its stand-in.
+    let folder = s.path(&format!("{name}-torch"));
+    ok(&["export", "--model", &model, "--format", "torch", "--out", &folder]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/torch/standin.py");
+    let out = Process::new("python3").arg(script).args([&folder, data, &predictions]).output().unwrap();
+    assert!(out.status.success(), "{name} (torch): {}", String::from_utf8_lossy(&out.stderr));
+    let t: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert!(t["max_diff"].as_f64().unwrap() < 1e-5, "{name} (torch): {t}");
+    assert_eq!(t["labels_differing"], 0, "{name} (torch): {t}");
     v
 }
 

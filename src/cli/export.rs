@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::error::{Error, Result};
-use crate::export::{ExportFormat, onnx};
-use crate::io::{ModelDir, write_atomic};
+use crate::export::{ExportFormat, onnx, torch};
+use crate::io::{ModelDir, params_to_safetensors, write_atomic};
 
 /// Export a trained model for other tools.
 ///
@@ -15,6 +15,9 @@ use crate::io::{ModelDir, write_atomic};
 /// string [N, 1] for categorical and yes/no columns, a missing cell as the file wrote it),
 /// the preprocessing and the network inside; outputs `label` (the class name, or the value in
 /// the target's units) and, for classification, `probabilities`.
+///
+/// torch: a folder (--out) with model.py — an nn.Module with the same layers, the
+/// preprocessing as constants, load() and predict() — model.safetensors and README.txt.
 ///
 /// Example: backprop export --model runs/penguins --format onnx --out penguins.onnx
 #[derive(Args)]
@@ -25,7 +28,7 @@ pub struct ExportArgs {
     model: PathBuf,
     #[arg(long, value_enum, default_value = "onnx")]
     format: ExportFormat,
-    /// The file to write (atomically).
+    /// The file (onnx) or folder (torch) to write; every file is written atomically.
     #[arg(long, value_name = "PATH")]
     out: PathBuf,
     /// Replace --out if it exists.
@@ -46,9 +49,20 @@ pub fn run(args: ExportArgs) -> Result<()> {
     if let Some((checkpoint, _)) = dir.load_checkpoint()? {
         metadata.push(("training_settings".to_string(), checkpoint.settings.to_string()));
     }
-    let bytes = match args.format {
-        ExportFormat::Onnx => onnx::export(&info, &params, &metadata)?,
-    };
-    write_atomic(&args.out, &bytes)?;
-    super::emit(&format!("wrote {} ({} bytes)\n", args.out.display(), bytes.len()))
+    match args.format {
+        ExportFormat::Onnx => {
+            let bytes = onnx::export(&info, &params, &metadata)?;
+            write_atomic(&args.out, &bytes)?;
+            super::emit(&format!("wrote {} ({} bytes)\n", args.out.display(), bytes.len()))
+        }
+        ExportFormat::Torch => {
+            let files = torch::export(&info, params_to_safetensors(&params, None)?)?;
+            std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
+            for (name, bytes) in &files {
+                write_atomic(&args.out.join(name), bytes)?;
+            }
+            let names: Vec<&str> = files.iter().map(|f| f.0).collect();
+            super::emit(&format!("wrote {}: {}\n", args.out.display(), names.join(", ")))
+        }
+    }
 }

@@ -44,8 +44,8 @@ fn onnxruntime() -> bool {
     found
 }
 
-/// Trains on `data` with `flags`, exports, predicts, and runs the export in onnxruntime on
-/// the same file: returns run.py's JSON.
+/// Trains on `data` with `flags`, exports both ways, predicts, and checks each export on the
+/// same file: returns run.py's JSON (onnxruntime's side).
 fn round_trip(s: &Scratch, name: &str, data: &str, flags: &[&str]) -> serde_json::Value {
     let model = s.path(name);
     let mut train = vec!["train", "--data", data, "--out", &model, "--quiet"];
@@ -55,21 +55,23 @@ fn round_trip(s: &Scratch, name: &str, data: &str, flags: &[&str]) -> serde_json
     ok(&["export", "--model", &model, "--format", "onnx", "--out", &onnx]);
     let predictions = s.path(&format!("{name}-predictions.csv"));
     ok(&["predict", "--model", &model, "--data", data, "--out", &predictions]);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/onnx/run.py");
-    let out = Process::new("python3").arg(script).args([&onnx, data, &predictions]).output().unwrap();
-    assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
-    assert!(v["max_diff"].as_f64().unwrap() < 1e-5, "{name}: {v}");
-    assert_eq!(v["labels_differing"], 0, "{name}: {v}");
+    let v = compare("tests/onnx/run.py", &onnx, data, &predictions, name);
     // The PyTorch folder: model.py's own preprocessing and layers, in torch or its stand-in.
     let folder = s.path(&format!("{name}-torch"));
     ok(&["export", "--model", &model, "--format", "torch", "--out", &folder]);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/torch/standin.py");
-    let out = Process::new("python3").arg(script).args([&folder, data, &predictions]).output().unwrap();
-    assert!(out.status.success(), "{name} (torch): {}", String::from_utf8_lossy(&out.stderr));
-    let t: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
-    assert!(t["max_diff"].as_f64().unwrap() < 1e-5, "{name} (torch): {t}");
-    assert_eq!(t["labels_differing"], 0, "{name} (torch): {t}");
+    compare("tests/torch/standin.py", &folder, data, &predictions, &format!("{name} (torch)"));
+    v
+}
+
+/// Runs a comparison script on an export, the data and `predict`'s output; asserts it agrees
+/// (to 1e-5, every label) and returns its JSON.
+fn compare(script: &str, export: &str, data: &str, predictions: &str, what: &str) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+    let out = Process::new("python3").arg(script).args([export, data, predictions]).output().unwrap();
+    assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert!(v["max_diff"].as_f64().unwrap() < 1e-5, "{what}: {v}");
+    assert_eq!(v["labels_differing"], 0, "{what}: {v}");
     v
 }
 

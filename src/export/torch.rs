@@ -209,7 +209,7 @@ fn write_table(out: &mut String, table: &TableSchema) {
                 "{{\"name\": {name}, \"kind\": \"boolean\", \"true\": {}, \"false\": {}, \"numbers\": {}, \"fill\": {}, \"missing_indicator\": {}}}",
                 py_list(&spellings(true_value)),
                 py_list(&spellings(false_value)),
-                if true_value == "1" && false_value == "0" { "True" } else { "False" },
+                if column.takes_numbers() { "True" } else { "False" },
                 fill,
                 if *missing_indicator { "True" } else { "False" }
             ),

@@ -141,7 +141,7 @@ fn load_image_parts(args: &TrainArgs) -> Result<Parts> {
                 return Err(Error::file(path, format!("{} features, but --data has {}", test.width(), data.width())));
             }
             let Targets::Classes { names, .. } = &data.targets else { unreachable!("IDX labels are classes") };
-            let test = align_classes(test, &names.clone(), path)?;
+            let test = align_classes(test, names, path)?;
             (data, test)
         }
         TestSet::HeldOut(fraction) => data.split(*fraction, &mut crate::rng(seed)),

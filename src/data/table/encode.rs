@@ -95,14 +95,16 @@ impl FeatureColumn {
             }
             Encoding::Boolean { true_value, false_value, fill, missing_indicator } => {
                 let texts = CellTexts::new(column);
+                let (trues, falses) = (spellings(true_value), spellings(false_value));
+                let is = |spelled: &[String], t: &str| spelled.iter().any(|s| s == t);
                 for (row, &r) in rows_out.zip(rows) {
                     let value = match texts.get(column, r) {
                         None => {
                             counts.missing += 1;
                             None
                         }
-                        Some(t) if spellings(true_value).contains(&t.to_string()) => Some(1.0),
-                        Some(t) if spellings(false_value).contains(&t.to_string()) => Some(0.0),
+                        Some(t) if is(&trues, &t) => Some(1.0),
+                        Some(t) if is(&falses, &t) => Some(0.0),
                         Some(_) => {
                             counts.unseen += 1;
                             None

@@ -88,11 +88,12 @@ fn fit_boolean(column: &Column, rows: &[usize], missing: usize) -> Encoding {
         boolean_pair(&values).unwrap_or_else(|| (values[0].clone(), values.get(1).cloned().unwrap_or_default()))
     };
     let texts = CellTexts::new(column);
+    let spelled_true = spellings(&true_value);
     let (mut trues, mut present) = (0usize, 0usize);
     for &r in rows {
         if let Some(t) = texts.get(column, r) {
             present += 1;
-            trues += usize::from(spellings(&true_value).contains(&t.to_string()));
+            trues += usize::from(spelled_true.iter().any(|s| *s == t));
         }
     }
     let fill = if present == 0 { 0.0 } else { trues as f32 / present as f32 };

@@ -41,7 +41,6 @@ pub struct Column {
     pub missing: usize,
     /// The first text cell: (line, text), for messages.
     pub first_text: Option<(u64, String)>,
-    index: HashMap<String, u32>,
 }
 
 impl Column {
@@ -55,14 +54,16 @@ impl Column {
         self.numbers.len() - self.missing
     }
 
-    fn push_text(&mut self, line: u64, cell: &str) {
+    /// Appends a text cell; `index` finds its code among the column's values (it lives only
+    /// while the file is read).
+    fn push_text(&mut self, index: &mut HashMap<String, u32>, line: u64, cell: &str) {
         let row = self.numbers.len() as u32;
-        let code = match self.index.get(cell) {
+        let code = match index.get(cell) {
             Some(&code) => code,
             None => {
                 let code = self.values.len() as u32;
                 self.values.push(cell.to_string());
-                self.index.insert(cell.to_string(), code);
+                index.insert(cell.to_string(), code);
                 code
             }
         };
@@ -133,6 +134,8 @@ impl Table {
         let skipped = header.iter().zip(&wanted).filter(|&(_, &w)| !w).map(|(h, _)| h.clone()).collect();
         let mut markers: Vec<String> = MISSING_MARKERS.iter().map(|m| m.to_string()).collect();
         markers.extend(options.missing.iter().filter(|m| !MISSING_MARKERS.contains(&m.as_str())).cloned());
+        // Each column's text values by code, while reading.
+        let mut indexes: Vec<HashMap<String, u32>> = vec![HashMap::new(); columns.len()];
         let mut record = ::csv::StringRecord::new();
         let mut rows = 0usize;
         loop {
@@ -152,10 +155,10 @@ impl Table {
                     format!("{} fields, but the header has {} columns", record.len(), header.len()),
                 ));
             }
-            let mut column = columns.iter_mut();
+            let mut column = columns.iter_mut().zip(indexes.iter_mut());
             for (cell, _) in record.iter().zip(&wanted).filter(|&(_, &w)| w) {
-                let column = column.next().expect("one column per wanted field");
-                read_cell(path, line, column, cell, &markers)?;
+                let (column, index) = column.next().expect("one column per wanted field");
+                read_cell(path, line, column, index, cell, &markers)?;
             }
             rows += 1;
         }
@@ -168,7 +171,14 @@ impl Table {
 
 /// One cell into its column: a finite number, a missing marker, or text. A number that is not
 /// finite (`inf`) is an error: it can be neither learned from nor sensibly imputed.
-fn read_cell(path: &Path, line: u64, column: &mut Column, cell: &str, markers: &[String]) -> Result<()> {
+fn read_cell(
+    path: &Path,
+    line: u64,
+    column: &mut Column,
+    index: &mut HashMap<String, u32>,
+    cell: &str,
+    markers: &[String],
+) -> Result<()> {
     match cell.parse::<f64>() {
         Ok(x) if x.is_finite() => column.numbers.push(x as f32),
         Ok(x) if x.is_nan() => {
@@ -186,7 +196,7 @@ fn read_cell(path: &Path, line: u64, column: &mut Column, cell: &str, markers: &
             column.missing += 1;
             column.numbers.push(f32::NAN);
         }
-        Err(_) => column.push_text(line, cell),
+        Err(_) => column.push_text(index, line, cell),
     }
     Ok(())
 }

@@ -121,6 +121,16 @@ impl TableSchema {
 }
 
 impl FeatureColumn {
+    /// Whether the column's cells are numbers — numeric columns and 0/1 booleans — rather
+    /// than text (an export's input for it is float, not string).
+    pub fn takes_numbers(&self) -> bool {
+        match &self.encoding {
+            Encoding::Numeric { .. } => true,
+            Encoding::Boolean { true_value, false_value, .. } => true_value == "1" && false_value == "0",
+            Encoding::Categorical { .. } => false,
+        }
+    }
+
     /// Encoded features this column becomes.
     pub fn width(&self) -> usize {
         match &self.encoding {

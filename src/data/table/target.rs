@@ -126,7 +126,7 @@ impl TargetCells {
             Task::Classify => {
                 // Each distinct value named once (a number in its shortest form), then every
                 // row's class looked up by its value, never by a string per row.
-                let by_code: Vec<String> = column.values.clone();
+                let by_code = &column.values;
                 let mut by_bits: HashMap<u32, String> = HashMap::new();
                 for &x in column.numbers.iter().filter(|x| !x.is_nan()) {
                     by_bits.entry(x.to_bits()).or_insert_with(|| number_text(x));

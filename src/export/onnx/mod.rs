@@ -214,8 +214,12 @@ fn attr_strings(name: &str, strings: &[String]) -> AttributeProto {
 /// Every column's features, concatenated in the schema's order: the network's input.
 fn preprocessing(g: &mut Graph, table: &TableSchema) -> Result<String> {
     let mut parts = Vec::new();
-    let flat_shape = g.ints("shape_flat", &[1], &[-1]);
-    let axis1 = g.ints("axis_1", &[1], &[1]);
+    // The reshapes around the string lookups, shared; only a table with text columns needs them.
+    let (flat_shape, axis1) = if table.columns.iter().any(|c| !c.takes_numbers()) {
+        (g.ints("shape_flat", &[1], &[-1]), g.ints("axis_1", &[1], &[1]))
+    } else {
+        (String::new(), String::new())
+    };
     for (j, column) in table.columns.iter().enumerate() {
         let x = column.name.as_str();
         let p = |what: &str| format!("c{j}_{what}");
@@ -235,7 +239,7 @@ fn preprocessing(g: &mut Graph, table: &TableSchema) -> Result<String> {
             }
             Encoding::Boolean { true_value, false_value, fill, missing_indicator } => {
                 // 1 for true, 0 for false, −1 for anything else (missing or unseen).
-                let code = if true_value == "1" && false_value == "0" {
+                let code = if column.takes_numbers() {
                     g.input(x, dt::FLOAT, 1);
                     let one = g.floats(&p("one"), &[1], &[1.0]);
                     let zero = g.floats(&p("zero"), &[1], &[0.0]);

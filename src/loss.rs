@@ -83,9 +83,11 @@ impl Loss {
 
     /// Each output's share of the error of one sample, as the lecture writes it: the loss of the
     /// network's *outputs* (after the output activation, probabilities for softmax and sigmoid)
-    /// against targets `t`, both [1, K]. Their sum is E.
+    /// against targets `t`, both [1, K]. Their sum is E. A batch [N, K] gets each example's terms
+    /// in its row (the playground averages the rows' sums over the batch).
     pub fn per_output<'t, T: Float>(self, out: Var<'t, T>, t: Var<'t, T>) -> Var<'t, T> {
-        let k = t.shape().numel() as f64;
+        // K, the outputs of one example: the last axis (rows of a batch are examples).
+        let k = t.shape().dims().last().copied().unwrap_or(1).max(1) as f64;
         match self {
             // ½(T − out)² per output.
             Loss::HalfSse => (t - out).square() * 0.5,

@@ -3,6 +3,7 @@
 //! beside the op table ([`derivative`], from `autograd::symbolic`), tidied ([`simplify`]),
 //! computed on the engine's tape ([`derivation`]) and written out ([`pretty`], [`render`]).
 
+pub mod answer;
 pub mod derivation;
 pub mod mistakes;
 pub mod parse;
@@ -11,6 +12,7 @@ pub mod render;
 pub mod simplify;
 
 pub use crate::autograd::symbolic::{Constant, Expr, Func, derivative};
+pub use answer::mark_answer;
 pub use derivation::{ChainError, Derivation, Edge, Path, System, derive};
 pub use mistakes::{ChainCheck, check_derivative};
 pub use parse::{Definition, MAX_NODES, ParseError, parse_definition, parse_expr};

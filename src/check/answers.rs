@@ -91,6 +91,12 @@ impl<'de> serde::Deserialize<'de> for Entries {
 /// `step` that is not a positive whole number, a step given twice, a malformed file.
 pub fn read_answers(path: &Path) -> Result<Vec<StepAnswers>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_answers(&text, path)
+}
+
+/// Reads answers from JSON text; errors name `path` (a file, or what stands for one, such as
+/// `answers` in a request) and the field.
+pub fn parse_answers(text: &str, path: &Path) -> Result<Vec<StepAnswers>> {
     let malformed = |e: serde_json::Error| {
         Error::data(
             path,
@@ -99,8 +105,8 @@ pub fn read_answers(path: &Path) -> Result<Vec<StepAnswers>> {
         )
     };
     let objects: Vec<Entries> = match text.trim_start().chars().next() {
-        Some('[') => serde_json::from_str(&text).map_err(malformed)?,
-        _ => vec![serde_json::from_str(&text).map_err(malformed)?],
+        Some('[') => serde_json::from_str(text).map_err(malformed)?,
+        _ => vec![serde_json::from_str(text).map_err(malformed)?],
     };
     let mut steps: Vec<StepAnswers> = vec![];
     for (i, Entries(entries)) in objects.into_iter().enumerate() {

@@ -9,4 +9,7 @@ mod steps;
 
 pub use network::{LayerFile, Network, NetworkFile, TargetsFile};
 pub use render::{Format, render};
-pub use steps::{Factor, Param, PathSum, Step, Unit, computation_graph, error_of, explain, explain_step, param_names};
+pub use steps::{
+    Factor, Param, PathSum, Step, Unit, computation_graph, error_of, explain, explain_step, input_name, model_of,
+    param_names, unit_name,
+};

@@ -5,13 +5,13 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::nn::Activation;
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LayerFile {
     /// `weights[j][i]`: from unit i of the layer below to unit j.
@@ -21,14 +21,14 @@ pub struct LayerFile {
 }
 
 /// Targets as written: a vector, or (cross-entropy) a class index.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum TargetsFile {
     Vector(Vec<f64>),
     Class(usize),
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkFile {
     pub inputs: Vec<f64>,
@@ -52,6 +52,18 @@ pub struct Network {
 }
 
 impl Network {
+    /// The network as a file `explain` reads (targets as a vector).
+    pub fn file(&self) -> NetworkFile {
+        NetworkFile {
+            inputs: self.inputs.clone(),
+            targets: TargetsFile::Vector(self.targets.clone()),
+            layers: self.layers.clone(),
+            loss: self.loss,
+            learning_rate: self.learning_rate,
+            update_biases: self.update_biases,
+        }
+    }
+
     /// The lecture's network: the same numbers as `lecture-example.json`.
     pub fn lecture() -> Network {
         Network {

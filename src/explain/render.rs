@@ -297,7 +297,7 @@ fn markdown(net: &Network, steps: &[Step], final_loss: f64) -> String {
 }
 
 /// The JSON contract: `steps`, each with `loss`, `forward`, `gradients`, `factors`, `updated`.
-fn json_value(net: &Network, steps: &[Step], final_loss: f64) -> Value {
+pub(crate) fn json_value(net: &Network, steps: &[Step], final_loss: f64) -> Value {
     let steps: Vec<Value> = steps
         .iter()
         .map(|s| {

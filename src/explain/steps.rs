@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::network::Network;
+use super::network::{LayerFile, Network};
 use crate::autograd::{ParamStore, Tape, Var, finite_differences};
 use crate::nn::{Layer, Linear, Sequential};
 use crate::tensor::Tensor;
@@ -131,12 +131,12 @@ pub fn param_names(net: &Network) -> (Vec<Vec<Vec<String>>>, Vec<Vec<String>>) {
     (weights, biases)
 }
 
-/// The network as a model: its parameters in a store (`layers.{l}.weight` [out, in] and
+/// A network's layers as a model: its parameters in a store (`layers.{l}.weight` [out, in] and
 /// `layers.{l}.bias`), and a [`Sequential`] of `Linear` layers, each followed by its activation.
-fn model_of(net: &Network) -> (Sequential, ParamStore<f64>) {
+pub fn model_of(network_layers: &[LayerFile]) -> (Sequential, ParamStore<f64>) {
     let mut store = ParamStore::new();
     let mut layers = vec![];
-    for (l, layer) in net.layers.iter().enumerate() {
+    for (l, layer) in network_layers.iter().enumerate() {
         let (rows, cols) = (layer.weights.len(), layer.weights[0].len());
         let name = format!("layers.{l}");
         let weights = Tensor::new(layer.weights.iter().flatten().copied().collect(), [rows, cols]);
@@ -173,7 +173,7 @@ fn forward<'t>(net: &Network, model: &Sequential, store: &ParamStore<f64>, tape:
 /// node (its op, value and gradient), edges from each op's inputs — micrograd's `draw_dot`, for
 /// any network. Layer values carry their explanation names (`H = net of H1, H2…`).
 pub fn computation_graph(net: &Network) -> String {
-    let (model, store) = model_of(net);
+    let (model, store) = model_of(&net.layers);
     let tape = Tape::new();
     let Forward { layers, error, .. } = forward(net, &model, &store, &tape);
     let grads = tape.backward(error);
@@ -206,7 +206,7 @@ pub fn computation_graph(net: &Network) -> String {
 
 /// E for the network as it stands (no gradients).
 pub fn error_of(net: &Network) -> f64 {
-    let (model, store) = model_of(net);
+    let (model, store) = model_of(&net.layers);
     error_with(net, &model, &store)
 }
 
@@ -218,7 +218,7 @@ fn error_with(net: &Network, model: &Sequential, store: &ParamStore<f64>) -> f64
 
 /// Explains one step of `net` (numbered `number`) and returns it with the updated network.
 pub fn explain_step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
-    let (model, store) = model_of(net);
+    let (model, store) = model_of(&net.layers);
     let tape = Tape::new();
     let Forward { layers: vars, terms, error } = forward(net, &model, &store, &tape);
     let grads = tape.backward(error);

@@ -51,6 +51,9 @@ pub mod loss;
 pub mod metrics;
 pub mod nn;
 pub mod optim;
+pub mod playground;
+#[cfg(feature = "playground")]
+pub mod server;
 pub mod tensor;
 pub mod train;
 

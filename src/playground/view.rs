@@ -1,0 +1,445 @@
+//! What the page draws, computed here so the page does no arithmetic: a [`Snapshot`] of the
+//! session (losses, the network's numbers by `explain`'s names, heat maps of the output over the
+//! input plane and of every unit, the points), a clicked parameter's [`Gradient`] as the chain of
+//! factors for each example of the next batch, and one example's step for backprop mode
+//! ([`ExampleExplained`]). Heat maps travel as bytes (0–255 across each map's [lo, hi]), base64.
+
+use base64::Engine as _;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::data::{EXTENT, Feature, Point};
+use super::session::{Session, predicted_class};
+use super::{Regularization, Setup};
+use crate::autograd::Tape;
+use crate::explain::{Factor, NetworkFile, PathSum, explain_step, input_name, model_of, param_names, unit_name};
+use crate::nn::{Activation, Layer};
+use crate::tensor::{Tensor, Threads};
+
+/// Cells per side of the output's heat map, and of each unit's.
+pub const GRID: usize = 100;
+pub const UNIT_GRID: usize = 25;
+
+/// One heat map: `size`×`size` cells, rows from the top (x₂ = +6) down, columns from x₁ = −6;
+/// cell values quantised to bytes between `lo` and `hi`; `mid` is where the colour scale turns.
+#[derive(Clone, Debug, Serialize)]
+pub struct HeatMap {
+    pub size: usize,
+    pub lo: f64,
+    pub hi: f64,
+    pub mid: f64,
+    /// base64 of size² bytes.
+    pub data: String,
+}
+
+impl HeatMap {
+    /// A map of `values`, its range widened to `natural` (an activation's own range) if given.
+    fn of(size: usize, values: &[f64], natural: Option<(f64, f64)>, mid: f64) -> HeatMap {
+        let finite = values.iter().copied().filter(|v| v.is_finite());
+        let (mut lo, mut hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        if let Some((a, b)) = natural {
+            (lo, hi) = (lo.min(a), hi.max(b));
+        }
+        if !(lo.is_finite() && hi.is_finite()) {
+            (lo, hi) = (mid - 1.0, mid + 1.0);
+        }
+        if hi - lo < 1e-12 {
+            (lo, hi) = (lo - 0.5, hi + 0.5);
+        }
+        let bytes: Vec<u8> =
+            values.iter().map(|v| (((v - lo) / (hi - lo)).clamp(0.0, 1.0) * 255.0).round() as u8).collect();
+        HeatMap { size, lo, hi, mid: mid.clamp(lo, hi), data: base64::engine::general_purpose::STANDARD.encode(bytes) }
+    }
+}
+
+/// An activation's own range, and where its colour scale turns.
+fn natural_range(a: Activation) -> (Option<(f64, f64)>, f64) {
+    match a {
+        Activation::Sigmoid | Activation::Softmax => (Some((0.0, 1.0)), 0.5),
+        Activation::Tanh => (Some((-1.0, 1.0)), 0.0),
+        _ => (None, 0.0),
+    }
+}
+
+/// A weight or bias as drawn: its name and value.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParamView {
+    pub name: String,
+    pub value: f64,
+}
+
+/// One unit: its name, its bias, and the weights into it (from each unit or input below).
+#[derive(Clone, Debug, Serialize)]
+pub struct UnitView {
+    pub name: String,
+    pub bias: ParamView,
+    pub weights: Vec<ParamView>,
+}
+
+/// An input as drawn: `explain`'s symbol (`x1`) and the feature it carries.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputView {
+    pub name: String,
+    pub feature: Feature,
+    pub label: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerView {
+    pub activation: Activation,
+    pub units: Vec<UnitView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NetworkView {
+    pub inputs: Vec<InputView>,
+    pub layers: Vec<LayerView>,
+    pub loss: crate::loss::Loss,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PointView<'a> {
+    #[serde(flatten)]
+    pub point: &'a Point,
+    pub train: bool,
+}
+
+/// The heat maps: the output over the plane, and each input's and unit's (by name).
+#[derive(Clone, Debug, Serialize)]
+pub struct HeatMaps {
+    pub extent: f64,
+    /// The output's value (one output) or the winning output's (several).
+    pub output: HeatMap,
+    /// The winning output per cell (several outputs): base64 bytes of output indices.
+    pub winner: Option<String>,
+    pub units: Map<String, Value>,
+}
+
+/// The whole session as the page draws it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Snapshot<'a> {
+    pub setup: &'a Setup,
+    pub epoch: usize,
+    pub updates: usize,
+    pub batches_per_epoch: usize,
+    /// The next batch: training points [start, end).
+    pub batch: [usize; 2],
+    pub loss_train: f64,
+    pub loss_test: f64,
+    pub accuracy_train: Option<f64>,
+    pub accuracy_test: Option<f64>,
+    /// (epoch, training loss, test loss).
+    pub history: &'a [[f64; 3]],
+    pub classes: usize,
+    pub class_names: Vec<String>,
+    pub note: Option<&'a str>,
+    pub network: NetworkView,
+    pub heatmaps: HeatMaps,
+    pub points: Vec<PointView<'a>>,
+}
+
+/// The centres of a `size`×`size` grid over the plane, top row first.
+fn grid_points(size: usize) -> impl Iterator<Item = [f64; 2]> {
+    let cell = 2.0 * EXTENT / size as f64;
+    (0..size).flat_map(move |r| {
+        (0..size).map(move |c| [-EXTENT + (c as f64 + 0.5) * cell, EXTENT - (r as f64 + 0.5) * cell])
+    })
+}
+
+impl Session {
+    /// The network's inputs for each point of a grid, [size², features].
+    fn grid_inputs(&self, size: usize) -> Tensor<f64> {
+        let f = &self.setup.features;
+        let data: Vec<f64> = grid_points(size).flat_map(|p| f.iter().map(move |f| f.of(p))).collect();
+        Tensor::new(data, [size * size, f.len()])
+    }
+
+    /// The session as the page draws it.
+    pub fn snapshot(&self) -> Snapshot<'_> {
+        let net = self.network_for(&self.train[0]);
+        let (wnames, bnames) = param_names(&net);
+        let inputs = self
+            .setup
+            .features
+            .iter()
+            .enumerate()
+            .map(|(i, &feature)| InputView { name: input_name(&net, 0, i), feature, label: feature.label() })
+            .collect();
+        let layers = self
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(l, layer)| LayerView {
+                activation: layer.activation,
+                units: (0..layer.biases.len())
+                    .map(|j| UnitView {
+                        name: unit_name(&net, l, j),
+                        bias: ParamView { name: bnames[l][j].clone(), value: layer.biases[j] },
+                        weights: layer.weights[j]
+                            .iter()
+                            .zip(&wnames[l][j])
+                            .map(|(&value, name)| ParamView { name: name.clone(), value })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let points = self
+            .train
+            .iter()
+            .map(|point| PointView { point, train: true })
+            .chain(self.test.iter().map(|point| PointView { point, train: false }))
+            .collect();
+        let batch = self.batch();
+        Snapshot {
+            setup: &self.setup,
+            epoch: self.epoch,
+            updates: self.updates,
+            batches_per_epoch: self.batches_per_epoch(),
+            batch: [batch.start, batch.end],
+            loss_train: self.mean_loss(&self.train),
+            loss_test: self.mean_loss(&self.test),
+            accuracy_train: self.accuracy(&self.train),
+            accuracy_test: self.accuracy(&self.test),
+            history: &self.history,
+            classes: self.classes,
+            class_names: self.uploaded.as_ref().map(|u| u.class_names.clone()).unwrap_or_default(),
+            note: self.uploaded.as_ref().filter(|_| self.setup.data == super::DataSet::Upload).map(|u| u.note.as_str()),
+            network: NetworkView { inputs, layers, loss: self.loss },
+            heatmaps: self.heatmaps(&net),
+            points,
+        }
+    }
+
+    /// The output over a [`GRID`]² grid, and each input and unit over a [`UNIT_GRID`]² one.
+    fn heatmaps(&self, net: &crate::explain::Network) -> HeatMaps {
+        let (model, store) = model_of(&self.layers);
+        let out = model.predict(&store, &self.grid_inputs(GRID), Threads::ONE);
+        let k = out.dims()[1];
+        let output_activation = self.layers.last().expect("a network has layers").activation;
+        let (natural, mid) = natural_range(output_activation);
+        let (output, winner) = if k == 1 {
+            (HeatMap::of(GRID, out.data(), natural, mid), None)
+        } else {
+            let rows: Vec<&[f64]> = out.data().chunks(k).collect();
+            let best: Vec<u8> = rows.iter().map(|r| predicted_class(r) as u8).collect();
+            let top: Vec<f64> = rows.iter().zip(&best).map(|(r, &b)| r[b as usize]).collect();
+            (HeatMap::of(GRID, &top, natural, mid), Some(base64::engine::general_purpose::STANDARD.encode(best)))
+        };
+
+        let mut units = Map::new();
+        let x = self.grid_inputs(UNIT_GRID);
+        let cells = UNIT_GRID * UNIT_GRID;
+        let width = self.setup.features.len();
+        for i in 0..width {
+            let column: Vec<f64> = x.data().iter().skip(i).step_by(width).copied().collect();
+            let map = HeatMap::of(UNIT_GRID, &column, None, 0.0);
+            units.insert(input_name(net, 0, i), serde_json::to_value(map).expect("plain numbers"));
+        }
+        let tape = Tape::new();
+        let mut l = 0;
+        model.forward_visit(&tape, &store, tape.input(&x), None, |layer, v| {
+            if let Layer::Activation(a) = layer {
+                let value = v.value();
+                let n = value.dims()[1];
+                let (natural, mid) = natural_range(*a);
+                for j in 0..n {
+                    let column: Vec<f64> = value.data().iter().skip(j).step_by(n).copied().collect();
+                    debug_assert_eq!(column.len(), cells);
+                    let map = HeatMap::of(UNIT_GRID, &column, natural, mid);
+                    units.insert(unit_name(net, l, j), serde_json::to_value(map).expect("plain numbers"));
+                }
+                l += 1;
+            }
+        });
+        HeatMaps { extent: EXTENT, output, winner, units }
+    }
+}
+
+/// One example's chain for a parameter: its factors, and their product.
+#[derive(Clone, Debug, Serialize)]
+pub struct Chain {
+    /// The example's index among the training points.
+    pub example: usize,
+    pub factors: Vec<Factor>,
+    pub product: f64,
+}
+
+/// The regularisation's share of a weight's gradient: λ·R'(w).
+#[derive(Clone, Debug, Serialize)]
+pub struct Penalty {
+    pub regularization: Regularization,
+    pub rate: f64,
+    pub term: f64,
+}
+
+/// What the page highlights on the drawing for a chain: parameters and units by name.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Highlight {
+    pub params: Vec<String>,
+    pub units: Vec<String>,
+}
+
+/// A clicked parameter's gradient for the next batch: each example's chain of factors, their
+/// mean, the penalty, and the engine's gradient of the batch's E they add up to.
+#[derive(Clone, Debug, Serialize)]
+pub struct Gradient {
+    pub name: String,
+    pub value: f64,
+    /// The unit whose net input the parameter feeds (`H1`, `y2`).
+    pub unit: String,
+    /// What it multiplies: an input (`x1`), a unit's output (`out_H1`), or `1` for a bias.
+    pub source: String,
+    pub chains: Vec<Chain>,
+    /// The shown example's path sum, when the unit is hidden: ∂E/∂out over the next layer.
+    pub path_sum: Option<PathSum>,
+    /// Which chain is shown in full (a position in `chains`).
+    pub shown: usize,
+    /// (1/B)·Σ of the chains' products.
+    pub mean: f64,
+    pub penalty: Option<Penalty>,
+    /// The engine's ∂E/∂w of the batch (mean + penalty).
+    pub gradient: f64,
+    pub learning_rate: f64,
+    /// Whether the step changes it (biases may be fixed).
+    pub learns: bool,
+    pub updated: f64,
+    pub highlight: Highlight,
+}
+
+/// One example of the next batch explained as `explain` explains a network (for backprop
+/// mode), with the batch's update the step will apply.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExampleExplained {
+    pub example: usize,
+    pub batch: [usize; 2],
+    /// The network with this example's inputs and targets, as a file `explain` reads.
+    pub network: NetworkFile,
+    /// `explain --format json` of that network's step.
+    pub explain: Value,
+    /// Each unit's ∂E/∂net for this example.
+    pub deltas: Map<String, Value>,
+    /// Every parameter after the step on the whole batch.
+    pub updated: Map<String, Value>,
+    /// The batch's E before and after that step.
+    pub batch_loss: f64,
+    pub batch_loss_after: f64,
+}
+
+impl Session {
+    /// The next batch's example `shown` (a position in it), clamped to the batch.
+    fn shown_example(&self, shown: usize) -> usize {
+        let batch = self.batch();
+        (batch.start + shown).min(batch.end - 1)
+    }
+
+    /// The chain of `name` for each example of the next batch; `None` if there is no such
+    /// parameter.
+    pub fn gradient(&self, name: &str, shown: usize) -> Option<Gradient> {
+        let batch = self.batch();
+        let steps: Vec<_> =
+            batch.clone().map(|i| explain_step(&self.network_for(&self.train[i]), 1, false).0).collect();
+        let param = |s: &crate::explain::Step| s.params.iter().find(|p| p.name == name).cloned();
+        let first = param(&steps[0])?;
+        let chains: Vec<Chain> = steps
+            .iter()
+            .zip(batch.clone())
+            .map(|(s, example)| {
+                let p = param(s).expect("every example's step has the same parameters");
+                Chain { example, product: p.factors.iter().map(|f| f.value).product(), factors: p.factors }
+            })
+            .collect();
+        let mean = chains.iter().map(|c| c.product).sum::<f64>() / chains.len() as f64;
+        let shown = shown.min(chains.len() - 1);
+        let (l, j, i) = first.at;
+        let net = self.network_for(&self.train[batch.start]);
+        let unit = unit_name(&net, l, j);
+        let source = i.map_or("1".to_string(), |i| input_name(&net, l, i));
+        let path_sum = steps[shown].path_sums.iter().find(|p| p.unit == format!("out_{unit}")).cloned();
+
+        let (grads, store, _) = self.batch_gradients();
+        let suffix = if i.is_some() { "weight" } else { "bias" };
+        let id = store.id(&format!("layers.{l}.{suffix}")).expect("every layer has its parameters");
+        let index = i.map_or(j, |i| j * self.layers[l].weights[j].len() + i);
+        let gradient = grads.param(id).expect("every parameter reaches E").data()[index];
+        let penalty =
+            (i.is_some() && self.setup.regularization != Regularization::None && self.setup.regularization_rate > 0.0)
+                .then(|| Penalty {
+                    regularization: self.setup.regularization,
+                    rate: self.setup.regularization_rate,
+                    term: self.penalty_gradient(l, index),
+                });
+        let learns = i.is_some() || self.setup.update_biases;
+        let eta = self.setup.learning_rate;
+        let mut highlight = Highlight { params: vec![name.to_string()], units: vec![unit.clone()] };
+        highlight.units.push(source.trim_start_matches("out_").to_string());
+        if let Some(p) = &path_sum {
+            for (next, _, w, _) in &p.terms {
+                highlight.params.push(w.clone());
+                highlight.units.push(next.clone());
+            }
+        }
+        Some(Gradient {
+            name: name.to_string(),
+            value: first.value,
+            unit,
+            source,
+            chains,
+            path_sum,
+            shown,
+            mean,
+            penalty,
+            gradient,
+            learning_rate: eta,
+            learns,
+            updated: if learns { first.value - eta * gradient } else { first.value },
+            highlight,
+        })
+    }
+
+    /// ∂(λ·R)/∂w of weight `index` of layer `l`, from the penalty alone on a tape.
+    fn penalty_gradient(&self, l: usize, index: usize) -> f64 {
+        let (_, store) = model_of(&self.layers);
+        let tape = Tape::new();
+        let id = store.id(&format!("layers.{l}.weight")).expect("every layer has its weight");
+        let Some(penalty) = self.penalty_on(&tape, &store) else { return 0.0 };
+        tape.backward(penalty).param(id).expect("the weight reaches the penalty").data()[index]
+    }
+
+    /// The next batch's example `shown` explained, with the batch's update.
+    pub fn explain_example(&self, shown: usize) -> ExampleExplained {
+        let example = self.shown_example(shown);
+        let net = self.network_for(&self.train[example]);
+        let (steps, final_loss) = crate::explain::explain(&net, 1, false);
+        let explain = crate::explain::render::json_value(&net, &steps, final_loss);
+        let step = &steps[0];
+        let mut deltas = Map::new();
+        for u in step.layers.iter().flatten() {
+            deltas.insert(u.name.clone(), Value::from(u.de_dnet));
+        }
+        let batch = self.batch();
+        let mut after = self.clone();
+        after.update();
+        let (wnames, bnames) = param_names(&net);
+        let mut updated = Map::new();
+        for (l, layer) in after.layers.iter().enumerate() {
+            for j in 0..layer.biases.len() {
+                for (i, w) in layer.weights[j].iter().enumerate() {
+                    updated.insert(wnames[l][j][i].clone(), Value::from(*w));
+                }
+                updated.insert(bnames[l][j].clone(), Value::from(layer.biases[j]));
+            }
+        }
+        let points = &self.train[batch.clone()];
+        ExampleExplained {
+            example,
+            batch: [batch.start, batch.end],
+            network: net.file(),
+            explain,
+            deltas,
+            updated,
+            batch_loss: self.mean_loss(points),
+            batch_loss_after: after.mean_loss(points),
+        }
+    }
+}

@@ -9,6 +9,8 @@ mod export;
 mod input;
 mod inspect;
 mod lecture;
+#[cfg(feature = "playground")]
+mod playground;
 mod predict;
 mod train;
 
@@ -38,6 +40,8 @@ enum Command {
     Export(export::ExportArgs),
     Chain(chain::ChainArgs),
     Lecture(lecture::LectureArgs),
+    #[cfg(feature = "playground")]
+    Playground(playground::PlaygroundArgs),
 }
 
 /// Writes `text` to standard output. A closed pipe (`backprop predict … | head`) ends the
@@ -65,6 +69,8 @@ pub fn run() -> ExitCode {
         Command::Export(args) => export::run(args),
         Command::Chain(args) => chain::run(args),
         Command::Lecture(args) => lecture::run(args),
+        #[cfg(feature = "playground")]
+        Command::Playground(args) => playground::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

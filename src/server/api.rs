@@ -1,0 +1,262 @@
+//! The API that mirrors the command line: `POST /api/explain` (a network file → `explain`'s
+//! output), `POST /api/chain` (definitions → `chain`'s), `POST /api/check` (a learner's answers
+//! for a network, or their derivative for an expression → `--check`'s). `?format=` picks the
+//! output format as `--format` does (JSON by default). Also the JSON errors every route uses.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use axum::body::Bytes;
+use axum::extract::Query;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+
+use crate::explain::{Format, Network, NetworkFile};
+
+/// The most steps `/api/explain` runs, and parameters it writes out (as the CLI).
+const MAX_EXPLAIN_STEPS: usize = 100;
+const MAX_EXPLAIN_PARAMS: usize = 10_000;
+/// The most definitions `/api/chain` takes, and the most steps a check marks.
+const MAX_DEFINITIONS: usize = 32;
+const MAX_CHECK_STEPS: usize = 100;
+
+/// A failed request: its status and a message naming what is wrong.
+#[derive(Debug)]
+pub struct ApiError(pub StatusCode, pub String);
+
+impl ApiError {
+    pub fn bad(message: impl Into<String>) -> ApiError {
+        ApiError(StatusCode::BAD_REQUEST, message.into())
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError(StatusCode::NOT_FOUND, message.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, axum::Json(serde_json::json!({"error": self.1}))).into_response()
+    }
+}
+
+impl From<crate::Error> for ApiError {
+    fn from(e: crate::Error) -> ApiError {
+        ApiError::bad(e.to_string())
+    }
+}
+
+pub type ApiResult = Result<Response, ApiError>;
+
+/// A body read whole, or the reason it could not be (too large: 413).
+pub fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| ApiError(e.status(), e.body_text()))
+}
+
+/// A JSON body parsed into `T`; errors say where (line, column) and what.
+pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { bytes };
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad(format!("the body, line {}, column {}: {e}", e.line(), e.column())))
+}
+
+/// A computed page in its format's content type.
+pub fn page(text: String, format: Format) -> Response {
+    let kind = match format {
+        Format::Json => "application/json",
+        Format::Html => "text/html; charset=utf-8",
+        _ => "text/plain; charset=utf-8",
+    };
+    ([(header::CONTENT_TYPE, kind)], text).into_response()
+}
+
+/// JSON of a serialisable value.
+pub fn json<T: serde::Serialize>(value: &T) -> Response {
+    let text = serde_json::to_string(value).expect("the API's types serialise");
+    ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+/// Runs a computation on the blocking pool.
+pub async fn compute<F: FnOnce() -> ApiResult + Send + 'static>(f: F) -> ApiResult {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("the computation failed: {e}"))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatQuery {
+    #[serde(default)]
+    format: Option<Format>,
+    #[serde(default)]
+    steps: Option<usize>,
+    #[serde(default)]
+    verify: Option<bool>,
+}
+
+/// A query string parsed, or a 400 naming the parameter.
+fn query(q: Result<Query<FormatQuery>, QueryRejection>) -> Result<FormatQuery, ApiError> {
+    q.map(|Query(q)| q).map_err(|e| ApiError::bad(e.body_text()))
+}
+
+/// A network file checked as `explain` checks one; errors name the field.
+fn network(file: NetworkFile) -> Result<Network, ApiError> {
+    let net = Network::check(file).map_err(|(field, message)| ApiError::bad(format!("{field}: {message}")))?;
+    let total: usize = net.layers.iter().map(|l| l.biases.len() * (l.weights[0].len() + 1)).sum();
+    if total > MAX_EXPLAIN_PARAMS {
+        return Err(ApiError::bad(format!(
+            "{total} parameters is more than explain writes out ({MAX_EXPLAIN_PARAMS})"
+        )));
+    }
+    Ok(net)
+}
+
+/// `POST /api/explain[?steps=N&verify=true&format=F]`: the body is a network file.
+pub async fn explain(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<Bytes, BytesRejection>) -> ApiResult {
+    let q = query(q)?;
+    let bytes = body(raw)?;
+    compute(move || {
+        let net = network(json_body(&bytes)?)?;
+        let steps = q.steps.unwrap_or(1);
+        if !(1..=MAX_EXPLAIN_STEPS).contains(&steps) {
+            return Err(ApiError::bad(format!("steps: {steps} is not between 1 and {MAX_EXPLAIN_STEPS}")));
+        }
+        let format = q.format.unwrap_or(Format::Json);
+        let (explained, final_loss) = crate::explain::explain(&net, steps, q.verify.unwrap_or(false));
+        Ok(page(crate::explain::render(format, &net, &explained, final_loss), format))
+    })
+    .await
+}
+
+/// `POST /api/chain`'s body: `chain`'s arguments.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChainRequest {
+    definitions: Vec<String>,
+    wrt: String,
+    #[serde(default)]
+    at: BTreeMap<String, f64>,
+    #[serde(default)]
+    of: Option<String>,
+    #[serde(default)]
+    verify: bool,
+}
+
+/// The derivation a chain request asks for.
+fn derivation(r: ChainRequest) -> Result<crate::chain::Derivation, ApiError> {
+    if r.definitions.len() > MAX_DEFINITIONS {
+        return Err(ApiError::bad(format!("definitions: {} is more than {MAX_DEFINITIONS}", r.definitions.len())));
+    }
+    let system =
+        crate::chain::System::new(&r.definitions, r.of.as_deref(), &r.wrt).map_err(|e| ApiError::bad(e.to_string()))?;
+    if r.verify && r.at.is_empty() {
+        return Err(ApiError::bad("verify compares numbers at a point: give one in \"at\""));
+    }
+    crate::chain::derive(system, r.at, r.verify).map_err(|e| ApiError::bad(e.to_string()))
+}
+
+/// `POST /api/chain[?format=F]`: `{"definitions": ["y = 5x + 3", "x = t^2"], "wrt": "t",
+/// "at": {"t": 3}}` → what `backprop chain` prints.
+pub async fn chain(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<Bytes, BytesRejection>) -> ApiResult {
+    let q = query(q)?;
+    let bytes = body(raw)?;
+    compute(move || {
+        let d = derivation(json_body(&bytes)?)?;
+        let format = q.format.unwrap_or(Format::Json);
+        Ok(page(crate::chain::render(&d, format), format))
+    })
+    .await
+}
+
+/// `POST /api/check`'s body for a network: the learner's answers (kept as written, so their
+/// decimals count), for the given network or the lecture's.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NetworkCheck {
+    #[serde(default)]
+    network: Option<NetworkFile>,
+    answers: Box<RawValue>,
+}
+
+/// `POST /api/check`'s body for an expression: `chain`'s arguments and the learner's answer.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpressionCheck {
+    definitions: Vec<String>,
+    wrt: String,
+    #[serde(default)]
+    at: BTreeMap<String, f64>,
+    #[serde(default)]
+    of: Option<String>,
+    answer: String,
+}
+
+/// `POST /api/check[?format=text]`: `{"network": …, "answers": {"dE/dw5": 0.0822}}` →
+/// `explain --check`'s output, or `{"definitions": …, "wrt": "t", "at": {"t": 3}, "answer":
+/// "10t = 30"}` → `chain --check`'s.
+pub async fn check(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<Bytes, BytesRejection>) -> ApiResult {
+    let q = query(q)?;
+    let bytes = body(raw)?;
+    compute(move || {
+        let format = q.format.unwrap_or(Format::Json);
+        if !matches!(format, Format::Json | Format::Text) {
+            let name = <&str>::from(format);
+            return Err(ApiError::bad(format!("format: checks are written as text or json, not {name}")));
+        }
+        let probe: serde_json::Map<String, serde_json::Value> = json_body(&bytes)?;
+        if probe.contains_key("answers") {
+            let r: NetworkCheck = json_body(&bytes)?;
+            let net = match r.network {
+                Some(f) => network(f)?,
+                None => Network::lecture(),
+            };
+            let answers = crate::check::parse_answers(r.answers.get(), Path::new("answers"))?;
+            let checked = crate::check::check(&net, &answers, MAX_CHECK_STEPS)?;
+            let text = match format {
+                Format::Json => format!("{:#}\n", crate::check::json(&checked)),
+                _ => crate::check::text(&checked),
+            };
+            Ok(page(text, format))
+        } else if probe.contains_key("answer") {
+            let r: ExpressionCheck = json_body(&bytes)?;
+            let chain = ChainRequest { definitions: r.definitions, wrt: r.wrt, at: r.at, of: r.of, verify: false };
+            let d = derivation(chain)?;
+            Ok(page(crate::chain::mark_answer(&d, &r.answer, format)?, format))
+        } else {
+            Err(ApiError::bad(
+                "the body: expected {\"answers\": {…}} (and optionally \"network\"), or {\"definitions\", \"wrt\", \"answer\"}",
+            ))
+        }
+    })
+    .await
+}
+
+/// `GET /api/vocabulary`: the names the page's controls offer, from the library's own enums
+/// (so the page has no list of its own), the bounds, and the lecture preset's setup.
+pub async fn vocabulary() -> Response {
+    use crate::playground::{DataSet, Feature, MAX_LAYERS, MAX_UNITS, Regularization, Setup};
+    use strum::IntoEnumIterator;
+    let data: Vec<DataSet> = DataSet::iter().collect();
+    let regression: Vec<DataSet> = DataSet::iter().filter(|d| d.is_regression()).collect();
+    let features: Vec<serde_json::Value> =
+        Feature::iter().map(|f| serde_json::json!({"name": f, "label": f.label()})).collect();
+    let activations: Vec<_> = crate::nn::Activation::iter().filter(|a| *a != crate::nn::Activation::Softmax).collect();
+    let losses: Vec<_> = crate::loss::Loss::iter().collect();
+    json(&serde_json::json!({
+        "data": data, "regression_data": regression, "features": features, "activations": activations,
+        "losses": losses, "regularizations": Regularization::iter().collect::<Vec<_>>(), "max_layers": MAX_LAYERS, "max_units": MAX_UNITS,
+        "lecture": Setup::lecture(),
+    }))
+}
+
+pub async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no route {}; the API is described at /api/openapi.json", uri.path()))
+}
+
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError(StatusCode::METHOD_NOT_ALLOWED, format!("{method} is not a method of {}", uri.path()))
+}

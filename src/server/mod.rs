@@ -1,0 +1,95 @@
+//! `backprop playground`'s web server: axum on tokio, serving the embedded page ([`assets`]),
+//! the stateless JSON API that mirrors the CLI (`/api/explain`, `/api/chain`, `/api/check`,
+//! in [`api`]) and the training sessions the page drives ([`sessions`]). The server does the
+//! numbers; the page only draws them. Every failure is a 4xx with `{"error": "…"}`; handlers
+//! that compute run on tokio's blocking pool so one busy tab never stalls the others.
+
+mod api;
+mod assets;
+mod sessions;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::error::{Error, Result};
+
+pub use sessions::Sessions;
+
+/// The largest request body: a network file, an answers file, a small CSV.
+pub const MAX_BODY: usize = 256 * 1024;
+/// How long one request may take, its body included, before it is answered 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The routes, over a session store.
+pub fn router(sessions: Arc<Sessions>) -> Router {
+    Router::new()
+        .route("/", get(assets::index))
+        .route("/app.js", get(assets::script))
+        .route("/style.css", get(assets::style))
+        .route("/api/openapi.json", get(assets::openapi))
+        .route("/api/vocabulary", get(api::vocabulary))
+        .route("/api/explain", post(api::explain))
+        .route("/api/chain", post(api::chain))
+        .route("/api/check", post(api::check))
+        .route("/api/sessions", post(sessions::create))
+        .route("/api/sessions/{id}", get(sessions::show).delete(sessions::remove))
+        .route("/api/sessions/{id}/setup", axum::routing::put(sessions::setup))
+        .route("/api/sessions/{id}/step", post(sessions::step))
+        .route("/api/sessions/{id}/reset", post(sessions::reset))
+        .route("/api/sessions/{id}/edit", post(sessions::edit))
+        .route("/api/sessions/{id}/data", post(sessions::upload))
+        .route("/api/sessions/{id}/gradient/{name}", get(sessions::gradient))
+        .route("/api/sessions/{id}/example", get(sessions::example))
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(sessions)
+}
+
+/// Serves until Ctrl-C: prints the address (port 0 picks a free one), warns when it is
+/// reachable from other machines, opens a browser if asked.
+pub fn run(host: IpAddr, port: u16, open: bool) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::invalid(format!("cannot start the server's runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, port))
+            .await
+            .map_err(|e| Error::invalid(format!("cannot listen on {host}:{port}: {e}")))?;
+        let address = listener.local_addr().map_err(|e| Error::invalid(format!("no local address: {e}")))?;
+        let url = match address.ip() {
+            ip if ip.is_unspecified() => format!("http://127.0.0.1:{}/", address.port()),
+            IpAddr::V6(ip) => format!("http://[{ip}]:{}/", address.port()),
+            ip => format!("http://{ip}:{}/", address.port()),
+        };
+        if !host.is_loopback() {
+            eprintln!(
+                "warning: listening on {host}, reachable from other machines; the playground has no authentication"
+            );
+        }
+        crate::cli::emit(&format!("backprop playground: {url}  (Ctrl-C stops it)\n"))?;
+        if open && let Err(e) = ::open::that_detached(&url) {
+            eprintln!("warning: cannot open a browser ({e}); open {url} yourself");
+        }
+        let sessions = Arc::new(Sessions::default());
+        let sweeper = tokio::spawn(sessions::sweep(sessions.clone()));
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        let served = axum::serve(listener, router(sessions)).with_graceful_shutdown(shutdown).await;
+        sweeper.abort();
+        served.map_err(|e| Error::invalid(format!("the server stopped: {e}")))?;
+        eprintln!("stopped");
+        Ok(())
+    })
+}

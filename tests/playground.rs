@@ -83,7 +83,7 @@ fn a_batchs_chains_average_to_the_engines_gradient_and_match_finite_differences(
 fn an_epoch_is_one_pass_in_batches_and_a_partial_epoch_is_finished_first() {
     let setup = Setup { batch_size: 30, ..Setup::default() };
     let mut s = Session::new(setup).unwrap();
-    let train = s.snapshot().points.iter().filter(|p| p.train).count();
+    let train = s.snapshot().points.unwrap().iter().filter(|p| p.train).count();
     assert_eq!(train, 250);
     assert_eq!(s.batches_per_epoch(), 9, "250 points in batches of 30: eight full and one of ten");
     s.update();
@@ -131,7 +131,7 @@ fn the_setups_hyperparameters_keep_the_weights_and_its_network_resets_them() {
 fn edits_change_one_number_and_unknown_names_are_refused() {
     let mut s = Session::new(Setup::lecture()).unwrap();
     s.edit(&Edit { name: "x2".into(), value: 0.01 }).unwrap();
-    assert_eq!(s.snapshot().points[0].point.x, [0.05, 0.01], "the slide's typo, x2 = 0.01, can be tried");
+    assert_eq!(s.snapshot().points.unwrap()[0].point.x, [0.05, 0.01], "the slide's typo, x2 = 0.01, can be tried");
     s.edit(&Edit { name: "w5".into(), value: 0.5 }).unwrap();
     assert_eq!(s.gradient("w5", 0).unwrap().value, 0.5);
     let e = s.edit(&Edit { name: "w9".into(), value: 1.0 }).unwrap_err();

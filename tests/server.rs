@@ -222,6 +222,13 @@ fn every_bad_request_is_a_4xx_with_a_message() {
     server.fails("POST", "/api/chain", Some(r#"{"definitions": ["y = 5x +"], "wrt": "x"}"#), 400, "");
     server.fails("POST", "/api/chain", Some(r#"{"definitions": ["y = x"], "wrt": "x", "verify": true}"#), 400, "at");
     server.fails("POST", "/api/check", Some(r#"{"answers": {"dE/dw5": "lots"}}"#), 400, "not a number");
+    server.fails(
+        "POST",
+        "/api/chain",
+        Some(r#"{"definitions": ["y = x"], "wrt": "x", "answer": "1"}"#),
+        400,
+        "/api/check",
+    );
     server.fails("POST", "/api/check", Some(r#"{"hello": 1}"#), 400, "expected");
     server.fails("POST", "/api/check?format=html", Some(r#"{"answers": {}}"#), 400, "text or json");
     server.fails("POST", "/api/explain?steps=lots", Some("{}"), 400, "steps");

@@ -102,12 +102,16 @@ async function createSession(setup) {
 async function changeSetup(change) {
   const setup = { ...state.setup, ...change };
   await guarded(async () => {
-    receive(await api('PUT', `/api/sessions/${state.id}/setup`, setup));
+    receive(await api('PUT', sessionPath('/setup'), setup));
     status('');
   });
 }
 
 function receive(snapshot) {
+  if (snapshot.points) {
+    state.points = snapshot.points;
+    state.dataVersion = snapshot.data_version;
+  }
   state.snapshot = snapshot;
   state.setup = snapshot.setup;
   writeHash();
@@ -144,11 +148,13 @@ function showControls() {
     $(out).textContent = s[id] + suffix;
   }
   $('classes-row').hidden = !['gauss', 'spiral'].includes(s.data);
+  // The lecture's one example has no split, noise or regeneration.
+  for (const id of ['train_percent', 'noise', 'regenerate']) $(id).closest('label, button').hidden = s.data === 'lecture';
   $('update_biases').checked = s.update_biases;
   $('layer-count').textContent = `${s.hidden.length} hidden layer${s.hidden.length === 1 ? '' : 's'}`;
   $('lecture-inputs').hidden = s.data !== 'lecture';
   if (s.data === 'lecture') {
-    const p = state.snapshot.points[0];
+    const p = state.points[0];
     for (const [name, value] of [['x1', p.x[0]], ['x2', p.x[1]], ['T1', p.values[0]], ['T2', p.values[1]]]) {
       const input = document.querySelector(`[data-edit="${name}"]`);
       if (document.activeElement !== input) input.value = value;
@@ -166,7 +172,7 @@ function bindControls() {
   $('step').onclick = () => guarded(async () => { pause(); await step({ epochs: 1 }); });
   $('reset').onclick = () => guarded(async () => {
     pause();
-    receive(await api('POST', `/api/sessions/${state.id}/reset`));
+    receive(await api('POST', sessionPath('/reset')));
   });
   $('preset').onchange = () => guarded(async () => {
     pause();
@@ -194,7 +200,7 @@ function bindControls() {
   $('upload').onchange = () => guarded(async () => {
     const file = $('upload').files[0];
     if (!file) return;
-    receive(await api('POST', `/api/sessions/${state.id}/data`, await file.text()));
+    receive(await api('POST', sessionPath('/data'), await file.text()));
     status(`${file.name} loaded`);
   });
   document.querySelectorAll('[data-edit]').forEach((input) => {
@@ -220,30 +226,42 @@ function bindControls() {
 
 async function edit(name, value) {
   await guarded(async () => {
-    receive(await api('POST', `/api/sessions/${state.id}/edit`, { name, value }));
+    receive(await api('POST', sessionPath('/edit'), { name, value }));
     status(`${name} = ${num(value)}`);
   });
 }
 
-// ---- training -----------------------------------------------------------------------------
+// ---- training ----------------------------------------------------------------------------
+// A session route that answers with a snapshot; the points are left out while ours are current.
+const sessionPath = (rest) => `/api/sessions/${state.id}${rest}?known_data=${state.dataVersion ?? ''}`;
+
 async function step(body) {
-  receive(await api('POST', `/api/sessions/${state.id}/step`, body));
+  receive(await api('POST', sessionPath('/step'), body));
 }
 
+// Play: the next epoch is asked for as soon as a snapshot arrives, so the server computes it
+// while the page draws this one.
 async function play() {
   if (state.backprop) leaveBackprop();
   state.playing = true;
   $('play').textContent = '❚❚';
   $('play').classList.add('playing');
+  const next = () => api('POST', sessionPath('/step'), { epochs: 1 });
+  let pending = next();
   while (state.playing) {
+    let snapshot;
     try {
-      await step({ epochs: 1 });
+      snapshot = await pending;
     } catch (e) {
       status(e.message, true);
       pause();
+      break;
     }
+    pending = state.playing ? next() : null;
+    receive(snapshot);
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }
+  if (pending) receive(await pending.catch(() => state.snapshot));
 }
 
 function pause() {
@@ -260,11 +278,13 @@ const CLASS_COLOURS = [[245, 147, 34], [8, 119, 189], [46, 160, 67], [160, 60, 1
 // A heat map value's colour: white at `mid`, blue above, orange below.
 function colour(map, byte) {
   const value = map.lo + (byte / 255) * (map.hi - map.lo);
-  const t = value >= map.mid ? (value - map.mid) / Math.max(map.hi - map.mid, 1e-12) : (map.mid - value) / Math.max(map.mid - map.lo, 1e-12);
-  const c = value >= map.mid ? BLUE : ORANGE;
+  const above = value >= map.mid;
+  const t = above ? (value - map.mid) / Math.max(map.hi - map.mid, 1e-12) : (map.mid - value) / Math.max(map.mid - map.lo, 1e-12);
   const k = Math.min(1, t) * 0.85;
-  return c.map((x) => Math.round(255 + (x - 255) * k));
+  return (above ? BLUE : ORANGE).map((x) => Math.round(255 + (x - 255) * k));
 }
+
+const pack = ([r, g, b]) => (255 << 24) | (b << 16) | (g << 8) | r; // RGBA bytes, little-endian
 
 function decode(b64) {
   const raw = atob(b64);
@@ -273,23 +293,26 @@ function decode(b64) {
   return bytes;
 }
 
+// Paints a heat map: one colour per byte value (a table of 256), or per class and byte.
 function paint(canvas, map, winner) {
-  canvas.width = map.size;
-  canvas.height = map.size;
+  const key = `${map.lo} ${map.hi} ${map.mid} ${map.data} ${winner ?? ''}`;
+  if (canvas.painted === key) return; // the inputs' maps, for one, never change
+  canvas.painted = key;
+  if (canvas.width !== map.size) {
+    canvas.width = map.size;
+    canvas.height = map.size;
+  }
   const ctx = canvas.getContext('2d');
   const image = ctx.createImageData(map.size, map.size);
+  const pixels = new Uint32Array(image.data.buffer);
   const bytes = decode(map.data);
-  const classes = winner ? decode(winner) : null;
-  for (let i = 0; i < bytes.length; i++) {
-    let rgb;
-    if (classes) {
-      const c = CLASS_COLOURS[classes[i] % CLASS_COLOURS.length];
-      const k = 0.25 + 0.6 * (bytes[i] / 255);
-      rgb = c.map((x) => Math.round(255 + (x - 255) * k));
-    } else {
-      rgb = colour(map, bytes[i]);
-    }
-    image.data.set([...rgb, 255], 4 * i);
+  if (winner) {
+    const classes = decode(winner);
+    const tables = CLASS_COLOURS.map((c) => Uint32Array.from({ length: 256 }, (_, b) => pack(c.map((x) => Math.round(255 + (x - 255) * (0.25 + 0.6 * (b / 255)))))));
+    for (let i = 0; i < bytes.length; i++) pixels[i] = tables[classes[i] % tables.length][bytes[i]];
+  } else {
+    const table = Uint32Array.from({ length: 256 }, (_, b) => pack(colour(map, b)));
+    for (let i = 0; i < bytes.length; i++) pixels[i] = table[bytes[i]];
   }
   ctx.putImageData(image, 0, 0);
 }
@@ -307,25 +330,30 @@ function render() {
   drawPoints();
   drawChart();
   drawNetwork();
-  $('output-note').textContent = s.classes > 2 || s.heatmaps.winner
+  $('output-note').textContent = s.heatmaps.winner
     ? 'Colour: the most likely output; strength: its value.'
     : 'Colour: the output (blue high, orange low, white between).';
-  if (state.selected && !state.backprop) showChain(state.selected);
+  if (state.selected && !state.backprop && !state.playing) guarded(() => showChain(state.selected));
 }
 
+// The points change only with the data: redrawn when they differ from the last drawing.
 function drawPoints() {
   const s = state.snapshot;
+  const showTest = $('show-test').checked;
+  const points = state.points;
+  const key = JSON.stringify([state.id, state.dataVersion, showTest]);
+  if (key === state.pointsKey) return;
+  state.pointsKey = key;
   const svg = $('points');
   svg.innerHTML = '';
   const e = s.heatmaps.extent;
   const at = (x) => ((x + e) / (2 * e)) * 300;
-  const showTest = $('show-test').checked;
-  for (const p of s.points) {
+  for (const p of points) {
     if (!p.train && !showTest) continue;
     const c = document.createElementNS(SVG, 'circle');
     c.setAttribute('cx', at(p.x[0]));
     c.setAttribute('cy', 300 - at(p.x[1]));
-    c.setAttribute('r', s.points.length < 5 ? 6 : 3);
+    c.setAttribute('r', points.length < 5 ? 6 : 3);
     let rgb;
     if (p.class !== undefined) {
       rgb = s.classes > 2 ? CLASS_COLOURS[p.class % CLASS_COLOURS.length] : (p.class === 1 ? BLUE : ORANGE);
@@ -363,27 +391,77 @@ function drawChart() {
 
 // The network: input features (each a toggle), hidden layers (with +/− units), outputs;
 // units as small heat maps, weights as lines (blue positive, orange negative, width |w|).
+// Built when its shape changes; each snapshot then only recolours it.
 const NODE = 38;
-const GAP_Y = 50;
-const GAP_X = 130;
 
 function drawNetwork() {
+  const s = state.snapshot;
+  const shape = JSON.stringify([s.network.inputs.map((i) => i.feature), s.network.layers.map((l) => l.units.length)]);
+  if (state.drawing?.shape !== shape) buildNetwork(shape);
+  const d = state.drawing;
+  const highlight = state.highlight ?? { params: [], units: [] };
+  for (const layer of s.network.layers) {
+    for (const unit of layer.units) {
+      for (const w of unit.weights) {
+        const edge = d.edges[w.name];
+        const look = [
+          `weight${highlight.params.includes(w.name) ? ' lit' : ''}${state.selected === w.name ? ' selected' : ''}`,
+          `rgb(${w.value >= 0 ? BLUE : ORANGE})`,
+          Math.min(8, 0.6 + 3 * Math.abs(w.value)).toFixed(1),
+        ];
+        // Only what changed is written: most frames move few widths by a visible step.
+        ['class', 'stroke', 'stroke-width'].forEach((attribute, k) => {
+          if (edge.look[k] !== look[k]) edge.path.setAttribute(attribute, look[k]);
+        });
+        edge.look = look;
+      }
+      const u = d.units[unit.name];
+      paint(u.canvas, s.heatmaps.units[unit.name]);
+      u.bias.style.background = `rgb(${unit.bias.value >= 0 ? BLUE : ORANGE})`;
+      u.bias.classList.toggle('selected', state.selected === unit.bias.name);
+    }
+  }
+  for (const input of s.network.inputs) paint(d.units[input.name].canvas, s.heatmaps.units[input.name]);
+  for (const [name, u] of Object.entries(d.units)) u.node.classList.toggle('lit', highlight.units.includes(name));
+  d.box.querySelectorAll('.bp-tag').forEach((el) => el.remove());
+  if (state.backprop) drawBackpropNumbers(d.box, d.place);
+}
+
+// The current value of a parameter, by name (for tooltips).
+function paramValue(name) {
+  for (const layer of state.snapshot.network.layers) {
+    for (const unit of layer.units) {
+      if (unit.bias.name === name) return unit.bias.value;
+      const w = unit.weights.find((x) => x.name === name);
+      if (w) return w.value;
+    }
+  }
+  return NaN;
+}
+
+function buildNetwork(shape) {
   const s = state.snapshot;
   const v = state.vocabulary;
   const box = $('network');
   box.innerHTML = '';
-  const columns = [v.features.map((f) => ({ feature: f.name, label: f.label }))];
+  const d = { shape, box, edges: {}, units: {}, place: {} };
+  state.drawing = d;
+  // Every feature is offered (a toggle), but the lecture's network shows just its inputs.
+  const offered = s.setup.data === 'lecture' ? v.features.filter((f) => s.setup.features.includes(f.name)) : v.features;
+  const columns = [offered.map((f) => ({ feature: f.name, label: f.label }))];
   s.network.layers.forEach((layer) => columns.push(layer.units));
   const tallest = Math.max(...columns.map((c) => c.length));
+  // Small networks get room for the numbers backprop mode writes beside each unit.
+  const GAP_X = Math.max(120, Math.min(240, 640 / (columns.length - 1)));
+  const GAP_Y = tallest <= 3 ? 100 : 50;
   const height = tallest * GAP_Y + 40;
-  const width = (columns.length - 1) * GAP_X + NODE + 90;
+  const width = (columns.length - 1) * GAP_X + NODE + 150;
   box.style.height = `${height}px`;
   box.style.width = `${width}px`;
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('width', width);
   svg.setAttribute('height', height);
   box.appendChild(svg);
-  const place = {};
   const inputs = Object.fromEntries(s.network.inputs.map((i) => [i.feature, i]));
   columns.forEach((column, c) => {
     const top = 30 + ((tallest - column.length) * GAP_Y) / 2;
@@ -392,45 +470,42 @@ function drawNetwork() {
       const y = top + j * GAP_Y;
       if (c === 0) {
         const input = inputs[unit.feature];
-        if (input) place[input.name] = { x, y };
-        box.appendChild(featureNode(unit, input, x, y));
+        const node = featureNode(unit, input, x, y);
+        if (input) {
+          d.place[input.name] = { x, y };
+          d.units[input.name] = { node, canvas: node.querySelector('canvas') };
+        }
+        box.appendChild(node);
       } else {
-        place[unit.name] = { x, y };
-        box.appendChild(unitNode(unit, x, y, c === columns.length - 1));
+        d.place[unit.name] = { x, y };
+        const node = unitNode(unit, x, y, c === columns.length - 1);
+        d.units[unit.name] = { node, canvas: node.querySelector('canvas'), bias: node.querySelector('.bias') };
+        box.appendChild(node);
       }
     });
     if (c > 0 && c < columns.length - 1) box.appendChild(unitButtons(c - 1, 50 + c * GAP_X, 6));
   });
-  // weights, then biases, drawn over the lines
-  const highlight = state.highlight ?? { params: [], units: [] };
-  const edges = s.network.layers.flatMap((layer, l) => layer.units.flatMap((unit) => unit.weights.map((w, i) => ({ w, l, i, unit }))));
   const sourceName = (l, i) => (l === 0 ? s.network.inputs[i].name : s.network.layers[l - 1].units[i].name);
-  for (const { w, l, i, unit } of edges) {
-    const from = place[sourceName(l, i)];
-    const to = place[unit.name];
+  s.network.layers.forEach((layer, l) => layer.units.forEach((unit) => unit.weights.forEach((w, i) => {
+    const from = d.place[sourceName(l, i)];
+    const to = d.place[unit.name];
+    const [x1, y1, x2, y2] = [from.x + NODE, from.y + NODE / 2, to.x, to.y + NODE / 2];
+    const line = `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`;
+    const tip = () => `${w.name} = ${num(paramValue(w.name))}  (${sourceName(l, i)} → ${unit.name})`;
     const path = document.createElementNS(SVG, 'path');
-    const x1 = from.x + NODE;
-    const y1 = from.y + NODE / 2;
-    const x2 = to.x;
-    const y2 = to.y + NODE / 2;
-    path.setAttribute('d', `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`);
-    path.setAttribute('class', `weight${highlight.params.includes(w.name) ? ' lit' : ''}${state.selected === w.name ? ' selected' : ''}`);
-    path.setAttribute('stroke', `rgb(${w.value >= 0 ? BLUE : ORANGE})`);
-    path.setAttribute('stroke-width', Math.min(8, 0.6 + 3 * Math.abs(w.value)).toFixed(2));
+    path.setAttribute('d', line);
     path.dataset.testid = `weight-${w.name}`;
     path.dataset.param = w.name;
-    hoverable(path, () => `${w.name} = ${num(w.value)}  (${sourceName(l, i)} → ${unit.name})`);
-    path.onclick = () => select(w.name);
     svg.appendChild(path);
-    const hit = path.cloneNode();
+    d.edges[w.name] = { path, look: [] };
+    const hit = document.createElementNS(SVG, 'path');
+    hit.setAttribute('d', line);
     hit.setAttribute('class', 'weight-hit');
-    hit.removeAttribute('data-testid');
-    hoverable(hit, () => `${w.name} = ${num(w.value)}  (${sourceName(l, i)} → ${unit.name})`);
+    hoverable(hit, tip);
     hit.onclick = () => select(w.name);
+    path.onclick = () => select(w.name);
     svg.appendChild(hit);
-  }
-  for (const name of highlight.units) box.querySelector(`[data-unit="${name}"]`)?.classList.add('lit');
-  if (state.backprop) drawBackpropNumbers(box, place);
+  })));
 }
 
 function featureNode(f, input, x, y) {
@@ -442,15 +517,13 @@ function featureNode(f, input, x, y) {
   node.title = input ? `${f.label}: the network's input ${input.name} (click to leave it out)` : `${f.label} (click to use it)`;
   if (input) {
     node.dataset.unit = input.name;
-    const canvas = document.createElement('canvas');
-    paint(canvas, state.snapshot.heatmaps.units[input.name]);
-    node.appendChild(canvas);
+    node.appendChild(document.createElement('canvas'));
   }
   const label = document.createElement('span');
   label.className = 'label left';
-  label.textContent = input ? `${f.label}` : f.label;
+  label.textContent = f.label;
   node.appendChild(label);
-  if (input && input.label !== input.name && f.feature !== input.name) {
+  if (input && f.feature !== input.name) {
     const symbol = document.createElement('span');
     symbol.className = 'symbol';
     symbol.textContent = input.name;
@@ -472,19 +545,16 @@ function unitNode(unit, x, y, output) {
   node.style.top = `${y}px`;
   node.dataset.unit = unit.name;
   node.dataset.testid = `unit-${unit.name}`;
-  const canvas = document.createElement('canvas');
-  paint(canvas, state.snapshot.heatmaps.units[unit.name]);
-  node.appendChild(canvas);
+  node.appendChild(document.createElement('canvas'));
   const label = document.createElement('span');
   label.className = 'label';
   label.textContent = unit.name;
   node.appendChild(label);
   const bias = document.createElement('div');
-  bias.className = `bias${state.selected === unit.bias.name ? ' selected' : ''}`;
+  bias.className = 'bias';
   bias.dataset.testid = `bias-${unit.bias.name}`;
   bias.dataset.param = unit.bias.name;
-  bias.style.background = `rgb(${unit.bias.value >= 0 ? BLUE : ORANGE})`;
-  hoverable(bias, () => `${unit.bias.name} = ${num(unit.bias.value)}  (bias of ${unit.name})`);
+  hoverable(bias, () => `${unit.bias.name} = ${num(paramValue(unit.bias.name))}  (bias of ${unit.name})`);
   bias.onclick = (e) => { e.stopPropagation(); select(unit.bias.name); };
   node.appendChild(bias);
   return node;
@@ -495,14 +565,13 @@ function unitButtons(layer, x, y) {
   div.className = 'unit-buttons';
   div.style.left = `${x - 4}px`;
   div.style.top = `${y}px`;
-  const units = state.setup.hidden[layer];
   for (const [text, change, id] of [['+', 1, 'add'], ['−', -1, 'remove']]) {
     const b = document.createElement('button');
     b.textContent = text;
     b.dataset.testid = `${id}-unit-${layer + 1}`;
     b.title = `${text === '+' ? 'Add a unit to' : 'Remove a unit from'} hidden layer ${layer + 1}`;
     b.onclick = () => {
-      const n = units + change;
+      const n = state.setup.hidden[layer] + change;
       if (n >= 1 && n <= state.vocabulary.max_units) {
         const hidden = [...state.setup.hidden];
         hidden[layer] = n;
@@ -649,6 +718,7 @@ async function loadBackprop(shown) {
 function leaveBackprop() {
   state.backprop = null;
   $('backprop-bar').hidden = true;
+  $('bp-updates').hidden = true;
   $('backprop-mode').classList.remove('on');
   drawNetwork();
 }
@@ -712,15 +782,12 @@ function drawBackpropNumbers(box, place) {
       if (lines.length) tag(p.x + NODE + 4, p.y - 4, lines, 'fwd').dataset.testid = `bp-${u.name}`;
     });
   });
-  if (bp.phase === 2 * layers.length + 1) {
-    for (const path of box.querySelectorAll('path.weight')) {
-      const name = path.dataset.param;
-      const after = bp.example.updated[name];
-      const len = path.getTotalLength();
-      const mid = path.getPointAtLength(len * 0.35);
-      tag(mid.x - 20, mid.y - 14, [`${name}⁺ ${num(after)}`], 'upd');
-    }
-  }
+  // The updated parameters as a list under the drawing (labels on the lines would collide).
+  const list = $('bp-updates');
+  const entries = Object.entries(bp.example.updated);
+  list.hidden = bp.phase !== 2 * layers.length + 1;
+  list.textContent = entries.slice(0, 60).map(([name, value]) => `${name}⁺ = ${num(value)}`).join('   ')
+    + (entries.length > 60 ? `   … and ${entries.length - 60} more` : '');
 }
 
 // ---- the chain-rule tab -------------------------------------------------------------------
@@ -783,7 +850,7 @@ function drawChainGraph(d) {
     label.setAttribute('x', (a.x + b.x) / 2);
     label.setAttribute('y', (a.y + b.y) / 2 - 6);
     label.setAttribute('class', 'edge-label');
-    label.textContent = `${sym(e.symbol)} = ${e.expression}${e.value !== undefined && e.value !== null ? ` = ${num(e.value)}` : ''}`;
+    label.textContent = `${e.symbol} = ${e.expression.replace(/\*/g, '·')}${e.value !== undefined && e.value !== null ? ` = ${num(e.value)}` : ''}`;
     svg.appendChild(label);
   }
   for (const [name, p] of Object.entries(pos)) {

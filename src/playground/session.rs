@@ -45,6 +45,8 @@ pub struct Session {
     pub(super) epoch: usize,
     /// (epoch, training loss, test loss).
     pub(super) history: Vec<[f64; 3]>,
+    /// Counts changes of the points, so a page that has them can be sent none.
+    pub(super) data_version: u64,
 }
 
 impl Session {
@@ -62,6 +64,7 @@ impl Session {
             updates: 0,
             epoch: 0,
             history: vec![],
+            data_version: 0,
         };
         s.apply(setup)?;
         Ok(s)
@@ -143,6 +146,7 @@ impl Session {
         let (train, test) = data::split(points, s.train_percent, &mut rng);
         self.train = train;
         self.test = test;
+        self.data_version += 1;
     }
 
     /// Units of the output layer and their activation.
@@ -343,6 +347,7 @@ impl Session {
                 (t, Label::Values(v)) => v[usize::from(t == "T2")] = edit.value,
                 _ => unreachable!("the lecture's label is values"),
             }
+            self.data_version += 1;
         } else {
             let net = self.network_for(&self.train[0]);
             let (weights, biases) = param_names(&net);

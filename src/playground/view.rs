@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::data::{EXTENT, Feature, Point};
 use super::session::{Session, predicted_class};
 use super::{Regularization, Setup};
-use crate::autograd::Tape;
+use crate::autograd::{ParamStore, Tape};
 use crate::explain::{Factor, NetworkFile, PathSum, explain_step, input_name, model_of, param_names, unit_name};
 use crate::nn::{Activation, Layer};
 use crate::tensor::{Tensor, Threads};
@@ -135,7 +135,10 @@ pub struct Snapshot<'a> {
     pub note: Option<&'a str>,
     pub network: NetworkView,
     pub heatmaps: HeatMaps,
-    pub points: Vec<PointView<'a>>,
+    /// Changes whenever the points do.
+    pub data_version: u64,
+    /// The points, unless the asker already has this `data_version`'s.
+    pub points: Option<Vec<PointView<'a>>>,
 }
 
 /// The centres of a `size`×`size` grid over the plane, top row first.
@@ -148,14 +151,19 @@ fn grid_points(size: usize) -> impl Iterator<Item = [f64; 2]> {
 
 impl Session {
     /// The network's inputs for each point of a grid, [size², features].
-    fn grid_inputs(&self, size: usize) -> Tensor<f64> {
+    fn grid_inputs(&self, size: usize) -> Tensor<f32> {
         let f = &self.setup.features;
         let data: Vec<f64> = grid_points(size).flat_map(|p| f.iter().map(move |f| f.of(p))).collect();
-        Tensor::new(data, [size * size, f.len()])
+        Tensor::from_f64(&data, [size * size, f.len()])
     }
 
     /// The session as the page draws it.
     pub fn snapshot(&self) -> Snapshot<'_> {
+        self.snapshot_since(None)
+    }
+
+    /// The snapshot without the points when `known` is the current data version.
+    pub fn snapshot_since(&self, known: Option<u64>) -> Snapshot<'_> {
         let net = self.network_for(&self.train[0]);
         let (wnames, bnames) = param_names(&net);
         let inputs = self
@@ -184,12 +192,13 @@ impl Session {
                     .collect(),
             })
             .collect();
-        let points = self
-            .train
-            .iter()
-            .map(|point| PointView { point, train: true })
-            .chain(self.test.iter().map(|point| PointView { point, train: false }))
-            .collect();
+        let points = (known != Some(self.data_version)).then(|| {
+            self.train
+                .iter()
+                .map(|point| PointView { point, train: true })
+                .chain(self.test.iter().map(|point| PointView { point, train: false }))
+                .collect()
+        });
         let batch = self.batch();
         Snapshot {
             setup: &self.setup,
@@ -207,14 +216,21 @@ impl Session {
             note: self.uploaded.as_ref().filter(|_| self.setup.data == super::DataSet::Upload).map(|u| u.note.as_str()),
             network: NetworkView { inputs, layers, loss: self.loss },
             heatmaps: self.heatmaps(&net),
+            data_version: self.data_version,
             points,
         }
     }
 
     /// The output over a [`GRID`]² grid, and each input and unit over a [`UNIT_GRID`]² one.
+    /// Computed in f32 on every core: the maps are drawn at 8 bits, and the 100² grid through
+    /// the largest network is most of a frame's work (its tanh calls, measured).
     fn heatmaps(&self, net: &crate::explain::Network) -> HeatMaps {
-        let (model, store) = model_of(&self.layers);
-        let out = model.predict(&store, &self.grid_inputs(GRID), Threads::ONE);
+        let (model, store64) = model_of(&self.layers);
+        let mut store = ParamStore::<f32>::new();
+        for (_, name, t) in store64.iter() {
+            store.insert(name, t.cast());
+        }
+        let out = model.predict(&store, &self.grid_inputs(GRID), Threads::all()).cast::<f64>();
         let k = out.dims()[1];
         let output_activation = self.layers.last().expect("a network has layers").activation;
         let (natural, mid) = natural_range(output_activation);
@@ -232,7 +248,7 @@ impl Session {
         let cells = UNIT_GRID * UNIT_GRID;
         let width = self.setup.features.len();
         for i in 0..width {
-            let column: Vec<f64> = x.data().iter().skip(i).step_by(width).copied().collect();
+            let column: Vec<f64> = x.data().iter().skip(i).step_by(width).map(|&v| f64::from(v)).collect();
             let map = HeatMap::of(UNIT_GRID, &column, None, 0.0);
             units.insert(input_name(net, 0, i), serde_json::to_value(map).expect("plain numbers"));
         }
@@ -240,7 +256,7 @@ impl Session {
         let mut l = 0;
         model.forward_visit(&tape, &store, tape.input(&x), None, |layer, v| {
             if let Layer::Activation(a) = layer {
-                let value = v.value();
+                let value = v.value().cast::<f64>();
                 let n = value.dims()[1];
                 let (natural, mid) = natural_range(*a);
                 for j in 0..n {

@@ -132,7 +132,8 @@ pub async fn explain(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<
     .await
 }
 
-/// `POST /api/chain`'s body: `chain`'s arguments.
+/// `POST /api/chain`'s body: `chain`'s arguments; for `POST /api/check`, also the learner's
+/// `answer` (`chain --check`'s).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ChainRequest {
@@ -144,6 +145,8 @@ struct ChainRequest {
     of: Option<String>,
     #[serde(default)]
     verify: bool,
+    #[serde(default)]
+    answer: Option<String>,
 }
 
 /// The derivation a chain request asks for.
@@ -165,7 +168,11 @@ pub async fn chain(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<By
     let q = query(q)?;
     let bytes = body(raw)?;
     compute(move || {
-        let d = derivation(json_body(&bytes)?)?;
+        let request: ChainRequest = json_body(&bytes)?;
+        if request.answer.is_some() {
+            return Err(ApiError::bad("answer: checking an answer is POST /api/check"));
+        }
+        let d = derivation(request)?;
         let format = q.format.unwrap_or(Format::Json);
         Ok(page(crate::chain::render(&d, format), format))
     })
@@ -180,19 +187,6 @@ struct NetworkCheck {
     #[serde(default)]
     network: Option<NetworkFile>,
     answers: Box<RawValue>,
-}
-
-/// `POST /api/check`'s body for an expression: `chain`'s arguments and the learner's answer.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExpressionCheck {
-    definitions: Vec<String>,
-    wrt: String,
-    #[serde(default)]
-    at: BTreeMap<String, f64>,
-    #[serde(default)]
-    of: Option<String>,
-    answer: String,
 }
 
 /// `POST /api/check[?format=text]`: `{"network": …, "answers": {"dE/dw5": 0.0822}}` →
@@ -222,10 +216,11 @@ pub async fn check(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<By
             };
             Ok(page(text, format))
         } else if probe.contains_key("answer") {
-            let r: ExpressionCheck = json_body(&bytes)?;
-            let chain = ChainRequest { definitions: r.definitions, wrt: r.wrt, at: r.at, of: r.of, verify: false };
-            let d = derivation(chain)?;
-            Ok(page(crate::chain::mark_answer(&d, &r.answer, format)?, format))
+            let mut r: ChainRequest = json_body(&bytes)?;
+            let answer = r.answer.take().unwrap_or_default();
+            r.verify = false;
+            let d = derivation(r)?;
+            Ok(page(crate::chain::mark_answer(&d, &answer, format)?, format))
         } else {
             Err(ApiError::bad(
                 "the body: expected {\"answers\": {…}} (and optionally \"network\"), or {\"definitions\", \"wrt\", \"answer\"}",

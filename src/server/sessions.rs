@@ -84,17 +84,34 @@ pub async fn sweep(sessions: Arc<Sessions>) {
     }
 }
 
+/// `?known_data=N` on any route that answers with a snapshot: the asker has the points of data
+/// version N, so they are left out while the data stays the same (a playing page's frames).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Known {
+    #[serde(default)]
+    known_data: Option<u64>,
+}
+
+type KnownQuery = Result<Query<Known>, QueryRejection>;
+
+fn known(q: KnownQuery) -> Result<Option<u64>, ApiError> {
+    q.map(|Query(k)| k.known_data).map_err(|e| ApiError::bad(e.body_text()))
+}
+
 /// Runs `f` on session `id` on the blocking pool, answering with its snapshot.
 async fn with_session(
     sessions: Arc<Sessions>,
     id: String,
+    q: KnownQuery,
     f: impl FnOnce(&mut Session) -> Result<(), ApiError> + Send + 'static,
 ) -> ApiResult {
+    let known = known(q)?;
     let session = sessions.get(&id)?;
     compute(move || {
         let mut s = session.lock().unwrap_or_else(|e| e.into_inner());
         f(&mut s)?;
-        Ok(json(&s.snapshot()))
+        Ok(json(&s.snapshot_since(known)))
     })
     .await
 }
@@ -113,8 +130,8 @@ pub async fn create(State(sessions): State<Arc<Sessions>>, raw: Result<Bytes, By
 }
 
 /// `GET /api/sessions/{id}` → the snapshot.
-pub async fn show(State(sessions): State<Arc<Sessions>>, Path(id): Path<String>) -> ApiResult {
-    with_session(sessions, id, |_| Ok(())).await
+pub async fn show(State(sessions): State<Arc<Sessions>>, Path(id): Path<String>, q: KnownQuery) -> ApiResult {
+    with_session(sessions, id, q, |_| Ok(())).await
 }
 
 /// `DELETE /api/sessions/{id}` → 204.
@@ -128,10 +145,11 @@ pub async fn remove(State(sessions): State<Arc<Sessions>>, Path(id): Path<String
 pub async fn setup(
     State(sessions): State<Arc<Sessions>>,
     Path(id): Path<String>,
+    q: KnownQuery,
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let setup: Setup = json_body(&body(raw)?)?;
-    with_session(sessions, id, move |s| s.apply(setup).map_err(ApiError::bad)).await
+    with_session(sessions, id, q, move |s| s.apply(setup).map_err(ApiError::bad)).await
 }
 
 /// How far one step request trains.
@@ -149,6 +167,7 @@ struct StepRequest {
 pub async fn step(
     State(sessions): State<Arc<Sessions>>,
     Path(id): Path<String>,
+    q: KnownQuery,
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let r: StepRequest = json_body(&body(raw)?)?;
@@ -167,7 +186,7 @@ pub async fn step(
             e => return Err(ApiError::bad(format!("epochs: {e} is not between 1 and {MAX_EPOCHS_PER_REQUEST}"))),
         },
     };
-    with_session(sessions, id, move |s| {
+    with_session(sessions, id, q, move |s| {
         match run {
             Run::Epochs(epochs) => s.run_epochs(epochs),
             Run::Updates(updates) => (0..updates).for_each(|_| s.update()),
@@ -178,8 +197,8 @@ pub async fn step(
 }
 
 /// `POST /api/sessions/{id}/reset` → new initial weights, epoch 0.
-pub async fn reset(State(sessions): State<Arc<Sessions>>, Path(id): Path<String>) -> ApiResult {
-    with_session(sessions, id, |s| {
+pub async fn reset(State(sessions): State<Arc<Sessions>>, Path(id): Path<String>, q: KnownQuery) -> ApiResult {
+    with_session(sessions, id, q, |s| {
         s.reset();
         Ok(())
     })
@@ -190,22 +209,24 @@ pub async fn reset(State(sessions): State<Arc<Sessions>>, Path(id): Path<String>
 pub async fn edit(
     State(sessions): State<Arc<Sessions>>,
     Path(id): Path<String>,
+    q: KnownQuery,
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let e: Edit = json_body(&body(raw)?)?;
-    with_session(sessions, id, move |s| s.edit(&e).map_err(ApiError::bad)).await
+    with_session(sessions, id, q, move |s| s.edit(&e).map_err(ApiError::bad)).await
 }
 
 /// `POST /api/sessions/{id}/data` with a CSV (x1, x2, label) → the snapshot, trained from the start.
 pub async fn upload(
     State(sessions): State<Arc<Sessions>>,
     Path(id): Path<String>,
+    q: KnownQuery,
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let bytes = body(raw)?;
     let text = String::from_utf8(bytes.to_vec()).map_err(|e| ApiError::bad(format!("the CSV is not UTF-8: {e}")))?;
     let uploaded = read_upload(&text).map_err(|e| ApiError::bad(format!("the CSV: {e}")))?;
-    with_session(sessions, id, move |s| s.upload(uploaded).map_err(ApiError::bad)).await
+    with_session(sessions, id, q, move |s| s.upload(uploaded).map_err(ApiError::bad)).await
 }
 
 /// Which example of the batch to show.

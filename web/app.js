@@ -132,6 +132,10 @@ function fillSelect(el, names, labels = names) {
 function showControls() {
   const s = state.setup;
   const v = state.vocabulary;
+  // Only when the setup or the data changed: rebuilding the selects each frame costs a layout.
+  const key = JSON.stringify([s, state.id, state.dataVersion, state.snapshot.classes]);
+  if (key === state.controlsKey) return;
+  state.controlsKey = key;
   const regression = v.regression_data.includes(s.data) || (s.data === 'upload' && state.snapshot.classes === 0);
   $('problem').value = regression ? 'regression' : 'classification';
   const sets = v.data.filter((d) => d === s.data || (regression ? v.regression_data.includes(d) : !v.regression_data.includes(d) && d !== 'upload'));

@@ -86,8 +86,8 @@ pub fn run(host: IpAddr, port: u16, open: bool) -> Result<()> {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        // No Nagle delay: a frame's answer leaves at once, not after the client's delayed ACK
-        // (measured: 35 ms per frame in Chromium with it, 14 without).
+        // No Nagle delay: a frame's answer leaves at once instead of waiting on the client's
+        // ACK (Chromium playing the largest network: 16.0 → 21.3 frames a second, one run each).
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
             let _ = tcp.set_nodelay(true);
         });

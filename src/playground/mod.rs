@@ -5,6 +5,7 @@
 //! the page itself does no arithmetic. The network is `explain`'s network (weights `[out][in]`,
 //! its parameter and unit names), so a clicked weight's chain is `explain`'s chain.
 
+mod chains;
 mod data;
 mod session;
 mod view;
@@ -14,11 +15,12 @@ use serde::{Deserialize, Serialize};
 use crate::loss::Loss;
 use crate::nn::Activation;
 
+pub use chains::{ExampleExplained, Gradient};
 pub use data::{
     DataSet, EXTENT, Feature, GENERATED_POINTS, Label, MAX_CLASSES, MAX_UPLOADED_POINTS, Point, Uploaded, read_upload,
 };
 pub use session::{Edit, Session};
-pub use view::{ExampleExplained, GRID, Gradient, Snapshot, UNIT_GRID};
+pub use view::{GRID, Snapshot, UNIT_GRID};
 
 /// The most hidden layers, and units in one.
 pub const MAX_LAYERS: usize = 6;

@@ -180,10 +180,17 @@ fn the_page_and_the_api_description_are_served() {
     let server = Server::start();
     let (status, html) = server.call("GET", "/", None);
     assert_eq!(status, 200);
-    assert!(html.contains("data-testid=\"play\"") && html.contains("/app.js"));
-    for asset in ["/app.js", "/style.css"] {
-        assert_eq!(server.call("GET", asset, None).0, 200, "{asset}");
+    assert!(html.contains("data-testid=\"play\"") && html.contains("/js/main.js"));
+    assert_eq!(server.call("GET", "/style.css", None).0, 200);
+    // Every module in web/js is served (none forgotten in the embedded list).
+    let modules = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/web/js")).unwrap();
+    for entry in modules {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let (status, text) = server.call("GET", &format!("/js/{name}"), None);
+        assert_eq!(status, 200, "/js/{name}");
+        assert!(text.contains("export") || name == "main.js", "/js/{name} is the module");
     }
+    server.fails("GET", "/js/nothing.js", None, 404, "no script");
     let spec = server.ok("GET", "/api/openapi.json", None);
     let paths = spec["paths"].as_object().expect("paths");
     for path in ["/api/explain", "/api/chain", "/api/check", "/api/sessions", "/api/sessions/{id}/step"] {
@@ -250,6 +257,18 @@ fn every_bad_request_is_a_4xx_with_a_message() {
     });
     server.fails("POST", "/api/explain", Some(&wide.to_string()), 400, "more than explain writes out");
     server.fails("POST", "/api/explain?steps=101", Some(&lecture_file().to_string()), 400, "steps: 101");
+    let mid = json!({
+        "inputs": vec![0.1; 50], "targets": vec![0.5; 40],
+        "layers": [{"weights": vec![vec![0.0; 50]; 40], "biases": vec![0.0; 40], "activation": "sigmoid"}],
+        "loss": "half-sse", "learning_rate": 0.5
+    });
+    server.fails(
+        "POST",
+        "/api/explain?steps=10&verify=true",
+        Some(&mid.to_string()),
+        400,
+        "verify: 2040 parameters × 10 steps",
+    );
     let huge = format!("{{\"definitions\": [\"{}\"], \"wrt\": \"x\"}}", "x".repeat(300_000));
     server.fails("POST", "/api/chain", Some(&huge), 413, "length limit");
     let many: Vec<String> = (0..40).map(|i| format!("v{i} = x")).collect();

@@ -65,7 +65,7 @@ pub fn run(args: ExplainArgs) -> Result<()> {
         Some(path) => Network::load(path)?,
         None => Network::lecture(),
     };
-    let total = net.layers.iter().map(|l| l.biases.len() * (l.weights[0].len() + 1)).sum::<usize>();
+    let total = net.parameter_count();
     if total > 10_000 {
         return Err(Error::invalid(format!("{total} parameters is more than explain writes out (10,000)")));
     }

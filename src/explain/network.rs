@@ -64,6 +64,11 @@ impl Network {
         }
     }
 
+    /// Weights and biases, all layers.
+    pub fn parameter_count(&self) -> usize {
+        self.layers.iter().map(|l| l.biases.len() * (l.weights[0].len() + 1)).sum()
+    }
+
     /// The lecture's network: the same numbers as `lecture-example.json`.
     pub fn lecture() -> Network {
         Network {

@@ -20,6 +20,9 @@ use crate::explain::{Format, Network, NetworkFile};
 /// The most steps `/api/explain` runs, and parameters it writes out (as the CLI).
 const MAX_EXPLAIN_STEPS: usize = 100;
 const MAX_EXPLAIN_PARAMS: usize = 10_000;
+/// `verify` runs E twice per parameter per step: at most this many parameter-steps, so one
+/// request cannot hold a core for minutes.
+const MAX_VERIFIED_PARAM_STEPS: usize = 20_000;
 /// The most definitions `/api/chain` takes, and the most steps a check marks.
 const MAX_DEFINITIONS: usize = 32;
 const MAX_CHECK_STEPS: usize = 100;
@@ -106,7 +109,7 @@ fn query(q: Result<Query<FormatQuery>, QueryRejection>) -> Result<FormatQuery, A
 /// A network file checked as `explain` checks one; errors name the field.
 fn network(file: NetworkFile) -> Result<Network, ApiError> {
     let net = Network::check(file).map_err(|(field, message)| ApiError::bad(format!("{field}: {message}")))?;
-    let total: usize = net.layers.iter().map(|l| l.biases.len() * (l.weights[0].len() + 1)).sum();
+    let total = net.parameter_count();
     if total > MAX_EXPLAIN_PARAMS {
         return Err(ApiError::bad(format!(
             "{total} parameters is more than explain writes out ({MAX_EXPLAIN_PARAMS})"
@@ -125,8 +128,15 @@ pub async fn explain(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<
         if !(1..=MAX_EXPLAIN_STEPS).contains(&steps) {
             return Err(ApiError::bad(format!("steps: {steps} is not between 1 and {MAX_EXPLAIN_STEPS}")));
         }
+        let verify = q.verify.unwrap_or(false);
+        let params = net.parameter_count();
+        if verify && params * steps > MAX_VERIFIED_PARAM_STEPS {
+            return Err(ApiError::bad(format!(
+                "verify: {params} parameters × {steps} steps is more than {MAX_VERIFIED_PARAM_STEPS} finite-difference checks"
+            )));
+        }
         let format = q.format.unwrap_or(Format::Json);
-        let (explained, final_loss) = crate::explain::explain(&net, steps, q.verify.unwrap_or(false));
+        let (explained, final_loss) = crate::explain::explain(&net, steps, verify);
         Ok(page(crate::explain::render(format, &net, &explained, final_loss), format))
     })
     .await

@@ -29,7 +29,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn router(sessions: Arc<Sessions>) -> Router {
     Router::new()
         .route("/", get(assets::index))
-        .route("/app.js", get(assets::script))
+        .route("/js/{file}", get(assets::script))
         .route("/style.css", get(assets::style))
         .route("/api/openapi.json", get(assets::openapi))
         .route("/api/vocabulary", get(api::vocabulary))

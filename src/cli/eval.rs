@@ -42,6 +42,9 @@ pub struct EvalArgs {
     /// One JSON object on stdout.
     #[arg(long)]
     json: bool,
+    /// Score even when some outputs are NaN or infinite (by default an error naming them).
+    #[arg(long)]
+    allow_non_finite: bool,
 }
 
 pub fn run(args: EvalArgs) -> Result<()> {
@@ -53,6 +56,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         outputs.extend_from_slice(chunk)
     })?;
     let outputs = Tensor::new(outputs, [data.len(), model.outputs()]);
+    super::input::check_finite_outputs(&args.data, &outputs, args.allow_non_finite)?;
     let mut out = String::new();
     match (&data.targets, e.regression) {
         (Targets::Classes { labels, names }, _) => {

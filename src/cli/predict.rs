@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::emit;
-use super::input::load_features_for_model;
+use super::input::{check_finite_outputs, load_features_for_model};
 use crate::data::Scale;
 use crate::error::Result;
 use crate::io::{ModelDir, write_atomic};
@@ -36,6 +36,9 @@ pub struct PredictArgs {
     /// Where to write the CSV (atomically) [default: standard output].
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Write predictions even when some are NaN or infinite (by default an error naming them).
+    #[arg(long)]
+    allow_non_finite: bool,
 }
 
 pub fn run(args: PredictArgs) -> Result<()> {
@@ -43,6 +46,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
     let (features, notes) = load_features_for_model(&info, &args.data)?;
     notes.iter().for_each(|n| eprintln!("note: {n}"));
     let outputs = model.predict(&params, &features, Threads::all());
+    check_finite_outputs(&args.data, &outputs, args.allow_non_finite)?;
     let scale = info.table.as_ref().and_then(|t| t.target_scale).unwrap_or(Scale::IDENTITY);
     let width = outputs.dims()[1];
     let mut csv = String::new();

@@ -39,7 +39,34 @@ pub(super) fn to_bytes(checkpoint: &Checkpoint, params: &ParamStore<f32>) -> Res
 pub(super) fn from_bytes(path: &Path, bytes: &[u8]) -> Result<(Checkpoint, ParamStore<f32>)> {
     let (params, metadata) = params_from_safetensors(path, bytes)?;
     let json = metadata.get(KEY).ok_or_else(|| Error::file(path, "no training state in the file's metadata"))?;
-    let checkpoint =
+    let checkpoint: Checkpoint =
         serde_json::from_str(json).map_err(|e| Error::file(path, format!("unreadable training state: {e}")))?;
+    check(path, &checkpoint, &params)?;
     Ok((checkpoint, params))
+}
+
+/// The training state against itself and the weights: epochs against the history, the best
+/// epoch, the optimiser's settings and state against the parameters, finite weights.
+fn check(path: &Path, c: &Checkpoint, params: &ParamStore<f32>) -> Result<()> {
+    let numels: Vec<usize> = params.iter().map(|(_, _, t)| t.numel()).collect();
+    let mut faults: Vec<(String, String)> =
+        c.optimizer.faults(&numels).into_iter().map(|(f, m)| (format!("optimizer.{f}"), m)).collect();
+    if c.history.len() != c.epoch {
+        faults.push(("history".into(), format!("{} epochs of metrics for epoch {}", c.history.len(), c.epoch)));
+    }
+    if let Some((epoch, loss)) = c.best
+        && (epoch == 0 || epoch > c.epoch || !loss.is_finite())
+    {
+        faults.push(("best".into(), format!("epoch {epoch} (loss {loss}) of {} trained", c.epoch)));
+    }
+    for (_, name, t) in params.iter() {
+        if t.data().iter().any(|v| !v.is_finite()) {
+            faults.push((name.to_string(), "holds a weight that is not finite".into()));
+        }
+    }
+    if faults.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = faults.iter().map(|(f, m)| format!("  {f}: {m}")).collect();
+    Err(Error::file(path, format!("the training state does not fit ({} faults):\n{}", lines.len(), lines.join("\n"))))
 }

@@ -8,6 +8,7 @@ mod model;
 mod model_dir;
 #[cfg(feature = "cli")]
 mod plot;
+mod validate;
 
 pub use atomic::write_atomic;
 pub use checkpoint::Checkpoint;
@@ -15,3 +16,4 @@ pub use model::{InputKind, MODEL_FORMAT, MODEL_VERSION, ModelInfo, params_from_s
 pub use model_dir::ModelDir;
 #[cfg(feature = "cli")]
 pub use plot::{register_font as register_plot_font, write_curves};
+pub use validate::check_model;

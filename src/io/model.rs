@@ -119,7 +119,7 @@ pub(super) fn read_info(path: &Path) -> Result<ModelInfo> {
     match (format, version) {
         (Some(MODEL_FORMAT), Some(1)) => {
             let old: ModelInfoV1 = serde_json::from_value(value).map_err(at)?;
-            Ok(old.upgrade())
+            old.upgrade(path)
         }
         (Some(MODEL_FORMAT), Some(v)) if v == MODEL_VERSION as u64 => serde_json::from_value(value).map_err(at),
         _ => Err(Error::file(
@@ -159,7 +159,15 @@ struct V1Standardizer {
 impl ModelInfoV1 {
     /// The same model as version 2: each CSV feature a numeric column standardised as before
     /// (version 1 refused missing cells, so their median never mattered: the mean stands in).
-    fn upgrade(self) -> ModelInfo {
+    fn upgrade(self, path: &Path) -> Result<ModelInfo> {
+        if let Some(s) = &self.standardizer {
+            let n = self.features.len();
+            for (field, values) in [("standardizer.mean", &s.mean), ("standardizer.std", &s.std)] {
+                if values.len() != n {
+                    return Err(Error::data(path, field, format!("{} values for {n} features", values.len())));
+                }
+            }
+        }
         let table = match (self.input, self.target_column) {
             (InputKind::Csv, Some(target)) => {
                 let columns = self
@@ -183,7 +191,7 @@ impl ModelInfoV1 {
             }
             _ => None,
         };
-        ModelInfo {
+        Ok(ModelInfo {
             format: MODEL_FORMAT.to_string(),
             version: MODEL_VERSION,
             architecture: self.architecture,
@@ -196,6 +204,6 @@ impl ModelInfoV1 {
             table,
             epochs_trained: self.epochs_trained,
             weights_from_epoch: self.weights_from_epoch,
-        }
+        })
     }
 }

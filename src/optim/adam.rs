@@ -28,6 +28,22 @@ impl<T: Float> Adam<T> {
         Adam { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay, decoupled, m: vec![], v: vec![], t: vec![] }
     }
 
+    /// Its settings and state, as a loaded checkpoint must hold them (field, message).
+    pub(crate) fn faults(&self, numels: &[usize]) -> Vec<(String, String)> {
+        let mut f = super::settings_faults(&[
+            ("beta1", self.beta1, 0.0, 1.0),
+            ("beta2", self.beta2, 0.0, 1.0),
+            ("eps", self.eps, f64::MIN_POSITIVE, f64::MAX),
+            ("weight_decay", self.weight_decay, 0.0, f64::MAX),
+        ]);
+        f.extend(super::state_faults("m", &self.m, numels));
+        f.extend(super::state_faults("v", &self.v, numels));
+        if self.t.len() > numels.len() {
+            f.push(("t".into(), format!("{} step counts for {} parameters", self.t.len(), numels.len())));
+        }
+        f
+    }
+
     /// t ← t + 1;  g = ∂E/∂w (+ λ·w for Adam);  w ← w − η·λ·w first for AdamW;
     /// m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
     /// w ← w − η·m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ).

@@ -151,10 +151,46 @@ impl<T: Float> Optimizer<T> {
         }
     }
 
+    /// What is wrong with this optimiser as loaded for parameters of `numels` elements each:
+    /// settings outside their range, state vectors that do not match the parameters.
+    pub fn faults(&self, numels: &[usize]) -> Vec<(String, String)> {
+        match self {
+            Optimizer::Sgd(o) => o.faults(numels),
+            Optimizer::Adam(o) => o.faults(numels),
+            Optimizer::RmsProp(o) => o.faults(numels),
+        }
+    }
+
     /// The learning rate a user would start from with this optimiser.
     pub fn default_lr(&self) -> f64 {
         self.kind().default_lr()
     }
+}
+
+/// Settings (name, value, lowest, highest allowed below) that are out of range or not finite.
+fn settings_faults(settings: &[(&str, f64, f64, f64)]) -> Vec<(String, String)> {
+    settings
+        .iter()
+        .filter(|(_, v, lo, hi)| !(v.is_finite() && v >= lo && v < hi))
+        .map(|(name, v, lo, hi)| (name.to_string(), format!("{v} is not in [{lo}, {hi})")))
+        .collect()
+}
+
+/// State vectors that are neither empty (not updated yet) nor the size of their parameter, or
+/// more of them than parameters, or not finite.
+fn state_faults<T: Float>(name: &str, state: &[Vec<T>], numels: &[usize]) -> Vec<(String, String)> {
+    let mut f = vec![];
+    if state.len() > numels.len() {
+        f.push((name.to_string(), format!("state for {} parameters, the model has {}", state.len(), numels.len())));
+    }
+    for (i, (s, &n)) in state.iter().zip(numels).enumerate() {
+        if !s.is_empty() && s.len() != n {
+            f.push((format!("{name}[{i}]"), format!("{} values for a parameter of {n}", s.len())));
+        } else if s.iter().any(|v| !v.is_finite()) {
+            f.push((format!("{name}[{i}]"), "holds a value that is not finite".into()));
+        }
+    }
+    f
 }
 
 /// Per-parameter state vectors, created (zeroed) on a parameter's first update.

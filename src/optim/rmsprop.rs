@@ -22,6 +22,17 @@ impl<T: Float> RmsProp<T> {
         RmsProp { alpha: 0.99, eps: 1e-8, weight_decay, square_avg: vec![] }
     }
 
+    /// Its settings and state, as a loaded checkpoint must hold them (field, message).
+    pub(crate) fn faults(&self, numels: &[usize]) -> Vec<(String, String)> {
+        let mut f = super::settings_faults(&[
+            ("alpha", self.alpha, 0.0, 1.0),
+            ("eps", self.eps, f64::MIN_POSITIVE, f64::MAX),
+            ("weight_decay", self.weight_decay, 0.0, f64::MAX),
+        ]);
+        f.extend(super::state_faults("square_avg", &self.square_avg, numels));
+        f
+    }
+
     /// g = ∂E/∂w + λ·w;  s ← α·s + (1 − α)·g²;  w ← w − η·g / (√s + ε).
     pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64, threads: Threads) {
         let (lr, alpha, eps, wd) = (T::of(lr), T::of(self.alpha), T::of(self.eps), T::of(self.weight_decay));

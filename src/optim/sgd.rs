@@ -22,6 +22,16 @@ impl<T: Float> Sgd<T> {
         Sgd { momentum, nesterov, weight_decay, velocity: Vec::new() }
     }
 
+    /// Its settings and state, as a loaded checkpoint must hold them (field, message).
+    pub(crate) fn faults(&self, numels: &[usize]) -> Vec<(String, String)> {
+        let mut f = super::settings_faults(&[
+            ("momentum", self.momentum, 0.0, 1.0),
+            ("weight_decay", self.weight_decay, 0.0, f64::MAX),
+        ]);
+        f.extend(super::state_faults("velocity", &self.velocity, numels));
+        f
+    }
+
     /// g = ∂E/∂w + λ·w;  v ← μ·v + g (v = g on the first step);
     /// w ← w − η·(g + μ·v) with Nesterov, w ← w − η·v without (w ← w − η·g when μ = 0).
     pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64, threads: Threads) {

@@ -136,8 +136,11 @@ fn outputs_that_are_not_finite_are_an_error_naming_the_samples_unless_allowed() 
     }
 }
 
+/// An edit of a checkpoint's training state (its JSON).
+type StateEdit = dyn Fn(&mut Value);
+
 /// Rewrites the checkpoint's training state with `f`.
-fn edit_checkpoint(dir: &str, f: &dyn Fn(&mut Value)) {
+fn edit_checkpoint(dir: &str, f: &StateEdit) {
     let path = Path::new(dir).join("checkpoint.safetensors");
     let bytes = std::fs::read(&path).unwrap();
     let (params, mut metadata) = backprop::io::params_from_safetensors(&path, &bytes).unwrap();
@@ -151,7 +154,7 @@ fn edit_checkpoint(dir: &str, f: &dyn Fn(&mut Value)) {
 fn a_checkpoint_that_does_not_fit_its_weights_is_refused_on_resume() {
     let scratch = common::Scratch::new("model-files-checkpoint");
     let data = common::data_file("iris.csv").display().to_string();
-    let cases: Vec<(&dyn Fn(&mut Value), &str)> = vec![
+    let cases: Vec<(&StateEdit, &str)> = vec![
         (&|s| s["history"] = json!([s["history"][0].clone()]), "history: 1 epochs of metrics for epoch 3"),
         (&|s| s["optimizer"]["adam"]["m"][0] = json!([0.0]), "optimizer.m[0]: 1 values for a parameter of 32"),
         (&|s| s["optimizer"]["adam"]["beta1"] = json!(1.5), "optimizer.beta1: 1.5 is not in [0, 1)"),

@@ -37,18 +37,16 @@ pub fn looks_like_idx(path: &Path) -> bool {
     is_gzip(&head) || (head[0] == 0 && head[1] == 0 && head[2] == 0x08)
 }
 
-/// Reads an IDX file of unsigned bytes, decompressing it if it is gzip.
+/// The most bytes a gzip'd IDX file may decompress to: refused beyond it before allocating
+/// (a small file that inflates to gigabytes is a gzip bomb, not a data set).
+pub const MAX_DECOMPRESSED: u64 = 4 << 30;
+
+/// Reads an IDX file of unsigned bytes, decompressing it if it is gzip. A gzip'd file is
+/// inflated no further than its own header says the data runs (plus one byte, to tell a file
+/// that goes on), and never past [`MAX_DECOMPRESSED`].
 pub fn read_idx(path: &Path) -> Result<Idx> {
     let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let bytes = if is_gzip(&raw) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| Error::file(path, format!("cannot decompress the gzip data: {e}")))?;
-        out
-    } else {
-        raw
-    };
+    let bytes = if is_gzip(&raw) { inflate(path, &raw)? } else { raw };
     if bytes.len() < 4 {
         return Err(Error::file(path, format!("{} bytes: too short for an IDX header", bytes.len())));
     }
@@ -91,6 +89,31 @@ pub fn read_idx(path: &Path) -> Result<Idx> {
         None => return Err(Error::file(path, format!("dimensions {dims:?} are too large"))),
     }
     Ok(Idx { magic, dims, data: bytes[header..].to_vec() })
+}
+
+/// A gzip'd IDX file inflated: its header first, then no more data than the header describes.
+fn inflate(path: &Path, raw: &[u8]) -> Result<Vec<u8>> {
+    let failed = |e: std::io::Error| Error::file(path, format!("cannot decompress the gzip data: {e}"));
+    let mut stream = flate2::read::GzDecoder::new(raw);
+    let mut out = Vec::new();
+    (&mut stream).take(4).read_to_end(&mut out).map_err(failed)?;
+    let rank = if out.len() == 4 { out[3] as u64 } else { 0 };
+    (&mut stream).take(4 * rank).read_to_end(&mut out).map_err(failed)?;
+    let data = out[4.min(out.len())..]
+        .chunks_exact(4)
+        .map(|d| u32::from_be_bytes([d[0], d[1], d[2], d[3]]) as u64)
+        .try_fold(1u64, |n, d| n.checked_mul(d));
+    let limit = match data {
+        Some(n) if n <= MAX_DECOMPRESSED => n + 1,
+        _ => {
+            return Err(Error::file(
+                path,
+                format!("the header announces more than {} GiB of data; refused", MAX_DECOMPRESSED >> 30),
+            ));
+        }
+    };
+    stream.take(limit).read_to_end(&mut out).map_err(failed)?;
+    Ok(out)
 }
 
 /// The images of an IDX image file as features: one row per image, pixels scaled to [0, 1].

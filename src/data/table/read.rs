@@ -12,6 +12,10 @@ use crate::error::{Error, Result};
 /// `NULL`, `None`, `?` and `-` (as pandas, R and spreadsheets write them).
 pub const MISSING_MARKERS: [&str; 10] = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?", "-"];
 
+/// The most columns a table may have: each costs a column of cells and its bookkeeping, so a
+/// header of millions of names is refused before any is allocated.
+pub const MAX_COLUMNS: usize = 100_000;
+
 /// The delimiters recognised from the header line, in order of preference on a tie.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
@@ -207,6 +211,12 @@ fn header_names<R: Read>(path: &Path, reader: &mut ::csv::Reader<R>) -> Result<V
     let header = reader.headers().map_err(|e| csv_error(path, e))?.clone();
     if header.is_empty() || header.iter().all(str::is_empty) {
         return Err(Error::file(path, "the file is empty: expected a header line naming the columns"));
+    }
+    if header.len() > MAX_COLUMNS {
+        return Err(Error::file(
+            path,
+            format!("line 1: {} columns; backprop reads tables of at most {MAX_COLUMNS}", header.len()),
+        ));
     }
     let names: Vec<String> = header
         .iter()

@@ -359,3 +359,28 @@ fn a_deep_diamond_is_refused_by_the_path_bound() {
     let err = backprop::chain::derive(system, at(&[]), false).unwrap_err().to_string();
     assert!(err.contains("more than 256 paths"), "{err}");
 }
+
+/// A learner's derivative may use the defined variables (they are substituted) but no other
+/// names; either way no panic. (Found by the `chain` fuzz target: `--check "5x + 3"` indexed
+/// a value of x that the comparison points did not hold.)
+#[test]
+fn a_checked_answer_in_defined_variables_is_substituted_and_unknown_names_are_refused() {
+    let check = |answer: &str| {
+        let out = assert_cmd::Command::cargo_bin("backprop")
+            .unwrap()
+            .args(["chain", "y = 5x + 3", "x = t^2", "--wrt", "t", "--at", "t=3", "--check", answer])
+            .output()
+            .unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!text.contains("panicked"), "{answer}: {text}");
+        (out.status.code(), text)
+    };
+    let (code, text) = check("5x + 3");
+    assert!(code == Some(0) && text.starts_with("✗ your dy/dt = 5x + 3"), "{text}");
+    let (code, text) = check("5 * 2t = 30");
+    assert!(code == Some(0) && text.starts_with("✓"), "{text}");
+    let (code, text) = check("10 * x / t");
+    assert!(code == Some(0) && text.starts_with("✓"), "x is t², so 10x/t is 10t: {text}");
+    let (code, text) = check("5q");
+    assert!(code == Some(1) && text.contains("the answer uses q, which is neither an input (t) nor defined"), "{text}");
+}

@@ -23,7 +23,7 @@ pub fn mark_answer(d: &Derivation, answer: &str, format: Format) -> Result<Strin
             Some((g, expected))
         }
     };
-    let c = check_derivative(d, &given);
+    let c = check_derivative(d, &given).map_err(|e| Error::invalid(format!("--check: {e}")))?;
     let s = &d.system;
     let head = format!("d{}/d{}", s.output, s.wrt);
     let wrt_values: Vec<String> = c.points.iter().filter_map(|p| p.get(&s.wrt)).map(|x| num(*x)).collect();

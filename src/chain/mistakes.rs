@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::derivation::{Derivation, evaluate};
+use super::derivation::{ChainError, Derivation, evaluate};
 use super::{Expr, simplify};
 use crate::autograd::symbolic::{depends_on, derivative};
 
@@ -100,8 +100,18 @@ fn agree(a: &Expr, b: &Expr, at: &[BTreeMap<String, f64>]) -> bool {
     compared > 0
 }
 
-/// Checks the learner's derivative `given` (in the inputs) against the derivation.
-pub fn check_derivative(d: &Derivation, given: &Expr) -> ChainCheck {
+/// Checks the learner's derivative `given` against the derivation. It may use the defined
+/// variables as well as the inputs (`5·2t`, or `10·sqrt(x)`); they are substituted before
+/// comparing. Names that are neither are an error ([`ChainError`]) naming them.
+pub fn check_derivative(d: &Derivation, written: &Expr) -> Result<ChainCheck, ChainError> {
+    let s = &d.system;
+    let given = &s.substitute(written)?;
+    if let Some(unknown) = given.variables().into_iter().find(|v| !s.inputs.contains(v)) {
+        return Err(ChainError::Invalid(format!(
+            "the answer uses {unknown}, which is neither an input ({}) nor defined",
+            s.inputs.join(", ")
+        )));
+    }
     let at = points(d);
     let correct = agree(given, &d.derivative, &at);
     let mut mistakes = vec![];
@@ -176,5 +186,5 @@ pub fn check_derivative(d: &Derivation, given: &Expr) -> ChainCheck {
             }
         }
     }
-    ChainCheck { given: given.clone(), correct, points: at, mistakes }
+    Ok(ChainCheck { given: written.clone(), correct, points: at, mistakes })
 }

@@ -1,0 +1,18 @@
+//! An `explain` network file: parsed, checked, explained for two steps with finite
+//! differences (when small enough to be quick), and drawn as DOT.
+#![no_main]
+
+use backprop::explain::{Format, Network, NetworkFile, explain, render};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|bytes: &[u8]| {
+    let Ok(file) = serde_json::from_slice::<NetworkFile>(bytes) else { return };
+    let Ok(net) = Network::check(file) else { return };
+    if net.parameter_count() > 200 {
+        return;
+    }
+    let (steps, final_loss) = explain(&net, 2, true);
+    for format in [Format::Text, Format::Json, Format::Markdown, Format::Html, Format::Dot] {
+        let _ = render(format, &net, &steps, final_loss);
+    }
+});

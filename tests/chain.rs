@@ -384,3 +384,20 @@ fn a_checked_answer_in_defined_variables_is_substituted_and_unknown_names_are_re
     let (code, text) = check("5q");
     assert!(code == Some(1) && text.contains("the answer uses q, which is neither an input (t) nor defined"), "{text}");
 }
+
+/// The variable differentiated by may itself be defined (`t = 2M`): the drawings' values come
+/// from the point as the derivation computed it. (Found by the `chain` fuzz target: the HTML
+/// and DOT pages re-evaluated `x = t²` without t's value and panicked.)
+#[test]
+fn a_defined_variable_of_differentiation_draws_with_its_value() {
+    let defs: Vec<String> = ["y = 5x + 3", "x = t^2", "t = 2M"].iter().map(|s| s.to_string()).collect();
+    let system = backprop::chain::System::new(&defs, None, "t").unwrap();
+    let d = backprop::chain::derive(system, at(&[("M", 1.5)]), true).unwrap();
+    use backprop::explain::Format;
+    for format in [Format::Text, Format::Json, Format::Markdown] {
+        let page = backprop::chain::render(&d, format);
+        assert!(page.contains("30"), "{format:?}: dy/dt = 10t = 30 at t = 3:\n{page}");
+    }
+    assert!(backprop::chain::render(&d, Format::Html).contains("x = t² = 9"));
+    assert!(backprop::chain::render(&d, Format::Dot).contains("x = t²\\n= 9"));
+}

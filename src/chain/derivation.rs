@@ -270,7 +270,7 @@ fn symbol(system: &System, parent: &str, child: &str) -> String {
 }
 
 /// The values of every variable at the point (inputs given, defined ones computed on the tape).
-fn values_at(system: &System, at: &BTreeMap<String, f64>) -> Result<BTreeMap<String, f64>, ChainError> {
+pub(crate) fn values_at(system: &System, at: &BTreeMap<String, f64>) -> Result<BTreeMap<String, f64>, ChainError> {
     let mut values = at.clone();
     for name in system.inputs.iter().chain(std::iter::once(&system.wrt)) {
         if !values.contains_key(name) && system.definition(name).is_none() {

@@ -252,19 +252,14 @@ fn json_value(d: &Derivation) -> Value {
 /// Every variable with its value at the point, if any.
 fn node_values(d: &Derivation) -> BTreeMap<String, Option<f64>> {
     let s = &d.system;
-    let point = if d.at.is_empty() { None } else { Some(d.at.clone()) };
-    let mut out = BTreeMap::new();
-    for name in s.inputs.iter().chain(s.definitions.iter().map(|def| &def.name)) {
-        let value = point.as_ref().and_then(|p| match s.definition(name) {
-            Some(_) if !p.contains_key(name) => {
-                let e = s.substitute(&Expr::Var(name.clone())).ok()?;
-                Some(super::derivation::evaluate(&e, p))
-            }
-            _ => p.get(name).copied(),
-        });
-        out.insert(name.clone(), value);
-    }
-    out
+    // Every variable's value at the point, as the derivation computed them (a defined variable
+    // may be the one differentiated by, so substituting the definitions would not reach it).
+    let values = if d.at.is_empty() { None } else { super::derivation::values_at(s, &d.at).ok() };
+    s.inputs
+        .iter()
+        .chain(s.definitions.iter().map(|def| &def.name))
+        .map(|name| (name.clone(), values.as_ref().and_then(|v| v.get(name).copied())))
+        .collect()
 }
 
 /// The graph's distinct edges (one per parent–child pair).

@@ -383,6 +383,15 @@ fn a_checked_answer_in_defined_variables_is_substituted_and_unknown_names_are_re
     assert!(code == Some(0) && text.starts_with("✓"), "x is t², so 10x/t is 10t: {text}");
     let (code, text) = check("5q");
     assert!(code == Some(1) && text.contains("the answer uses q, which is neither an input (t) nor defined"), "{text}");
+    // The output by itself: a path of no edges (the fuzz target's third finding: a wrong answer
+    // sliced that empty path).
+    let out = assert_cmd::Command::cargo_bin("backprop")
+        .unwrap()
+        .args(["chain", "y = 5x", "x = t", "--wrt", "y", "--at", "t=1", "--check", "2"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.starts_with("✗ your dy/dy = 2 is not the chain rule's 1"), "{text}");
 }
 
 /// The variable differentiated by may itself be defined (`t = 2M`): the drawings' values come

@@ -150,7 +150,8 @@ pub fn check_derivative(d: &Derivation, written: &Expr) -> Result<ChainCheck, Ch
         }
         // dy/dx without dx/dt: each path's last edge left off.
         let without_last = d.paths.iter().try_fold(Expr::Number(0.0), |sum, p| {
-            let n = p.edges.len().saturating_sub(1).max(1);
+            // (A path of no edges, the output differentiated by itself, keeps its nothing.)
+            let n = p.edges.len().saturating_sub(1).max(1).min(p.edges.len());
             let product = p.edges[..n].iter().try_fold(Expr::Number(1.0), |acc, e| {
                 Some(Expr::Mul(Box::new(acc), Box::new(substituted(&e.derivative)?)))
             })?;

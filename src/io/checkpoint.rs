@@ -64,9 +64,5 @@ fn check(path: &Path, c: &Checkpoint, params: &ParamStore<f32>) -> Result<()> {
             faults.push((name.to_string(), "holds a weight that is not finite".into()));
         }
     }
-    if faults.is_empty() {
-        return Ok(());
-    }
-    let lines: Vec<String> = faults.iter().map(|(f, m)| format!("  {f}: {m}")).collect();
-    Err(Error::file(path, format!("the training state does not fit ({} faults):\n{}", lines.len(), lines.join("\n"))))
+    super::validate::refuse(path, "the training state does not fit its weights", &faults)
 }

@@ -113,12 +113,18 @@ pub fn check_model(path: &Path, info: &ModelInfo, params: &ParamStore<f32>) -> R
         check_table(&mut f, info, table);
     }
 
-    if f.0.is_empty() {
+    refuse(path, "edited by hand, or not written by backprop?", &f.0)
+}
+
+/// `Ok` when there are no faults; else one error for the file, `why` after the count, then
+/// a line per fault (`  field: message`). Checkpoints report theirs the same way.
+pub(super) fn refuse(path: &Path, why: &str, faults: &[(String, String)]) -> Result<()> {
+    if faults.is_empty() {
         return Ok(());
     }
-    let lines: Vec<String> = f.0.iter().map(|(field, message)| format!("  {field}: {message}")).collect();
-    let faults = if lines.len() == 1 { "1 fault".to_string() } else { format!("{} faults", lines.len()) };
-    Err(Error::file(path, format!("{faults} — edited by hand, or not written by backprop?\n{}", lines.join("\n"))))
+    let lines: Vec<String> = faults.iter().map(|(field, message)| format!("  {field}: {message}")).collect();
+    let count = if lines.len() == 1 { "1 fault".to_string() } else { format!("{} faults", lines.len()) };
+    Err(Error::file(path, format!("{count} — {why}\n{}", lines.join("\n"))))
 }
 
 /// The table schema against the features it must produce.

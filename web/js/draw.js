@@ -187,7 +187,7 @@ export function buildNetwork(shape) {
   const tallest = Math.max(...columns.map((c) => c.length));
   // Small networks get room for the numbers backprop mode writes beside each unit.
   const GAP_X = Math.max(120, Math.min(240, 640 / (columns.length - 1)));
-  const GAP_Y = tallest <= 3 ? 100 : 50;
+  const GAP_Y = tallest <= 3 ? 100 : 56; // a unit, its name under it, and a gap
   const height = tallest * GAP_Y + 40;
   const width = (columns.length - 1) * GAP_X + NODE + 150;
   box.style.height = `${height}px`;

@@ -245,10 +245,10 @@ fn on_random_networks_the_factors_multiply_out_and_the_gradients_match_an_indepe
 
 #[test]
 fn steps_train_and_verify_shows_finite_differences() {
-    let (steps, final_loss) = explain(&Network::lecture(), 10_000, false);
+    let explained = explain(&Network::lecture(), 10_000, 3, false);
     let r = &reference()["expected_float64"];
-    close("E after 10,000", final_loss, r["E_total_after_10000_updates"].as_f64().unwrap(), 1e-9 * 3.6e-5);
-    assert_eq!(steps.len(), 10_000);
+    close("E after 10,000", explained.final_loss, r["E_total_after_10000_updates"].as_f64().unwrap(), 1e-9 * 3.6e-5);
+    assert_eq!((explained.steps.len(), explained.errors.len()), (3, 10_000));
     let out =
         Command::cargo_bin("backprop").unwrap().args(["explain", "--verify", "--format", "json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -1,6 +1,6 @@
 //! Inputs that claim far more than they hold, each run through the command line under a 1 GiB
 //! address-space limit (`ulimit -v`): refused early with a message, never an allocation that
-//! the limit would turn into an abort.
+//! the limit would turn into an abort. (One test uses a lower limit, said where.)
 
 mod common;
 
@@ -12,16 +12,23 @@ const LIMIT_KIB: u64 = 1 << 20;
 
 /// Runs `backprop ARGS` under the limit: (exit code, stderr).
 fn limited(args: &[&str]) -> (i32, String) {
+    let (code, _, err) = limited_to(LIMIT_KIB, args);
+    (code, err)
+}
+
+/// Runs `backprop ARGS` under a limit of `kib` KiB: (exit code, stdout, stderr).
+fn limited_to(kib: u64, args: &[&str]) -> (i32, String, String) {
     let bin = assert_cmd::cargo::cargo_bin("backprop");
     let out = Command::new("sh")
         .arg("-c")
-        .arg(format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""))
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
         .arg(&bin)
         .args(args)
         .env("RAYON_NUM_THREADS", "2")
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into())
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
 }
 
 fn refused(args: &[&str], says: &str) {
@@ -105,4 +112,37 @@ fn a_safetensors_header_claiming_a_huge_tensor_is_refused() {
     file.extend(header.as_bytes());
     std::fs::write(std::path::Path::new(&dir).join("model.safetensors"), file).unwrap();
     refused(&["predict", "--model", &dir, "--data", &data], "model.safetensors");
+}
+
+#[test]
+fn explaining_many_steps_keeps_only_the_ones_it_writes_out() {
+    // 100,000 steps of the lecture once held every step whole (about 730 MB); the text shows
+    // three in full and the errors of the rest, so that is all it keeps.
+    let (code, out, err) = limited_to(256 << 10, &["explain", "--steps", "100000"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Error after 100000 updates"), "{out}");
+    // JSON writes every step whole, so it has a documented limit.
+    refused(&["explain", "--steps", "100000", "--format", "json"], "12 parameters × 100000 steps is more than 600000");
+}
+
+#[test]
+fn a_network_file_too_big_to_explain_and_answers_past_the_last_marked_step_are_refused() {
+    let scratch = common::Scratch::new("hostile-network");
+    // A 2-1000-1000-2 network, written out in full: about a million parameters in 4 MB.
+    let row = |n: usize| format!("[{}]", vec!["0.1"; n].join(","));
+    let layer = |inputs: usize, units: usize| {
+        let weights = vec![row(inputs); units].join(",");
+        format!(r#"{{"weights": [{weights}], "biases": {}, "activation": "sigmoid"}}"#, row(units))
+    };
+    let big = format!(
+        r#"{{"inputs": [0.05, 0.1], "targets": [0.01, 0.99], "layers": [{}, {}, {}], "loss": "mse", "learning_rate": 0.5}}"#,
+        layer(2, 1000),
+        layer(1000, 1000),
+        layer(1000, 2)
+    );
+    let network = scratch.file("big.json", big.as_bytes()).display().to_string();
+    refused(&["explain", &network], "1006002 parameters is more than explain writes out (10,000)");
+    // Answers for step 10⁹ of the lecture are refused before any step is run.
+    let answers = scratch.file("answers.json", br#"[{"step": 1000000000, "E": 0.3}]"#).display().to_string();
+    refused(&["explain", "--check", &answers], "step 1000000000: answers are marked for the first 1000 steps");
 }

@@ -1,4 +1,4 @@
-//! An `explain` network file: parsed, checked, explained for two steps with finite
+//! An `explain` network file: parsed, checked, explained for four steps (three kept whole) with finite
 //! differences (when small enough to be quick), and drawn as DOT.
 #![no_main]
 
@@ -11,8 +11,8 @@ fuzz_target!(|bytes: &[u8]| {
     if net.parameter_count() > 200 {
         return;
     }
-    let (steps, final_loss) = explain(&net, 2, true);
+    let explained = explain(&net, 4, 3, true);
     for format in [Format::Text, Format::Json, Format::Markdown, Format::Html, Format::Dot] {
-        let _ = render(format, &net, &steps, final_loss);
+        let _ = render(format, &net, &explained);
     }
 });

@@ -24,8 +24,8 @@ impl Expected {
 
 /// The engine's values for steps 1 ..= `steps` of `net`.
 pub fn expected(net: &Network, steps: usize) -> Vec<Expected> {
-    let (explained, final_loss) = explain(net, steps, false);
-    expected_of(&explained, final_loss)
+    let explained = explain(net, steps, steps, false);
+    expected_of(&explained.steps, explained.final_loss)
 }
 
 /// The values of explained steps, `final_loss` being the error after the last one's update.

@@ -84,9 +84,9 @@ pub fn run(args: ExplainArgs) -> Result<()> {
             None => emit(&page),
         };
     }
-    let (steps, final_loss) = explain(&net, args.steps as usize, args.verify);
     let format = args.format;
-    let page = render(format, &net, &steps, final_loss);
+    let kept = crate::explain::steps_in_full(format, args.steps as usize, total).map_err(Error::invalid)?;
+    let page = render(format, &net, &explain(&net, args.steps as usize, kept, args.verify));
     match &args.out {
         Some(path) => write_atomic(path, page.as_bytes()),
         None if format == Format::Text && std::io::stdout().is_terminal() => emit(&bold_headings(&page)),

@@ -8,8 +8,8 @@ pub(crate) mod render;
 mod steps;
 
 pub use network::{LayerFile, Network, NetworkFile, TargetsFile};
-pub use render::{Format, render};
+pub use render::{Format, MAX_JSON_PARAM_STEPS, render, steps_in_full};
 pub use steps::{
-    Factor, Param, PathSum, Step, Unit, computation_graph, error_of, explain, explain_step, input_name, model_of,
-    param_names, unit_name,
+    Explained, Factor, Param, PathSum, Step, Unit, computation_graph, error_of, explain, explain_step, input_name,
+    model_of, param_names, unit_name,
 };

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde_json::{Map, Value, json};
 
 use super::network::Network;
-use super::steps::{Param, Step, input_name};
+use super::steps::{Explained, Param, Step, input_name};
 use crate::loss::Loss;
 
 /// Output formats of `backprop explain`.
@@ -29,6 +29,23 @@ pub enum Format {
 
 /// How many steps are written out in full before the rest is summarised.
 const FULL_STEPS: usize = 3;
+
+/// JSON writes every step in full; it takes at most this many parameters × steps (about
+/// 100 MB of output; the lecture's 12 parameters for 50,000 steps).
+pub const MAX_JSON_PARAM_STEPS: usize = 600_000;
+
+/// How many of `steps` steps `format` writes out in full, so [`super::explain`] keeps just
+/// those; refused for JSON beyond [`MAX_JSON_PARAM_STEPS`].
+pub fn steps_in_full(format: Format, steps: usize, parameters: usize) -> Result<usize, String> {
+    match format {
+        Format::Json if parameters.saturating_mul(steps) > MAX_JSON_PARAM_STEPS => Err(format!(
+            "JSON writes every step in full: {parameters} parameters × {steps} steps is more than \
+             {MAX_JSON_PARAM_STEPS} (text, markdown and html summarise the steps after the first {FULL_STEPS})"
+        )),
+        Format::Json => Ok(steps),
+        _ => Ok(FULL_STEPS),
+    }
+}
 
 /// A number as the lecture prints it: rounded to 9 decimals, without trailing zeros
 /// (0.3775, 0.593269992, 1).
@@ -179,7 +196,8 @@ pub(crate) fn wrap(line: &str) -> String {
     out
 }
 
-fn text(net: &Network, steps: &[Step], final_loss: f64) -> String {
+fn text(net: &Network, explained: &Explained) -> String {
+    let (steps, errors) = (&explained.steps, &explained.errors);
     let mut out = String::new();
     let starts = starting_networks(net, steps);
     for (step, start) in steps.iter().zip(&starts).take(FULL_STEPS) {
@@ -188,19 +206,19 @@ fn text(net: &Network, steps: &[Step], final_loss: f64) -> String {
         }
         let _ = writeln!(out);
     }
-    if steps.len() > FULL_STEPS {
+    if errors.len() > FULL_STEPS {
         let _ = writeln!(out, "Error over the steps");
-        let every = (steps.len() / 10).max(1);
-        for s in steps.iter().filter(|s| s.step <= FULL_STEPS || s.step % every == 0) {
-            let _ = writeln!(out, "  step {:>6}: E = {}", s.step, num(s.loss));
+        let every = (errors.len() / 10).max(1);
+        for (step, e) in (1..).zip(errors).filter(|(s, _)| *s <= FULL_STEPS || s % every == 0) {
+            let _ = writeln!(out, "  step {step:>6}: E = {}", num(*e));
         }
     }
     let _ = writeln!(
         out,
         "Error after {} update{}: E = {}",
-        steps.len(),
-        if steps.len() == 1 { "" } else { "s" },
-        num(final_loss)
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" },
+        num(explained.final_loss)
     );
     out
 }
@@ -225,7 +243,8 @@ fn latex_symbol(s: &str) -> String {
     }
 }
 
-fn markdown(net: &Network, steps: &[Step], final_loss: f64) -> String {
+fn markdown(net: &Network, explained: &Explained) -> String {
+    let steps = &explained.steps;
     let mut out = String::from("# Backpropagation, step by step\n\n");
     let starts = starting_networks(net, steps);
     for (step, start) in steps.iter().zip(&starts).take(FULL_STEPS) {
@@ -292,13 +311,15 @@ fn markdown(net: &Network, steps: &[Step], final_loss: f64) -> String {
             );
         }
     }
-    let _ = writeln!(out, "Error after {} update(s): $E = {}$", steps.len(), num(final_loss));
+    let _ = writeln!(out, "Error after {} update(s): $E = {}$", explained.errors.len(), num(explained.final_loss));
     out
 }
 
-/// The JSON contract: `steps`, each with `loss`, `forward`, `gradients`, `factors`, `updated`.
-pub(crate) fn json_value(net: &Network, steps: &[Step], final_loss: f64) -> Value {
-    let steps: Vec<Value> = steps
+/// The JSON contract: `steps`, each with `loss`, `forward`, `gradients`, `factors`, `updated`
+/// (every step kept, see [`steps_in_full`]).
+pub(crate) fn json_value(net: &Network, explained: &Explained) -> Value {
+    let steps: Vec<Value> = explained
+        .steps
         .iter()
         .map(|s| {
             let forward: Vec<Value> =
@@ -327,7 +348,7 @@ pub(crate) fn json_value(net: &Network, steps: &[Step], final_loss: f64) -> Valu
         "learning_rate": net.learning_rate,
         "update_biases": net.update_biases,
         "steps": steps,
-        "final_loss": final_loss,
+        "final_loss": explained.final_loss,
     })
 }
 
@@ -337,8 +358,8 @@ pub(crate) fn escape(s: &str) -> String {
 
 /// One page: an SVG drawing of the network (net/out of each unit, weight and gradient of each
 /// connection) beside the derivation. Needs nothing from the network.
-fn html(net: &Network, steps: &[Step], final_loss: f64) -> String {
-    let step = &steps[0];
+fn html(net: &Network, explained: &Explained) -> String {
+    let step = &explained.steps[0];
     let columns: Vec<Vec<(String, String)>> =
         std::iter::once(net.inputs.iter().enumerate().map(|(i, x)| (format!("x{}", i + 1), num(*x))).collect())
             .chain(step.layers.iter().map(|units| {
@@ -403,7 +424,7 @@ fn html(net: &Network, steps: &[Step], final_loss: f64) -> String {
         }
     }
     svg.push_str("</svg>\n");
-    let derivation = escape(&text(net, steps, final_loss));
+    let derivation = escape(&text(net, explained));
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>backprop explain</title>\n<style>\n\
          body {{ font-family: sans-serif; margin: 24px; color: #222; }}\n\
@@ -418,17 +439,16 @@ fn html(net: &Network, steps: &[Step], final_loss: f64) -> String {
 }
 
 /// Renders explained steps in `format`.
-pub fn render(format: Format, net: &Network, steps: &[Step], final_loss: f64) -> String {
+pub fn render(format: Format, net: &Network, explained: &Explained) -> String {
     match format {
-        Format::Text => text(net, steps, final_loss),
-        Format::Markdown => markdown(net, steps, final_loss),
+        Format::Text => text(net, explained),
+        Format::Markdown => markdown(net, explained),
         Format::Json => {
-            let mut s =
-                serde_json::to_string_pretty(&json_value(net, steps, final_loss)).expect("plain numbers and strings");
+            let mut s = serde_json::to_string_pretty(&json_value(net, explained)).expect("plain numbers and strings");
             s.push('\n');
             s
         }
         Format::Dot => super::steps::computation_graph(net),
-        Format::Html => html(net, steps, final_loss),
+        Format::Html => html(net, explained),
     }
 }

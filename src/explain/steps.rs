@@ -357,14 +357,31 @@ pub fn explain_step(net: &Network, number: usize, verify: bool) -> (Step, Networ
 /// The step ε of `--verify`'s central differences.
 const FINITE_DIFFERENCE_STEP: f64 = 1e-6;
 
-/// Explains `steps` steps; the list of steps and the error after the last update.
-pub fn explain(net: &Network, steps: usize, verify: bool) -> (Vec<Step>, f64) {
+/// Explained steps as the renderers take them. Only the first steps are kept whole (each holds
+/// every value of the network, so a million of them would not fit in memory); the error of
+/// every step is kept for the summary.
+pub struct Explained {
+    /// The first steps, every value of each.
+    pub steps: Vec<Step>,
+    /// E before each step, for every step run (as many as were asked for).
+    pub errors: Vec<f64>,
+    /// E after the last update.
+    pub final_loss: f64,
+}
+
+/// Runs `steps` steps (at least one) and keeps the first `kept` of them whole; `verify` adds
+/// the finite differences to the kept ones.
+pub fn explain(net: &Network, steps: usize, kept: usize, verify: bool) -> Explained {
     let mut current = net.clone();
-    let mut out = vec![];
+    let (mut whole, mut errors) = (vec![], vec![]);
     for s in 1..=steps.max(1) {
-        let (step, next) = explain_step(&current, s, verify);
-        out.push(step);
+        let keep = s <= kept;
+        let (step, next) = explain_step(&current, s, verify && keep);
+        errors.push(step.loss);
+        if keep {
+            whole.push(step);
+        }
         current = next;
     }
-    (out, error_of(&current))
+    Explained { steps: whole, errors, final_loss: error_of(&current) }
 }

@@ -164,9 +164,9 @@ impl Session {
     pub fn explain_example(&self, shown: usize) -> ExampleExplained {
         let example = self.shown_example(shown);
         let net = self.network_for(&self.train[example]);
-        let (steps, final_loss) = crate::explain::explain(&net, 1, false);
-        let explain = crate::explain::render::json_value(&net, &steps, final_loss);
-        let step = &steps[0];
+        let explained = crate::explain::explain(&net, 1, 1, false);
+        let explain = crate::explain::render::json_value(&net, &explained);
+        let step = &explained.steps[0];
         let mut deltas = Map::new();
         for u in step.layers.iter().flatten() {
             deltas.insert(u.name.clone(), Value::from(u.de_dnet));

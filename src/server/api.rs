@@ -136,8 +136,9 @@ pub async fn explain(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<
             )));
         }
         let format = q.format.unwrap_or(Format::Json);
-        let (explained, final_loss) = crate::explain::explain(&net, steps, verify);
-        Ok(page(crate::explain::render(format, &net, &explained, final_loss), format))
+        let kept = crate::explain::steps_in_full(format, steps, params).map_err(ApiError::bad)?;
+        let explained = crate::explain::explain(&net, steps, kept, verify);
+        Ok(page(crate::explain::render(format, &net, &explained), format))
     })
     .await
 }

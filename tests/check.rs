@@ -62,12 +62,15 @@ fn an_answers_file_is_one_step_or_a_list_of_steps_in_the_files_order() {
 #[test]
 fn every_malformed_answers_file_names_the_field() {
     let s = Scratch::new("answers-bad");
-    let cases: [(&[u8], &str); 5] = [
+    let cases: [(&[u8], &str); 8] = [
         (br#"{"E": "a lot"}"#, "\"E\": \"a lot\" is not a number"),
         (br#"{"E": true}"#, "\"E\": true is not a number"),
         (br#"[{"step": 0, "E": 1}]"#, "[0].step: 0 is not a step number"),
         (br#"[{"step": 2, "E": 1}, {"step": 2, "E": 1}]"#, "[1].step: step 2 is given twice"),
         (br#"{"E": 0.3"#, "line 1, column"),
+        (b"[]", "the answers: there are none to mark"),
+        (b"{}", "the answers: there are none to mark"),
+        (br#"[{"step": 2}]"#, "the answers: there are none to mark"),
     ];
     for (i, (contents, needle)) in cases.iter().enumerate() {
         let path = s.file(&format!("bad{i}.json"), contents);

@@ -213,6 +213,11 @@ fn the_page_and_the_api_description_are_served() {
     assert_eq!(setup["features"]["items"]["enum"].as_array().unwrap().iter().collect::<Vec<_>>(), features);
     let losses: Vec<&Value> = setup["loss"]["enum"].as_array().unwrap().iter().filter(|l| !l.is_null()).collect();
     assert_eq!(losses, vocabulary["losses"].as_array().unwrap().iter().collect::<Vec<_>>());
+    // A network file takes every activation, softmax too.
+    use strum::IntoEnumIterator;
+    let every: Vec<Value> = backprop::nn::Activation::iter().map(|a| json!(a)).collect();
+    let layer = &spec["components"]["schemas"]["NetworkFile"]["properties"]["layers"]["items"]["properties"];
+    assert_eq!(layer["activation"]["enum"], Value::Array(every));
 }
 
 #[test]
@@ -224,6 +229,10 @@ fn every_bad_request_is_a_4xx_with_a_message() {
     // Malformed and mistyped bodies.
     server.fails("POST", "/api/explain", Some("{\"inputs\": [1"), 400, "line 1");
     server.fails("POST", "/api/explain", Some("[]"), 400, "the body");
+    // serde would read `[]` as a setup of all the defaults (schemathesis found it accepted).
+    server.fails("POST", "/api/sessions", Some("[]"), 400, "a JSON object");
+    server.fails("PUT", &s("/setup"), Some("[]"), 400, "a JSON object");
+    server.fails("POST", "/api/check", Some(r#"{"answers": [], "network": null}"#), 400, "none to mark");
     server.fails("POST", "/api/sessions", Some(r#"{"hidden": [4], "colour": "red"}"#), 400, "unknown field `colour`");
     server.fails("POST", "/api/sessions", Some(r#"{"data": "moons"}"#), 400, "unknown variant `moons`");
     server.fails("POST", "/api/chain", Some(r#"{"definitions": ["y = 5x +"], "wrt": "x"}"#), 400, "");
@@ -237,7 +246,7 @@ fn every_bad_request_is_a_4xx_with_a_message() {
         "/api/check",
     );
     server.fails("POST", "/api/check", Some(r#"{"hello": 1}"#), 400, "expected");
-    server.fails("POST", "/api/check?format=html", Some(r#"{"answers": {}}"#), 400, "text or json");
+    server.fails("POST", "/api/check?format=html", Some(r#"{"answers": {"E": 0.3}}"#), 400, "text or json");
     server.fails("POST", "/api/explain?steps=lots", Some("{}"), 400, "steps");
     server.fails("POST", "/api/explain?colour=red", Some("{}"), 400, "colour");
 

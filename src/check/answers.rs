@@ -129,6 +129,14 @@ pub fn parse_answers(text: &str, path: &Path) -> Result<Vec<StepAnswers>> {
         }
         steps.push(StepAnswers { step, answers });
     }
+    if steps.iter().all(|s| s.answers.is_empty()) {
+        // "0 of 0 right" would read as a pass.
+        return Err(Error::data(
+            path,
+            "the answers",
+            "there are none to mark; write symbols to numbers, e.g. {\"out_H1\": 0.5933}",
+        ));
+    }
     Ok(steps)
 }
 

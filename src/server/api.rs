@@ -60,9 +60,14 @@ pub fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|e| ApiError(e.status(), e.body_text()))
 }
 
-/// A JSON body parsed into `T`; errors say where (line, column) and what.
+/// A JSON object body parsed into `T`; errors say where (line, column) and what. Every body
+/// is an object: serde would also take a struct's fields as an array in order (`[]` for all
+/// the defaults), which no one means.
 pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { bytes };
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad("the body: a JSON object ({…}) is expected"));
+    }
     serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad(format!("the body, line {}, column {}: {e}", e.line(), e.column())))
 }

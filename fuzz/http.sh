@@ -27,9 +27,10 @@ for _ in $(seq 50); do
 done
 [ -n "$url" ] || { echo "the playground did not start"; exit 1; }
 echo "== schemathesis against ${url}api/openapi.json for ${seconds}s"
-if "$venv/bin/schemathesis" run "${url}api/openapi.json" --max-time "$seconds" --workers 2 \
+# schemathesis keeps its state (.schemathesis/) in its working directory: fuzz/logs.
+if (cd fuzz/logs && "$venv/bin/schemathesis" run "${url}api/openapi.json" --max-time "$seconds" --workers 2 \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,use_after_free,ensure_resource_availability \
-    --continue-on-failure > fuzz/logs/http.log 2>&1; then
+    --continue-on-failure > http.log 2>&1); then
     grep -E "generated|passed|failures" fuzz/logs/http.log | tail -2
 else
     echo "schemathesis found failures; the summary of fuzz/logs/http.log:"

@@ -17,8 +17,8 @@ use backprop::tensor::{Float, Tensor, Threads, Write, matmul};
 use common::median;
 
 /// Milliseconds for 10,000 lecture steps: (median, best) over `rounds`, and the final error.
-fn lecture<T: Float>(rounds: usize, replay: bool) -> (f64, f64, f64) {
-    let runs: Vec<(f64, f64)> = (0..rounds).map(|_| common::lecture_seconds::<T>(replay)).collect();
+fn lecture<T: Float>(rounds: usize, compiled: bool) -> (f64, f64, f64) {
+    let runs: Vec<(f64, f64)> = (0..rounds).map(|_| common::lecture_seconds::<T>(compiled)).collect();
     let times: Vec<f64> = runs.iter().map(|r| r.0 * 1e3).collect();
     let best = times.iter().copied().fold(f64::MAX, f64::min);
     (median(times), best, runs[0].1)
@@ -101,8 +101,8 @@ fn main() {
     if only(Part::Lecture) {
         println!("lecture network 2-2-2, 10,000 full-batch SGD steps (15 rounds)");
         for (name, (med, best, e)) in [
-            ("f64, recorded once, replayed", lecture::<f64>(15, true)),
-            ("f32, recorded once, replayed", lecture::<f32>(15, true)),
+            ("f64, recorded once, compiled", lecture::<f64>(15, true)),
+            ("f32, recorded once, compiled", lecture::<f32>(15, true)),
             ("f64, recorded every step", lecture::<f64>(15, false)),
             ("f32, recorded every step", lecture::<f32>(15, false)),
         ] {

@@ -5,8 +5,8 @@
 //! One step computes every gradient from the weights before the step, then applies
 //! w ← w − η·∂E/∂w to the weights only: the biases stay fixed, as in the lecture.
 
-use crate::autograd::{Grads, NodeId, ParamId, ParamStore, Tape, Var};
-use crate::tensor::{Float, Tensor};
+use crate::autograd::{Grads, ParamId, ParamStore, Plan, Tape, Var};
+use crate::tensor::{Float, Tensor, View};
 
 /// The network, its one training example and its learning rate.
 pub struct Lecture<T: Float> {
@@ -18,10 +18,8 @@ pub struct Lecture<T: Float> {
     pub inputs: Tensor<T>,
     pub targets: Tensor<T>,
     pub learning_rate: f64,
-    /// The tape `step` trains on: the forward pass is recorded once, then replayed.
-    tape: Tape<T>,
-    /// The error node on `tape`, once recorded.
-    error_node: Option<NodeId>,
+    /// What `step` trains on: the forward pass recorded once and compiled.
+    plan: Option<Plan<T>>,
 }
 
 /// Every value of one forward pass, as nodes of the tape (so their gradients can be read too).
@@ -78,8 +76,7 @@ impl<T: Float> Lecture<T> {
             inputs: Tensor::from_f64(&inputs, [1, 2]),
             targets: Tensor::from_f64(&targets, [1, 2]),
             learning_rate,
-            tape: Tape::new(),
-            error_node: None,
+            plan: None,
         }
     }
 
@@ -99,26 +96,26 @@ impl<T: Float> Lecture<T> {
 
     /// One gradient-descent step on the weights (biases fixed). Returns E before the step.
     ///
-    /// The network's graph is the same every step, so the forward pass is recorded on the
-    /// network's own tape once and replayed after that: a step pays only for its kernels.
+    /// The network's graph is the same every step, so the forward pass is recorded once and
+    /// compiled into a [`Plan`]: a step copies in the 12 parameters (so an edit of `params`
+    /// between steps is seen), runs the kernels and the backward rules, and updates the store.
     pub fn step(&mut self) -> T {
-        let error = match self.error_node {
-            Some(id) => {
-                self.tape.replay(&self.params);
-                id
+        let plan = match &mut self.plan {
+            Some(plan) => {
+                plan.load_params(&self.params);
+                plan.forward();
+                plan
             }
             None => {
-                let id = self.forward(&self.tape).error.id();
-                self.error_node = Some(id);
-                id
+                let tape = Tape::new();
+                let compiled = tape.compile(self.forward(&tape).error);
+                self.plan.insert(compiled)
             }
         };
-        let error = self.tape.var(error);
-        let (value, grads) = (error.item(), self.tape.backward(error));
-        self.tape.release_params(); // so the weights update in place
-        self.update(&grads);
-        self.tape.recycle(grads);
-        value
+        plan.backward();
+        let weights = [self.hidden_weight, self.output_weight];
+        descend(&mut self.params, weights, self.learning_rate, |w| plan.grad(w));
+        plan.loss()
     }
 
     /// The same step, recorded afresh on `tape` (reset first): define-by-run, as a network whose
@@ -137,11 +134,8 @@ impl<T: Float> Lecture<T> {
 
     /// w ← w − η·∂E/∂w for the weights; the biases stay fixed, as in the lecture.
     pub fn update(&mut self, grads: &Grads<T>) {
-        let eta = T::of(-self.learning_rate);
-        for w in [self.hidden_weight, self.output_weight] {
-            let g = grads.param(w).expect("every weight reaches the error");
-            self.params.for_update(w).add_scaled(eta, g);
-        }
+        let weights = [self.hidden_weight, self.output_weight];
+        descend(&mut self.params, weights, self.learning_rate, |w| grads.param(w));
     }
 
     /// E for the current weights, evaluated without a tape.
@@ -151,6 +145,19 @@ impl<T: Float> Lecture<T> {
         let out = hidden.matmul_t(ps.get(self.output_weight)).add(ps.get(self.output_bias)).sigmoid();
         let d = self.targets.sub(&out);
         d.mul(&d).sum() * T::of(0.5)
+    }
+}
+
+/// w ← w − η·∂E/∂w for each of `weights`, with ∂E/∂w from `grad`.
+fn descend<'g, T: Float>(
+    params: &mut ParamStore<T>,
+    weights: [ParamId; 2],
+    learning_rate: f64,
+    grad: impl Fn(ParamId) -> Option<View<'g, T>>,
+) {
+    for w in weights {
+        let g = grad(w).expect("every weight reaches the error");
+        params.for_update(w).add_scaled(T::of(-learning_rate), g);
     }
 }
 

@@ -170,7 +170,7 @@ fn f64_one_update_matches_the_reference_weights_and_error_to_1e_12() {
 }
 
 #[test]
-fn f64_error_after_10000_steps_matches_to_relative_1e_9_replayed_or_recorded() {
+fn f64_error_after_10000_steps_matches_to_relative_1e_9_compiled_or_recorded() {
     let r = Reference::load();
     for mode in [Mode::Replay, Mode::DefineByRun] {
         let (e, o1, o2) = ten_thousand_steps::<f64>(mode);

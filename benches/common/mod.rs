@@ -30,10 +30,13 @@ pub fn synthetic(n: usize) -> Dataset {
     }
 }
 
+/// The MLP's layer widths: 784-256-128-10.
+pub const MLP_WIDTHS: [usize; 4] = [784, 256, 128, 10];
+
 /// The MLP 784-256-128-10 with ReLU, weights from a fixed seed.
 pub fn mlp() -> (Sequential, ParamStore<f32>) {
     let mut params = ParamStore::new();
-    let spec = MlpSpec::logits(&[784, 256, 128, 10], Activation::Relu);
+    let spec = MlpSpec::logits(&MLP_WIDTHS, Activation::Relu);
     let model = Sequential::mlp(&spec, &mut params, &mut backprop::rng(1));
     (model, params)
 }
@@ -51,10 +54,10 @@ pub fn mlp_samples_per_second(data: &Dataset, batch: usize, threads: usize) -> f
 }
 
 /// Seconds for 10,000 full-batch steps of the lecture's network, one round (after a warm-up
-/// run of the same length), and the error after them. `replay`: the graph recorded once and
-/// replayed (`Lecture::step`); otherwise recorded afresh on a reset tape every step
+/// run of the same length), and the error after them. `compiled`: the graph recorded once and
+/// compiled into a plan (`Lecture::step`); otherwise recorded afresh on a reset tape every step
 /// (`Lecture::step_on`, define-by-run).
-pub fn lecture_seconds<T: Float>(replay: bool) -> (f64, f64) {
+pub fn lecture_seconds<T: Float>(compiled: bool) -> (f64, f64) {
     let mut seconds = 0.0;
     let mut error = 0.0;
     for round in 0..2 {
@@ -62,7 +65,7 @@ pub fn lecture_seconds<T: Float>(replay: bool) -> (f64, f64) {
         let mut tape = Tape::new();
         let start = Instant::now();
         for _ in 0..10_000 {
-            if replay {
+            if compiled {
                 net.step();
             } else {
                 net.step_on(&mut tape);

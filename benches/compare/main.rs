@@ -6,11 +6,13 @@
 //! Run: `cargo bench --bench compare -- [--rounds N] [--only mlp,lecture,infer,mnist]
 //! [--venv DIR] [--mnist DIR] [--out DIR] [--no-peers]`. The first run creates the peers'
 //! Python environment in `--venv` (default `/tmp/backprop-peers`, about 6 GB with PyTorch).
-//! Workloads: the MLP 784-256-128-10 at batch 32/128/512 × 1/2 threads; the lecture's network,
+//! Workloads: the MLP 784-256-128-10 at batch 32/128/512 × 1/2 threads, each as a share of
+//! this machine's f32 FMA ceiling (measured each round by a short probe); the lecture's network,
 //! 10,000 steps; inference latency (batch 1) and throughput (batch 1024); the MNIST acceptance
 //! run as a whole process (wall time, test accuracy, peak resident memory) against PyTorch with
 //! the same hyper-parameters.
 
+mod ceiling;
 #[path = "../common/mod.rs"]
 mod common;
 mod peers;
@@ -86,6 +88,15 @@ fn run() -> Result<(), String> {
     for round in 1..=opts.rounds as usize {
         eprintln!("round {round} of {}", opts.rounds);
         if let Some(data) = &data {
+            for t in [1, 2] {
+                match ceiling::fma_peak(t) {
+                    Some(peak) => {
+                        eprintln!("  ceiling, {t} thread(s): {:.1} GFLOP/s (f32 FMA probe)", peak / 1e9);
+                        results.add(&format!("ceiling t{t}"), OURS, peak);
+                    }
+                    None => results.failures.push("ceiling: this CPU has neither AVX2 with FMA nor AVX-512".into()),
+                }
+            }
             for (b, t) in MLP_ROWS {
                 let row = mlp_row(b, t);
                 let ours = common::mlp_samples_per_second(data, b, t);
@@ -107,14 +118,14 @@ fn run() -> Result<(), String> {
             }
         }
         if opts.wants("lecture") {
-            let (replayed, e1) = common::lecture_seconds::<f64>(true);
+            let (compiled, e1) = common::lecture_seconds::<f64>(true);
             let (recorded, e2) = common::lecture_seconds::<f64>(false);
             eprintln!(
-                "  lecture: replayed {:.2} ms (error {e1:.4e}), recorded {:.2} ms (error {e2:.4e})",
-                replayed * 1e3,
+                "  lecture: compiled {:.2} ms (error {e1:.4e}), recorded {:.2} ms (error {e2:.4e})",
+                compiled * 1e3,
                 recorded * 1e3
             );
-            results.add("lecture", "backprop, replayed", replayed);
+            results.add("lecture", "backprop, compiled", compiled);
             results.add("lecture", "backprop, recorded every step", recorded);
             if let Some(py) = &python {
                 // The peers time 5 runs and report the median; each round adds that median.

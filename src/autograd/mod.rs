@@ -6,6 +6,7 @@ mod gradcheck;
 mod grads;
 pub mod ops;
 mod params;
+mod plan;
 pub mod symbolic;
 mod tape;
 mod var;
@@ -14,5 +15,6 @@ pub use gradcheck::{GradcheckOptions, GradcheckReport, InputReport, finite_diffe
 pub use grads::Grads;
 pub use ops::{NodeId, Op, OpKind};
 pub use params::{ParamId, ParamStore};
+pub use plan::Plan;
 pub use tape::Tape;
 pub use var::Var;

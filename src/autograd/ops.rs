@@ -1,7 +1,7 @@
 //! THE table: every operation the tape records, what it computes, and its backward rule.
 //!
 //! Ops are data (an enum of inputs and parameters), so a tape can be inspected, printed and
-//! replayed. Each op's derivative is written once, in [`backward`], as the lecture writes it:
+//! compiled into a plan. Each op's derivative is written once, in [`backward`], as the lecture writes it:
 //! the gradient flowing into an input is the upstream gradient `grad` (∂E/∂out) times the op's
 //! local derivative (∂out/∂input). Both matches are exhaustive with no catch-all arm, so a new op
 //! does not compile until it has a forward and a backward rule, and the gradient-check test fails

@@ -17,7 +17,7 @@ pub struct ParamId(pub usize);
 ///
 /// Values are reference-counted so that a tape can read a weight without copying it. An
 /// optimiser updates through [`ParamStore::for_update`], which insists that no tape still reads
-/// the weight (reset the tape, or `release_params`, first): an update in place, never a silent
+/// the weight (reset the tape first): an update in place, never a silent
 /// copy of every weight. [`ParamStore::get_mut`] is for editing a weight by hand and copies a
 /// value a tape still reads, so the tape's recorded value never changes under it.
 #[derive(Debug)]
@@ -71,13 +71,13 @@ impl<T: Float> ParamStore<T> {
 
     /// Mutable access for an optimiser's update, in place. Panics if a tape still reads the
     /// value: updating it would copy the whole tensor every step (or, worse, change a value the
-    /// tape recorded), so reset the tape or call `Tape::release_params` before the update.
+    /// tape recorded), so reset the tape before the update.
     pub fn for_update(&mut self, id: ParamId) -> &mut Tensor<T> {
         let name = &self.names[id.0];
         Arc::get_mut(&mut self.values[id.0]).unwrap_or_else(|| {
             panic!(
-                "update of parameter `{name}` while a tape still reads it: reset the tape (or call \
-                 release_params) before the optimiser step"
+                "update of parameter `{name}` while a tape still reads it: reset the tape before the \
+                 optimiser step"
             )
         })
     }

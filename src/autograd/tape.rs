@@ -1,5 +1,6 @@
-//! The tape: define-by-run recording, replay, and the reverse-mode backward loop. The
-//! gradients it produces live in [`super::grads`], the `Var` handles in [`super::var`].
+//! The tape: define-by-run recording and the reverse-mode backward loop. The gradients it
+//! produces live in [`super::grads`], the `Var` handles in [`super::var`]; a graph trained on
+//! many times over is compiled into a [`Plan`] (in [`super::plan`]).
 //!
 //! Every operation on a [`Var`] appends a node `{ op, shape, value }` to the tape; values live
 //! in one arena, each node's a slice of it. Creation order is already a topological order, so
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use super::grads::{Grads, Sink, Slot};
 use super::ops::{self, NodeId, Op, OpKind};
 use super::params::{ParamId, ParamStore};
+use super::plan::{Plan, Recorded};
 use super::var::Var;
 use crate::tensor::{Float, Shape, Tensor, Threads, View};
 
@@ -25,8 +27,6 @@ enum Value<T> {
     Arena(usize),
     /// A parameter's tensor, shared with the [`ParamStore`] (read, never copied).
     Shared(Arc<Tensor<T>>),
-    /// A parameter the tape has let go of (`release_params`) until the next `replay`.
-    Released,
 }
 
 struct Node<T> {
@@ -46,7 +46,7 @@ struct Record<T> {
     /// Which node holds each parameter read so far, so a weight used twice is one leaf.
     params: Vec<(ParamId, NodeId)>,
     /// Unique to this recording (new at every reset): with the loss node it names a gradient
-    /// layout, so a replayed graph's backward reuses the last one.
+    /// layout, so a second backward on the same graph reuses the last one.
     recording: u64,
 }
 
@@ -79,7 +79,6 @@ fn value_of<'a, T: Float>(nodes: &'a [Node<T>], arena: &'a [T], id: NodeId) -> V
     match &node.value {
         Value::Arena(off) => View::new(&arena[*off..*off + node.shape.numel()], node.shape),
         Value::Shared(t) => t.view(),
-        Value::Released => panic!("node {id} reads a parameter the tape released; replay the tape first"),
     }
 }
 
@@ -171,7 +170,8 @@ impl<T: Float> Tape<T> {
     }
 
     /// Records `op` on nodes of this tape and computes its value. The ops' methods on [`Var`]
-    /// call this; it is public so a recorded op list can be replayed.
+    /// call this; it is public so code that builds an `Op` itself (an activation layer) can
+    /// record it.
     pub fn apply(&self, op: Op) -> Var<'_, T> {
         let mut record = self.record.borrow_mut();
         let nodes = &record.nodes;
@@ -186,70 +186,22 @@ impl<T: Float> Tape<T> {
         Var { tape: self, id }
     }
 
-    /// Runs every recorded op again, in order, on the current values: inputs keep theirs
-    /// (change them with [`Tape::set_input`]), parameters are read afresh from `store`, and each
-    /// op's kernel rewrites its slice of the arena. The graph, shapes and memory layout are
-    /// reused as recorded, so a network whose graph is the same every step (the lecture's, an
-    /// MLP on full batches) is recorded once and then pays only for its kernels. Handles to
-    /// nodes stay valid.
-    pub fn replay(&self, store: &ParamStore<T>) {
-        let mut record = self.record.borrow_mut();
-        let Record { nodes, arena, .. } = &mut *record;
-        for id in 0..nodes.len() {
-            if let Op::Param(p) = nodes[id].op {
-                let value = store.shared(p);
-                let recorded = nodes[id].shape;
-                assert_eq!(
-                    value.shape(),
-                    recorded,
-                    "replay: parameter `{}` has shape {} but was recorded with shape {recorded}",
-                    store.name(p),
-                    value.shape()
-                );
-                nodes[id].value = Value::Shared(value);
-                continue;
-            }
-            let node = &nodes[id];
-            match node.value {
-                _ if matches!(node.op, Op::Input) => {}
-                Value::Arena(off) => {
-                    let (below, fresh) = arena.split_at_mut(off);
-                    let out = &mut fresh[..node.shape.numel()];
-                    ops::forward(&node.op, out, |i| value_of(nodes, below, i), self.threads);
-                }
-                _ => unreachable!("{} node {id} has its value outside the arena", node.op.name()),
-            }
-        }
+    /// Compiles what the tape recorded up to the one-element `loss` into a [`Plan`] for
+    /// repeated steps on the same graph (see [`super::plan`]), with the values as they are now.
+    pub fn compile(&self, loss: Var<'_, T>) -> Plan<T> {
+        assert!(std::ptr::eq(loss.tape, self), "compile: the loss is on another tape");
+        assert_eq!(loss.shape().numel(), 1, "compile: the loss must have one element, not shape {}", loss.shape());
+        let record = self.record.borrow();
+        let nodes = record.nodes[..=loss.id].iter().enumerate().map(|(id, n)| Recorded {
+            op: n.op.clone(),
+            shape: n.shape,
+            requires_grad: n.requires_grad,
+            value: value_of(&record.nodes, &record.arena, id).data,
+        });
+        Plan::new(nodes, &record.params, loss.id, self.threads)
     }
 
-    /// Lets go of every parameter the tape reads, so an optimiser can update them in place;
-    /// [`Tape::replay`] reads them again. (`reset` lets go of them too.)
-    pub fn release_params(&self) {
-        for node in self.record.borrow_mut().nodes.iter_mut() {
-            if matches!(node.op, Op::Param(_)) {
-                node.value = Value::Released;
-            }
-        }
-    }
-
-    /// Writes a new value into an input leaf (same shape), for the next [`Tape::replay`].
-    pub fn set_input(&self, v: Var<'_, T>, value: &Tensor<T>) {
-        let mut record = self.record.borrow_mut();
-        let Record { nodes, arena, .. } = &mut *record;
-        let node = &nodes[v.id];
-        assert!(matches!(node.op, Op::Input), "set_input: node {} is a {}, not an input", v.id, node.op.name());
-        assert_eq!(
-            value.shape(),
-            node.shape,
-            "set_input: value of shape {} for input of shape {}",
-            value.shape(),
-            node.shape
-        );
-        let Value::Arena(off) = node.value else { unreachable!("inputs live in the arena") };
-        arena[off..off + node.shape.numel()].copy_from_slice(value.data());
-    }
-
-    /// A handle to node `id` (to keep using a recorded graph across replays).
+    /// A handle to node `id`.
     pub fn var(&self, id: NodeId) -> Var<'_, T> {
         assert!(id < self.len(), "node {id} is not on this tape ({} nodes)", self.len());
         Var { tape: self, id }

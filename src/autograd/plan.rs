@@ -1,0 +1,187 @@
+//! A recorded graph compiled for repeated steps: the lecture's network trains 10,000 times on
+//! the same graph, and paying the tape's bookkeeping every time (a borrow of the record, a
+//! parameter shared and released, a gradient layout checked, a lookup per parameter) costs more
+//! than its 2 × 2 kernels.
+//!
+//! [`super::Tape::compile`] turns what a tape recorded, up to the loss, into a `Plan`: every
+//! node's value in one buffer in node order (parameters copied in, so an op's inputs always lie
+//! below its output), the ops to run forward, the backward rules to run (only the nodes that
+//! lead from a parameter to the loss, found once), and the gradient layout. A step is then a
+//! flat loop of the same kernels and the same backward rules as the tape's, from
+//! [`super::ops`]: the numbers are the tape's, bit for bit.
+//!
+//! The plan owns its copy of the parameters: [`Plan::load_params`] copies a store's values in
+//! (for the lecture's 12 numbers, cheaper than any sharing), and an optimiser updates the store
+//! from [`Plan::grad`].
+
+use super::grads::{NO_GRADIENT, Sink, Slot};
+use super::ops::{self, NodeId, Op};
+use super::params::{ParamId, ParamStore};
+use crate::tensor::{Float, Shape, Threads, View};
+
+/// A fixed graph, compiled: see the module's documentation.
+pub struct Plan<T> {
+    ops: Vec<Op>,
+    shapes: Vec<Shape>,
+    /// Where each node's value starts in `values`.
+    offsets: Vec<usize>,
+    values: Vec<T>,
+    /// The nodes whose values are computed, in order (every node but the leaves).
+    run: Vec<NodeId>,
+    /// The nodes whose backward rules run, the loss first.
+    rules: Vec<NodeId>,
+    /// Each node's gradient in `grads` ([`NO_GRADIENT`] for nodes that want none).
+    slots: Vec<Slot>,
+    grads: Vec<T>,
+    /// Whether a gradient has reached each node this step.
+    reached: Vec<bool>,
+    params: Vec<(ParamId, NodeId)>,
+    loss: NodeId,
+    threads: Threads,
+}
+
+/// One recorded node as [`Plan::new`] takes it: its op, shape, whether a parameter or variable
+/// leads to it, and its value.
+pub(super) struct Recorded<'a, T> {
+    pub op: Op,
+    pub shape: Shape,
+    pub requires_grad: bool,
+    pub value: &'a [T],
+}
+
+impl<T: Float> Plan<T> {
+    /// The plan of `nodes` (a tape's, in order, the last being the one-element `loss`).
+    pub(super) fn new<'a>(
+        nodes: impl Iterator<Item = Recorded<'a, T>>,
+        params: &[(ParamId, NodeId)],
+        loss: NodeId,
+        threads: Threads,
+    ) -> Plan<T> {
+        let (mut ops, mut shapes, mut offsets, mut values, mut wants) = (vec![], vec![], vec![], vec![], vec![]);
+        for node in nodes {
+            offsets.push(values.len());
+            values.extend_from_slice(node.value);
+            wants.push(node.requires_grad);
+            ops.push(node.op);
+            shapes.push(node.shape);
+        }
+        assert_eq!(ops.len(), loss + 1, "compile: the loss must be the last node given");
+        let leaf = |op: &Op| matches!(op, Op::Input | Op::Param(_));
+        let run = (0..ops.len()).filter(|&id| !leaf(&ops[id])).collect();
+        // Backward reaches a node if it leads to the loss through nodes that want gradients.
+        let mut leads = vec![false; ops.len()];
+        leads[loss] = true;
+        let mut rules = vec![];
+        for id in (0..=loss).rev() {
+            if leads[id] && (wants[id] || id == loss) && !leaf(&ops[id]) {
+                rules.push(id);
+                ops[id].inputs().iter().for_each(|&i| leads[i] = true);
+            }
+        }
+        let mut total = 0;
+        let slots = (0..ops.len())
+            .map(|id| {
+                let len = shapes[id].numel();
+                if wants[id] || id == loss {
+                    total += len;
+                    Slot { offset: total - len, len }
+                } else {
+                    Slot { offset: NO_GRADIENT, len }
+                }
+            })
+            .collect();
+        let params = params.iter().copied().filter(|&(_, node)| node <= loss).collect();
+        let reached = vec![false; ops.len()];
+        Plan {
+            ops,
+            shapes,
+            offsets,
+            values,
+            run,
+            rules,
+            slots,
+            grads: vec![T::zero(); total],
+            reached,
+            params,
+            loss,
+            threads,
+        }
+    }
+
+    /// Copies every parameter's value from `store` in (each of the shape it was recorded with).
+    pub fn load_params(&mut self, store: &ParamStore<T>) {
+        for &(p, node) in &self.params {
+            let value = store.get(p);
+            assert_eq!(
+                value.shape(),
+                self.shapes[node],
+                "plan: parameter `{}` has shape {} but was recorded with shape {}",
+                store.name(p),
+                value.shape(),
+                self.shapes[node]
+            );
+            let off = self.offsets[node];
+            self.values[off..off + value.numel()].copy_from_slice(value.data());
+        }
+    }
+
+    /// Writes a new value into input leaf `id` (the same number of values), for the next
+    /// [`Plan::forward`]: the next batch of a fixed size.
+    pub fn set_input(&mut self, id: NodeId, value: &[T]) {
+        assert!(matches!(self.ops[id], Op::Input), "plan: node {id} is a {}, not an input", self.ops[id].name());
+        let n = self.shapes[id].numel();
+        assert_eq!(value.len(), n, "plan: {} values for input {id} of shape {}", value.len(), self.shapes[id]);
+        let off = self.offsets[id];
+        self.values[off..off + n].copy_from_slice(value);
+    }
+
+    /// Computes every value from the inputs and parameters, in recorded order.
+    pub fn forward(&mut self) {
+        let Plan { ops, shapes, offsets, values, run, threads, .. } = self;
+        for &id in run.iter() {
+            let (below, rest) = values.split_at_mut(offsets[id]);
+            let out = &mut rest[..shapes[id].numel()];
+            let value = |i: NodeId| View::new(&below[offsets[i]..offsets[i] + shapes[i].numel()], shapes[i]);
+            ops::forward(&ops[id], out, value, *threads);
+        }
+    }
+
+    /// The loss's value (after [`Plan::forward`]).
+    pub fn loss(&self) -> T {
+        self.values[self.offsets[self.loss]]
+    }
+
+    /// ∂loss/∂node for every node that leads to the loss: the tape's backward loop over the
+    /// rules found at compile time.
+    pub fn backward(&mut self) {
+        let Plan { ops, shapes, offsets, values, rules, slots, grads, reached, loss, threads, .. } = self;
+        reached.fill(false);
+        let Slot { offset, len } = slots[*loss];
+        grads[offset..offset + len].fill(T::one());
+        reached[*loss] = true;
+        let value = |i: NodeId| View::new(&values[offsets[i]..offsets[i] + shapes[i].numel()], shapes[i]);
+        for &id in rules.iter() {
+            if !reached[id] {
+                continue; // a rule may add nothing (a constant's derivative)
+            }
+            let (below, this) = grads.split_at_mut(slots[id].offset);
+            let grad = View::new(&this[..shapes[id].numel()], shapes[id]);
+            let mut sink = Sink { arena: below, slots, reached };
+            ops::backward(&ops[id], value(id), grad, value, &mut sink, *threads);
+        }
+    }
+
+    /// ∂loss/∂(parameter `p`) after [`Plan::backward`], or `None` if nothing flowed to it.
+    pub fn grad(&self, p: ParamId) -> Option<View<'_, T>> {
+        let &(_, node) = self.params.iter().find(|(q, _)| *q == p)?;
+        let Slot { offset, len } = self.slots[node];
+        (self.reached[node] && offset != NO_GRADIENT)
+            .then(|| View::new(&self.grads[offset..offset + len], self.shapes[node]))
+    }
+
+    /// The value of node `id` (as of the last [`Plan::forward`]).
+    pub fn value(&self, id: NodeId) -> View<'_, T> {
+        let off = self.offsets[id];
+        View::new(&self.values[off..off + self.shapes[id].numel()], self.shapes[id])
+    }
+}

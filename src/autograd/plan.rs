@@ -1,14 +1,16 @@
 //! A recorded graph compiled for repeated steps: the lecture's network trains 10,000 times on
-//! the same graph, and paying the tape's bookkeeping every time (a borrow of the record, a
-//! parameter shared and released, a gradient layout checked, a lookup per parameter) costs more
-//! than its 2 × 2 kernels.
+//! the same graph, and recording it each time (or rerunning the tape with its bookkeeping: a
+//! borrow of the record, each parameter shared with the tape and let go of, a gradient layout
+//! checked) costs as much as its 2 × 2 kernels.
 //!
 //! [`super::Tape::compile`] turns what a tape recorded, up to the loss, into a `Plan`: every
 //! node's value in one buffer in node order (parameters copied in, so an op's inputs always lie
 //! below its output), the ops to run forward, the backward rules to run (only the nodes that
 //! lead from a parameter to the loss, found once), and the gradient layout. A step is then a
 //! flat loop of the same kernels and the same backward rules as the tape's, from
-//! [`super::ops`]: the numbers are the tape's, bit for bit.
+//! [`super::ops`]: the numbers are the tape's, bit for bit. (Measured on the lecture: 7 % fewer
+//! instructions per step than rerunning the tape; what is left is mostly the kernels' own
+//! set-up for 2 × 2 operands, the next thing to specialise.)
 //!
 //! The plan owns its copy of the parameters: [`Plan::load_params`] copies a store's values in
 //! (for the lecture's 12 numbers, cheaper than any sharing), and an optimiser updates the store

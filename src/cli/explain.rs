@@ -65,10 +65,7 @@ pub fn run(args: ExplainArgs) -> Result<()> {
         Some(path) => Network::load(path)?,
         None => Network::lecture(),
     };
-    let total = net.parameter_count();
-    if total > 10_000 {
-        return Err(Error::invalid(format!("{total} parameters is more than explain writes out (10,000)")));
-    }
+    let total = net.explainable_size().map_err(Error::invalid)?;
     if let Some(answers) = &args.check {
         let answers = crate::check::read_answers(answers)?;
         let checked = crate::check::check(&net, &answers, 1_000)?;

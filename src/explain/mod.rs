@@ -7,7 +7,7 @@ mod network;
 pub(crate) mod render;
 mod steps;
 
-pub use network::{LayerFile, Network, NetworkFile, TargetsFile};
+pub use network::{LayerFile, MAX_PARAMETERS, Network, NetworkFile, TargetsFile};
 pub use render::{Format, MAX_JSON_PARAM_STEPS, render, steps_in_full};
 pub use steps::{
     Explained, Factor, Param, PathSum, Step, Unit, computation_graph, error_of, explain, explain_step, input_name,

@@ -11,6 +11,9 @@ use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::nn::Activation;
 
+/// The most parameters `explain` writes out: every one of them is a derivation.
+pub const MAX_PARAMETERS: usize = 10_000;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LayerFile {
@@ -67,6 +70,16 @@ impl Network {
     /// Weights and biases, all layers.
     pub fn parameter_count(&self) -> usize {
         self.layers.iter().map(|l| l.biases.len() * (l.weights[0].len() + 1)).sum()
+    }
+
+    /// The parameter count, or why explain will not write this network out (more than
+    /// [`MAX_PARAMETERS`]): one bound for the command line and the playground's API.
+    pub fn explainable_size(&self) -> std::result::Result<usize, String> {
+        let total = self.parameter_count();
+        if total > MAX_PARAMETERS {
+            return Err(format!("{total} parameters is more than explain writes out (10,000)"));
+        }
+        Ok(total)
     }
 
     /// The lecture's network: the same numbers as `lecture-example.json`.

@@ -59,10 +59,6 @@ fn check(path: &Path, c: &Checkpoint, params: &ParamStore<f32>) -> Result<()> {
     {
         faults.push(("best".into(), format!("epoch {epoch} (loss {loss}) of {} trained", c.epoch)));
     }
-    for (_, name, t) in params.iter() {
-        if t.data().iter().any(|v| !v.is_finite()) {
-            faults.push((name.to_string(), "holds a weight that is not finite".into()));
-        }
-    }
+    faults.extend(super::validate::non_finite_weights("", params));
     super::validate::refuse(path, "the training state does not fit its weights", &faults)
 }

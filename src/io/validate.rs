@@ -68,11 +68,7 @@ pub fn check_model(path: &Path, info: &ModelInfo, params: &ParamStore<f32>) -> R
     let outputs = sizes.last().copied().unwrap_or(0);
 
     // The weights the architecture calls for, each finite.
-    for (_, name, t) in params.iter() {
-        if let Some(bad) = t.data().iter().position(|v| !v.is_finite()) {
-            f.add(format!("model.safetensors: {name}[{bad}]"), format!("{} is not a finite number", t.data()[bad]));
-        }
-    }
+    f.0.extend(non_finite_weights("model.safetensors: ", params));
 
     f.check(info.features.len() == inputs, "features", || {
         format!("{} names for the network's {inputs} inputs", info.features.len())
@@ -114,6 +110,18 @@ pub fn check_model(path: &Path, info: &ModelInfo, params: &ParamStore<f32>) -> R
     }
 
     refuse(path, "edited by hand, or not written by backprop?", &f.0)
+}
+
+/// The first weight of each tensor that is NaN or infinite, as a fault (`{prefix}{name}[i]`).
+/// Model files and checkpoints both hold weights.
+pub(super) fn non_finite_weights(prefix: &str, params: &ParamStore<f32>) -> Vec<(String, String)> {
+    params
+        .iter()
+        .filter_map(|(_, name, t)| {
+            let bad = t.data().iter().position(|v| !v.is_finite())?;
+            Some((format!("{prefix}{name}[{bad}]"), format!("{} is not a finite number", t.data()[bad])))
+        })
+        .collect()
 }
 
 /// `Ok` when there are no faults; else one error for the file, `why` after the count, then

@@ -12,7 +12,8 @@ use super::derivation::{Derivation, Edge};
 use super::pretty::pretty;
 use super::{Expr, Func};
 use crate::explain::Format;
-use crate::explain::render::{escape, factor, num, wrap};
+use crate::explain::html::escape;
+use crate::explain::render::{factor, num, wrap};
 
 /// The derivation in `format`.
 pub fn render(d: &Derivation, format: Format) -> String {

@@ -3,6 +3,7 @@
 //! chain of factors, every update. The numbers are read off the engine's tape (a view of it,
 //! not a second implementation), and each shown chain multiplies out to the engine's gradient.
 
+pub(crate) mod html;
 mod network;
 pub(crate) mod render;
 mod steps;

@@ -142,12 +142,64 @@ fn a_threaded_step_is_bit_identical_to_a_one_thread_step() {
                     tape.backward(e)
                 };
                 tape.reset();
-                optimizer.step_threads(&mut store, &grads, 0.01, threads);
+                optimizer.step_sum(&mut store, &[&grads], 0.01, threads);
                 tape.recycle(grads);
             }
             results.push((store.get(w).data().to_vec(), serde_json::to_string(&optimizer).unwrap()));
         }
         assert!(results[0].0 != start, "{name}: the weights moved");
         assert!(results[0] == results[1], "{name}: one thread and two threads differ");
+    }
+}
+
+/// The fused step (the shards' gradients added up inside the update, block by block) is the
+/// unfused one: for every optimiser, three gradient parts given to `step_sum` leave weights and
+/// state bit-identical to one gradient holding their sum, added in the same order beforehand,
+/// on one thread and on two, over a parameter that is split and is not a whole number of blocks.
+#[test]
+fn the_fused_step_on_gradient_parts_is_bit_identical_to_stepping_on_their_sum() {
+    let n = 50_001;
+    let start: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.37).sin()).collect();
+    // Gradient part k at step s, element i; varied in sign and size so the sum rounds.
+    let part = |k: usize, s: usize| -> Vec<f32> {
+        (0..n).map(|i| (((i * (3 + k) + s * 11) as f32) * 0.013).cos() * 10f32.powi(k as i32 - 1)).collect()
+    };
+    // ∂(Σ w·c)/∂w = c exactly (the product's rule multiplies c by a gradient of 1).
+    let grads_of = |store: &ParamStore<f32>, w, c: Vec<f32>, tape: &mut Tape<f32>| {
+        tape.reset();
+        let g = {
+            let e = (tape.param(store, w) * tape.input(&Tensor::new(c, [n]))).sum();
+            tape.backward(e)
+        };
+        tape.reset();
+        g
+    };
+    for kind in OptimizerKind::iter() {
+        for threads in [Threads::ONE, Threads::new(2)] {
+            let settings = OptimizerSettings { momentum: 0.9, weight_decay: 0.01 };
+            let (mut fused, mut summed) =
+                (Optimizer::<f32>::new(kind, settings), Optimizer::<f32>::new(kind, settings));
+            let (mut a, mut b) = (ParamStore::new(), ParamStore::new());
+            let (wa, wb) =
+                (a.insert("w", Tensor::new(start.clone(), [n])), b.insert("w", Tensor::new(start.clone(), [n])));
+            let mut tapes: Vec<Tape<f32>> = (0..4).map(|_| Tape::new()).collect();
+            for s in 0..3 {
+                let parts: Vec<Vec<f32>> = (0..3).map(|k| part(k, s)).collect();
+                let sum: Vec<f32> = (0..n).map(|i| (parts[0][i] + parts[1][i]) + parts[2][i]).collect();
+                let gs: Vec<_> = parts.into_iter().zip(&mut tapes).map(|(c, t)| grads_of(&a, wa, c, t)).collect();
+                fused.step_sum(&mut a, &gs.iter().collect::<Vec<_>>(), 0.01, threads);
+                let g = grads_of(&b, wb, sum, &mut tapes[3]);
+                summed.step_sum(&mut b, &[&g], 0.01, threads);
+            }
+            let name = format!("{} on {} thread(s)", kind.name(), threads.get());
+            assert!(a.get(wa).data() != &start[..], "{name}: the weights moved");
+            let bits = |s: &ParamStore<f32>, w| s.get(w).data().iter().map(|x: &f32| x.to_bits()).collect::<Vec<_>>();
+            assert!(bits(&a, wa) == bits(&b, wb), "{name}: fused and summed-first weights differ");
+            assert_eq!(
+                serde_json::to_string(&fused).unwrap(),
+                serde_json::to_string(&summed).unwrap(),
+                "{name}: state"
+            );
+        }
     }
 }

@@ -128,3 +128,28 @@ fn mismatched_data_is_an_error_not_a_panic() {
         .unwrap_err();
     assert!(err.to_string().contains("takes 5 features but the data has 4"), "{err}");
 }
+
+/// Two threads train through the fused update (the shards' gradients added inside the
+/// optimiser) unless clipping needs the summed gradient first. A clip that never clips takes
+/// the summed-first path: the weights must be the same, bit for bit, for SGD with momentum and
+/// for Adam.
+#[test]
+fn the_fused_update_trains_bit_identically_to_summing_the_shards_first() {
+    let (train_set, _) = prepared("digits.csv", 3);
+    for optimizer in [OptimizerKind::Sgd, OptimizerKind::Adam] {
+        let run = |clip: Option<f64>| {
+            let mut l = learner(&[64, 32, 10], optimizer, 3);
+            let mut cfg = config(2, 64, if optimizer == OptimizerKind::Sgd { 0.05 } else { 1e-3 });
+            (cfg.threads, cfg.clip_norm) = (Threads::new(2), clip);
+            train(&mut l, Run::new(&train_set, None, &cfg), &mut every_epoch(|_, _| Control::Continue)).unwrap();
+            l.params
+        };
+        let (fused, summed) = (run(None), run(Some(f64::MAX)));
+        for ((_, name, x), (_, _, y)) in fused.iter().zip(summed.iter()) {
+            assert!(
+                x.data().iter().zip(y.data()).all(|(p, q)| p.to_bits() == q.to_bits()),
+                "{optimizer}: {name} differs"
+            );
+        }
+    }
+}

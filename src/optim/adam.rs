@@ -47,9 +47,9 @@ impl<T: Float> Adam<T> {
     /// t ← t + 1;  g = ∂E/∂w (+ λ·w for Adam);  w ← w − η·λ·w first for AdamW;
     /// m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
     /// w ← w − η·m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ).
-    pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64, threads: Threads) {
+    pub fn step(&mut self, params: &mut ParamStore<T>, parts: &[&Grads<T>], lr: f64, threads: Threads) {
         let (b1, b2) = (self.beta1, self.beta2);
-        for (id, grad) in grads.params() {
+        for (id, grad) in super::gradients(parts) {
             let w = params.for_update(id).data_mut();
             if self.t.len() <= id.0 {
                 self.t.resize(id.0 + 1, 0);
@@ -63,7 +63,7 @@ impl<T: Float> Adam<T> {
             let decoupled = self.decoupled;
             let m = slot(&mut self.m, id.0, w.len());
             let v = slot(&mut self.v, id.0, w.len());
-            update_in_chunks(threads, w, grad.data, [m, v], &|w, grad, [m, v]| {
+            update_in_chunks(threads, w, &grad, [m, v], &|w, grad, [m, v]| {
                 for (((w, &g), m), v) in w.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
                     let g = if decoupled {
                         *w -= lr_t * wd * *w;

@@ -18,7 +18,7 @@ pub use sgd::Sgd;
 
 use serde::{Deserialize, Serialize};
 
-use crate::autograd::{Grads, ParamStore};
+use crate::autograd::{Grads, ParamId, ParamStore};
 use crate::tensor::{Float, Threads};
 
 /// Which optimiser: the names the command line, checkpoints and descriptions use. Each kind's
@@ -138,16 +138,18 @@ impl<T: Float> Optimizer<T> {
 
     /// Updates every parameter that has a gradient, at learning rate `lr`.
     pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64) {
-        self.step_threads(params, grads, lr, Threads::ONE)
+        self.step_sum(params, &[grads], lr, Threads::ONE)
     }
 
-    /// [`Optimizer::step`] with each large parameter's update split across `threads` (the
-    /// result is the same: every element is updated on its own).
-    pub fn step_threads(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64, threads: Threads) {
+    /// [`Optimizer::step`] on the sum of `parts` (the shards' gradients of one data-parallel
+    /// step), with each large parameter's update split across `threads`. The sum is formed
+    /// inside the update, block by block (see [`crate::tensor::update_in_chunks`]): the same numbers as adding
+    /// the parts up first, in order, and stepping on that, at any thread count.
+    pub fn step_sum(&mut self, params: &mut ParamStore<T>, parts: &[&Grads<T>], lr: f64, threads: Threads) {
         match self {
-            Optimizer::Sgd(o) => o.step(params, grads, lr, threads),
-            Optimizer::Adam(o) => o.step(params, grads, lr, threads),
-            Optimizer::RmsProp(o) => o.step(params, grads, lr, threads),
+            Optimizer::Sgd(o) => o.step(params, parts, lr, threads),
+            Optimizer::Adam(o) => o.step(params, parts, lr, threads),
+            Optimizer::RmsProp(o) => o.step(params, parts, lr, threads),
         }
     }
 
@@ -202,4 +204,19 @@ pub(crate) fn slot<T: Float>(state: &mut Vec<Vec<T>>, index: usize, len: usize) 
         state[index] = vec![T::zero(); len];
     }
     &mut state[index]
+}
+
+/// Each parameter the first part has a gradient for, with its gradient in every part (the
+/// shards of one step all reach the same parameters; a part without it is a bug).
+fn gradients<'a, T: Float>(parts: &'a [&'a Grads<T>]) -> impl Iterator<Item = (ParamId, Vec<&'a [T]>)> + 'a {
+    let (first, rest) = parts.split_first().expect("optimiser: a step needs at least one gradient");
+    first.params().map(move |(id, g)| {
+        let mut all = vec![g.data];
+        all.extend(rest.iter().enumerate().map(|(i, part)| {
+            part.param(id)
+                .unwrap_or_else(|| panic!("optimiser: gradient part {} has no gradient for parameter {}", i + 1, id.0))
+                .data
+        }));
+        (id, all)
+    })
 }

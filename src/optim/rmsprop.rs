@@ -34,12 +34,12 @@ impl<T: Float> RmsProp<T> {
     }
 
     /// g = ∂E/∂w + λ·w;  s ← α·s + (1 − α)·g²;  w ← w − η·g / (√s + ε).
-    pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64, threads: Threads) {
+    pub fn step(&mut self, params: &mut ParamStore<T>, parts: &[&Grads<T>], lr: f64, threads: Threads) {
         let (lr, alpha, eps, wd) = (T::of(lr), T::of(self.alpha), T::of(self.eps), T::of(self.weight_decay));
-        for (id, grad) in grads.params() {
+        for (id, grad) in super::gradients(parts) {
             let w = params.for_update(id).data_mut();
             let s = slot(&mut self.square_avg, id.0, w.len());
-            update_in_chunks(threads, w, grad.data, [s], &|w, grad, [s]| {
+            update_in_chunks(threads, w, &grad, [s], &|w, grad, [s]| {
                 for ((w, &g), s) in w.iter_mut().zip(grad).zip(s.iter_mut()) {
                     let g = g + wd * *w;
                     *s = alpha * *s + (T::one() - alpha) * g * g;

@@ -34,15 +34,15 @@ impl<T: Float> Sgd<T> {
 
     /// g = ∂E/∂w + λ·w;  v ← μ·v + g (v = g on the first step);
     /// w ← w − η·(g + μ·v) with Nesterov, w ← w − η·v without (w ← w − η·g when μ = 0).
-    pub fn step(&mut self, params: &mut ParamStore<T>, grads: &Grads<T>, lr: f64, threads: Threads) {
+    pub fn step(&mut self, params: &mut ParamStore<T>, parts: &[&Grads<T>], lr: f64, threads: Threads) {
         let (lr, mu, wd) = (T::of(lr), T::of(self.momentum), T::of(self.weight_decay));
         let (momentum, nesterov) = (self.momentum != 0.0, self.nesterov);
-        for (id, grad) in grads.params() {
+        for (id, grad) in super::gradients(parts) {
             let w = params.for_update(id).data_mut();
             let first = self.velocity.get(id.0).is_none_or(|v| v.is_empty());
             let v = slot(&mut self.velocity, id.0, if momentum { w.len() } else { 0 });
             if momentum {
-                update_in_chunks(threads, w, grad.data, [v], &|w, grad, [v]| {
+                update_in_chunks(threads, w, &grad, [v], &|w, grad, [v]| {
                     for ((w, &g), v) in w.iter_mut().zip(grad).zip(v.iter_mut()) {
                         let g = g + wd * *w;
                         *v = if first { g } else { mu * *v + g };
@@ -51,7 +51,7 @@ impl<T: Float> Sgd<T> {
                 });
             } else {
                 // Its own loop: without the momentum branch it vectorises.
-                update_in_chunks(threads, w, grad.data, [], &|w, grad, []| {
+                update_in_chunks(threads, w, &grad, [], &|w, grad, []| {
                     for (w, &g) in w.iter_mut().zip(grad) {
                         *w -= lr * (g + wd * *w);
                     }

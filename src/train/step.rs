@@ -1,6 +1,7 @@
 //! One training step, data-parallel: the batch cut into one shard per thread, each shard's
-//! forward and backward on its own tape, the shards' gradients summed in order, clipped, and
-//! applied by the optimiser with the update split across the threads.
+//! forward and backward on its own tape, then the optimiser's update split across the threads.
+//! Without clipping the update is fused: it adds the shards' gradients up, in order, block by
+//! block as it reads them. With clipping they are summed first, then clipped, then applied.
 
 use rayon::prelude::*;
 
@@ -115,23 +116,30 @@ pub(super) fn train_step(
     let value: f64 = results.iter().map(|r| r.loss).sum();
     let correct = results.iter().map(|r| r.correct).sum();
     if value.is_finite() {
-        let (first, rest) = results.split_first_mut().expect("at least one shard");
-        for other in rest.iter() {
-            for id in first.grads.param_ids() {
-                if let (Some(sum), Some(g)) = (first.grads.param_mut(id), other.grads.param(id)) {
-                    update_in_chunks(cfg.threads, sum, g.data, [], &|sum, g, []| {
-                        sum.iter_mut().zip(g).for_each(|(s, &x)| *s += x)
-                    });
+        if cfg.clip_norm.is_none() && cfg.clip_value.is_none() {
+            // The fused step: the optimiser adds the shards' gradients up as it reads them.
+            let parts: Vec<&Grads<f32>> = results.iter().map(|r| &r.grads).collect();
+            learner.optimizer.step_sum(&mut learner.params, &parts, lr, cfg.threads);
+        } else {
+            // Clipping needs the whole summed gradient before any weight changes.
+            let (first, rest) = results.split_first_mut().expect("at least one shard");
+            for other in rest.iter() {
+                for id in first.grads.param_ids() {
+                    if let (Some(sum), Some(g)) = (first.grads.param_mut(id), other.grads.param(id)) {
+                        update_in_chunks(cfg.threads, sum, &[g.data], [], &|sum, g, []| {
+                            sum.iter_mut().zip(g).for_each(|(s, &x)| *s += x)
+                        });
+                    }
                 }
             }
+            if let Some(max) = cfg.clip_norm {
+                clip_grad_norm(&mut first.grads, max);
+            }
+            if let Some(limit) = cfg.clip_value {
+                clip_grad_value(&mut first.grads, limit);
+            }
+            learner.optimizer.step_sum(&mut learner.params, &[&first.grads], lr, cfg.threads);
         }
-        if let Some(max) = cfg.clip_norm {
-            clip_grad_norm(&mut first.grads, max);
-        }
-        if let Some(limit) = cfg.clip_value {
-            clip_grad_value(&mut first.grads, limit);
-        }
-        learner.optimizer.step_threads(&mut learner.params, &first.grads, lr, cfg.threads);
     }
     for (shard, result) in shards.iter_mut().zip(results) {
         shard.tape.recycle(result.grads);

@@ -110,8 +110,9 @@ fn update_chunk<T: Float, const N: usize>(
     for start in (0..n).step_by(SUM_BLOCK) {
         let end = (start + SUM_BLOCK).min(n);
         let sum = &mut block[..end - start];
-        sum.copy_from_slice(&parts[0][at + start..at + end]);
-        for part in &parts[1..] {
+        let (first, second) = (&parts[0][at + start..at + end], &parts[1][at + start..at + end]);
+        sum.iter_mut().zip(first.iter().zip(second)).for_each(|(s, (&a, &b))| *s = a + b);
+        for part in &parts[2..] {
             sum.iter_mut().zip(&part[at + start..at + end]).for_each(|(s, &x)| *s += x);
         }
         let state = state.each_mut().map(|s| &mut s[start..end]);

@@ -131,12 +131,20 @@ fn load_table(args: &TrainArgs) -> Result<Parts> {
 }
 
 fn load_image_parts(args: &TrainArgs) -> Result<Parts> {
-    let data = load_images(&args.data, args.labels.as_ref(), args.task)?;
     let source = test_source(args);
     let seed = args.seed;
+    // The test file is read on the other core while the training file inflates.
+    let (data, test_file) = rayon::join(
+        || load_images(&args.data, args.labels.as_ref(), args.task),
+        || match &source {
+            TestSet::File(path) => Some(load_images(path, args.test_labels.as_ref(), Some(Task::Classify))),
+            TestSet::HeldOut(_) => None,
+        },
+    );
+    let data = data?;
     let (rest, test) = match &source {
         TestSet::File(path) => {
-            let test = load_images(path, args.test_labels.as_ref(), Some(Task::Classify))?;
+            let test = test_file.expect("a test file was read")?;
             if test.width() != data.width() {
                 return Err(Error::file(path, format!("{} features, but --data has {}", test.width(), data.width())));
             }

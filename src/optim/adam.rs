@@ -17,7 +17,9 @@ pub struct Adam<T: Float> {
     /// AdamW: decay the weights directly instead of adding λ·w to the gradient.
     pub decoupled: bool,
     /// First and second moments m, v and the step count t of each parameter.
+    #[serde(with = "super::state")]
     m: Vec<Vec<T>>,
+    #[serde(with = "super::state")]
     v: Vec<Vec<T>>,
     t: Vec<u64>,
 }

@@ -9,6 +9,7 @@ mod clip;
 mod rmsprop;
 mod schedule;
 mod sgd;
+mod state;
 
 pub use adam::Adam;
 pub use clip::{clip_grad_norm, clip_grad_value, grad_norm};

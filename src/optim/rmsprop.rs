@@ -13,6 +13,7 @@ pub struct RmsProp<T: Float> {
     pub eps: f64,
     pub weight_decay: f64,
     /// The running mean of squared gradients of each parameter.
+    #[serde(with = "super::state")]
     square_avg: Vec<Vec<T>>,
 }
 

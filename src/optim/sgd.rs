@@ -14,6 +14,7 @@ pub struct Sgd<T: Float> {
     pub nesterov: bool,
     pub weight_decay: f64,
     /// The momentum buffer v of each parameter (by `ParamId` index).
+    #[serde(with = "super::state")]
     velocity: Vec<Vec<T>>,
 }
 

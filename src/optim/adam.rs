@@ -49,6 +49,10 @@ impl<T: Float> Adam<T> {
     /// t ← t + 1;  g = ∂E/∂w (+ λ·w for Adam);  w ← w − η·λ·w first for AdamW;
     /// m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
     /// w ← w − η·m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ).
+    ///
+    /// Computed in PyTorch's order, the same quantity: w ← w − (η / c1)·m / (√v / √c2 + ε)
+    /// with c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ. Two divisions and a square root per weight instead of
+    /// three and one; the dividers are what bound this loop.
     pub fn step(&mut self, params: &mut ParamStore<T>, parts: &[&Grads<T>], lr: f64, threads: Threads) {
         let (b1, b2) = (self.beta1, self.beta2);
         for (id, grad) in super::gradients(parts) {
@@ -61,11 +65,14 @@ impl<T: Float> Adam<T> {
             let (c1, c2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
             let (lr_t, b1_t, b2_t, eps, wd) =
                 (T::of(lr), T::of(b1), T::of(b2), T::of(self.eps), T::of(self.weight_decay));
-            let (c1, c2, one) = (T::of(c1), T::of(c2), T::one());
+            let (step_size, sqrt_c2, one) = (T::of(lr / c1), T::of(c2.sqrt()), T::one());
             let decoupled = self.decoupled;
             let m = slot(&mut self.m, id.0, w.len());
             let v = slot(&mut self.v, id.0, w.len());
             update_in_chunks(threads, w, &grad, [m, v], &|w, grad, [m, v]| {
+                // Copied into locals: read through the closure's captures, the compiler cannot
+                // tell them apart from the stores to w, m and v, and leaves the loop scalar.
+                let (lr_t, b1_t, b2_t, eps, wd, step_size, sqrt_c2) = (lr_t, b1_t, b2_t, eps, wd, step_size, sqrt_c2);
                 for (((w, &g), m), v) in w.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
                     let g = if decoupled {
                         *w -= lr_t * wd * *w;
@@ -75,8 +82,8 @@ impl<T: Float> Adam<T> {
                     };
                     *m = b1_t * *m + (one - b1_t) * g;
                     *v = b2_t * *v + (one - b2_t) * g * g;
-                    let (m_hat, v_hat) = (*m / c1, *v / c2);
-                    *w -= lr_t * m_hat / (v_hat.sqrt() + eps);
+                    let denom = v.sqrt() / sqrt_c2 + eps;
+                    *w -= step_size * (*m / denom);
                 }
             });
         }

@@ -41,6 +41,7 @@ impl<T: Float> RmsProp<T> {
             let w = params.for_update(id).data_mut();
             let s = slot(&mut self.square_avg, id.0, w.len());
             update_in_chunks(threads, w, &grad, [s], &|w, grad, [s]| {
+                let (lr, alpha, eps, wd) = (lr, alpha, eps, wd); // locals, not captures: see Adam's step
                 for ((w, &g), s) in w.iter_mut().zip(grad).zip(s.iter_mut()) {
                     let g = g + wd * *w;
                     *s = alpha * *s + (T::one() - alpha) * g * g;

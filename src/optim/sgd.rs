@@ -44,6 +44,7 @@ impl<T: Float> Sgd<T> {
             let v = slot(&mut self.velocity, id.0, if momentum { w.len() } else { 0 });
             if momentum {
                 update_in_chunks(threads, w, &grad, [v], &|w, grad, [v]| {
+                    let (lr, mu, wd) = (lr, mu, wd); // locals, not captures: see Adam's step
                     for ((w, &g), v) in w.iter_mut().zip(grad).zip(v.iter_mut()) {
                         let g = g + wd * *w;
                         *v = if first { g } else { mu * *v + g };
@@ -53,6 +54,7 @@ impl<T: Float> Sgd<T> {
             } else {
                 // Its own loop: without the momentum branch it vectorises.
                 update_in_chunks(threads, w, &grad, [], &|w, grad, []| {
+                    let (lr, wd) = (lr, wd);
                     for (w, &g) in w.iter_mut().zip(grad) {
                         *w -= lr * (g + wd * *w);
                     }

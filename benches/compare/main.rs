@@ -3,18 +3,19 @@
 //! shared and noisy; then one table of medians and ratios, printed and written to
 //! `comparison/results/compare.md` with a bar chart (`compare.svg`, `compare.png`).
 //!
-//! Run: `cargo bench --bench compare -- [--rounds N] [--only mlp,lecture,infer,mnist]
+//! Run: `cargo bench --bench compare -- [--rounds N] [--only mlp,lecture,infer,mnist,mnist-fast]
 //! [--venv DIR] [--mnist DIR] [--out DIR] [--no-peers]`. The first run creates the peers'
 //! Python environment in `--venv` (default `/tmp/backprop-peers`, about 6 GB with PyTorch).
 //! Workloads: the MLP 784-256-128-10 at batch 32/128/512 × 1/2 threads, each as a share of
 //! this machine's f32 FMA ceiling (measured each round by a short probe); the lecture's network,
-//! 10,000 steps; inference latency (batch 1) and throughput (batch 1024); the MNIST acceptance
-//! run as a whole process (wall time, test accuracy, peak resident memory) against PyTorch with
-//! the same hyper-parameters.
+//! 10,000 steps; inference latency (batch 1) and throughput (batch 1024); the README's two MNIST
+//! recipes (the acceptance run, and the fastest way to 98 %) as whole processes (wall time, test
+//! accuracy, peak resident memory) against PyTorch with the same hyper-parameters (`mnist.rs`).
 
 mod ceiling;
 #[path = "../common/mod.rs"]
 mod common;
+mod mnist;
 mod peers;
 mod report;
 
@@ -31,7 +32,7 @@ struct Options {
     /// Interleaved rounds of every workload.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     rounds: u64,
-    /// Only these workloads: mlp, lecture, infer, mnist.
+    /// Only these workloads: mlp, lecture, infer, mnist, mnist-fast.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// The peers' Python environment (created on the first run).
@@ -81,7 +82,7 @@ fn run() -> Result<(), String> {
     // Absolute, since the peers run in their scripts' folder.
     let mnist_dir = std::fs::canonicalize(&opts.mnist).unwrap_or_else(|_| opts.mnist.clone());
     let mnist_ok = mnist_dir.join("train-images-idx3-ubyte.gz").exists();
-    if opts.wants("mnist") && !mnist_ok {
+    if mnist::RECIPES.iter().any(|r| opts.wants(r.key)) && !mnist_ok {
         results.failures.push(format!("MNIST: no MNIST files in {}", opts.mnist.display()));
     }
     let data = opts.wants("mlp").then(|| common::synthetic(60_000));
@@ -161,8 +162,8 @@ fn run() -> Result<(), String> {
                 }
             }
         }
-        if opts.wants("mnist") && mnist_ok {
-            mnist(&mut results, python.as_ref(), &scripts, &mnist_dir)?;
+        for recipe in mnist::RECIPES.iter().filter(|r| mnist_ok && opts.wants(r.key)) {
+            mnist::run(recipe, &mut results, python.as_ref(), &scripts, &mnist_dir);
         }
     }
     let mnist_f32_bytes = mnist_ok.then_some(70_000.0 * 784.0 * 4.0);
@@ -198,63 +199,6 @@ fn peer(
             eprintln!("  {row}: {tool} failed: {e}");
             results.failures.push(format!("{row}, {tool}: {e}"));
         }
-    }
-}
-
-/// The MNIST acceptance run, ours (the README's command) and PyTorch's, each as a whole
-/// process under `peak.py`: wall time, peak resident memory, test accuracy.
-fn mnist(results: &mut Results, python: Option<&peers::Python>, scripts: &Path, dir: &Path) -> Result<(), String> {
-    let system = peers::Python::system(scripts);
-    let runner = python.unwrap_or(&system);
-    let file = |name: &str| dir.join(name).display().to_string();
-    let out = std::env::temp_dir().join(format!("backprop-compare-mnist-{}", std::process::id()));
-    let out_s = out.display().to_string();
-    let (train, labels, test, test_labels) = (
-        file("train-images-idx3-ubyte.gz"),
-        file("train-labels-idx1-ubyte.gz"),
-        file("t10k-images-idx3-ubyte.gz"),
-        file("t10k-labels-idx1-ubyte.gz"),
-    );
-    #[rustfmt::skip]
-    let ours = [
-        env!("CARGO_BIN_EXE_backprop"), "train", "--data", &train, "--labels", &labels, "--test", &test,
-        "--test-labels", &test_labels, "--hidden", "256,128", "--epochs", "10", "--batch-size", "128",
-        "--schedule", "cosine", "--threads", "2", "--quiet", "--overwrite", "--out", &out_s,
-    ];
-    match runner.peak(&ours) {
-        Ok((v, stdout)) => {
-            let accuracy = stdout
-                .lines()
-                .find_map(|l| l.strip_prefix("test accuracy ")?.split(' ').next()?.parse::<f64>().ok())
-                .map(|pct| pct / 100.0);
-            record_mnist(results, OURS, &v, accuracy);
-        }
-        Err(e) => results.failures.push(format!("MNIST, {OURS}: {e}")),
-    }
-    let _ = std::fs::remove_dir_all(&out);
-    if let Some(py) = python {
-        let d = dir.display().to_string();
-        match py.peak(&[&py.exe(), &py.script("mnist_torch.py"), &d, "2"]) {
-            Ok((v, stdout)) => {
-                let line =
-                    stdout.lines().find_map(|l| serde_json::from_str::<Value>(l).ok().filter(|j| j["tool"] == "torch"));
-                record_mnist(results, "PyTorch", &v, line.and_then(|j| j["test_accuracy"].as_f64()));
-            }
-            Err(e) => results.failures.push(format!("MNIST, PyTorch: {e}")),
-        }
-    }
-    Ok(())
-}
-
-fn record_mnist(results: &mut Results, tool: &str, peak: &Value, accuracy: Option<f64>) {
-    let (wall, rss) = (peak["wall_s"].as_f64(), peak["peak_rss_kib"].as_f64());
-    eprintln!("  mnist: {tool} wall {wall:?} s, peak {rss:?} KiB, accuracy {accuracy:?}");
-    if let (Some(wall), Some(rss)) = (wall, rss) {
-        results.add("mnist wall", tool, wall);
-        results.add("mnist rss", tool, rss * 1024.0);
-    }
-    if let Some(a) = accuracy {
-        results.add("mnist accuracy", tool, a);
     }
 }
 

@@ -3,7 +3,7 @@
 //! of 45 updates plus the snapshot: losses, a 100 × 100 output heat map, a 25 × 25 map per
 //! input and unit, serialised to JSON); and the round trip the page sees (`POST …/step` to
 //! the real server on localhost, response read whole). Animation at 20 updates/s leaves 50 ms
-//! per frame.
+//! per frame. Also one update of the 2-8-8-1 network at batch 10, in microseconds.
 //!
 //! Run: `cargo bench --bench playground -- [--rounds R]` (default 200 rounds; medians and the
 //! 90th percentile).
@@ -62,6 +62,16 @@ fn main() {
         println!("  {name:<44} {median:>8.3} ({p90:.3})   {:>6.0} per second", 1e3 / median);
     };
     report("one batch update", time(rounds, || session.update()));
+    // The playground-size network: x1, x2 → 8 → 8 → 1, batch 10.
+    let mut small = Session::new(Setup {
+        features: vec![Feature::X1, Feature::X2],
+        hidden: vec![8, 8],
+        batch_size: 10,
+        ..Setup::default()
+    })
+    .expect("a small setup is within bounds");
+    let (median, p90) = time(rounds * 50, || small.update());
+    println!("  {:<44} {:>8.1} µs ({:.1})", "2-8-8-1, batch 10: one batch update", median * 1e3, p90 * 1e3);
     report("one epoch (45 updates)", time(rounds, || session.run_epochs(1)));
     let mut bytes = 0;
     report(

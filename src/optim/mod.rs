@@ -144,8 +144,9 @@ impl<T: Float> Optimizer<T> {
 
     /// [`Optimizer::step`] on the sum of `parts` (the shards' gradients of one data-parallel
     /// step), with each large parameter's update split across `threads`. The sum is formed
-    /// inside the update, block by block (see [`crate::tensor::update_in_chunks`]): the same numbers as adding
-    /// the parts up first, in order, and stepping on that, at any thread count.
+    /// inside the update, block by block (see [`crate::tensor::update_in_chunks`]): the same
+    /// numbers as adding the parts up first, in order, and stepping on that, at any thread
+    /// count.
     pub fn step_sum(&mut self, params: &mut ParamStore<T>, parts: &[&Grads<T>], lr: f64, threads: Threads) {
         match self {
             Optimizer::Sgd(o) => o.step(params, parts, lr, threads),

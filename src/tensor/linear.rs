@@ -15,15 +15,32 @@ use super::{Float, Threads, View, Write, matmul, tuning};
 ///
 /// A tiny layer (the lecture's 2 → 2) is one dot product per output, as the lecture writes it:
 /// `H1 = x1·w1 + x2·w2 + b1`, with no product dispatch at all.
+#[inline(always)]
 pub fn linear<T: Float>(out: &mut [T], x: View<'_, T>, w: View<'_, T>, b: View<'_, T>, threads: Threads) {
     let (rows, ins, outs) = (x.shape.dim(0), x.shape.dim(1), w.shape.dim(0));
     if rows * ins * outs <= tuning::TINY_LINEAR {
-        for (row, x) in out.chunks_exact_mut(outs).zip(x.data.chunks_exact(ins)) {
-            for ((o, w), &bias) in row.iter_mut().zip(w.data.chunks_exact(ins)).zip(b.data) {
-                *o = x.iter().zip(w).fold(bias, |acc, (&x, &w)| acc + x * w);
+        // By index: for a handful of numbers, chunking iterators cost more than the sums.
+        let (x, w, b) = (x.data, w.data, b.data);
+        for r in 0..rows {
+            for o in 0..outs {
+                let mut acc = b[o];
+                for i in 0..ins {
+                    acc += x[r * ins + i] * w[o * ins + i];
+                }
+                out[r * outs + o] = acc;
             }
         }
-    } else if rows <= tuning::TRANSPOSED_LINEAR_ROWS && outs >= tuning::TRANSPOSED_LINEAR_MIN_OUTPUTS {
+    } else {
+        product_linear(out, x, w, b, threads);
+    }
+}
+
+/// [`linear`] on `gemm`, by whichever of the two ways is faster for this batch (out of line:
+/// [`linear`] inlines only the tiny layer's loop, where the call would cost more than the sums).
+#[inline(never)]
+fn product_linear<T: Float>(out: &mut [T], x: View<'_, T>, w: View<'_, T>, b: View<'_, T>, threads: Threads) {
+    let (rows, outs) = (x.shape.dim(0), w.shape.dim(0));
+    if rows <= tuning::TRANSPOSED_LINEAR_ROWS && outs >= tuning::TRANSPOSED_LINEAR_MIN_OUTPUTS {
         T::with_scratch(rows * outs, |yt| {
             matmul(yt, w.mat(), x.mat_t(), Write::Overwrite, threads);
             for (i, row) in out.chunks_exact_mut(outs).enumerate() {

@@ -62,30 +62,45 @@ struct Operand<'a, T> {
 /// `out = a·b`, or `out += a·b` with [`Write::Accumulate`] (backward rules add into a
 /// gradient), where each factor may be a transpose read in place. `out` has
 /// [`matmul_shape`]'s shape.
-#[inline]
+///
+/// Always inlined: what is left here after `gemm`'s path went out of line is a few loads and
+/// a branch, and the small products (the lecture's) then run without a call.
+#[inline(always)]
 pub fn matmul<T: Float>(out: &mut [T], a: Mat<'_, T>, b: Mat<'_, T>, write: Write, threads: Threads) {
     let (Mat { view: a, transposed: trans_a }, Mat { view: b, transposed: trans_b }) = (a, b);
     let accumulate = write == Write::Accumulate;
     // The shapes were checked by `matmul_shape` when the product was recorded (or by the
     // caller); here they are only read.
-    let r = a.shape.rank();
-    let (ar, ac) = (a.shape.dims()[r - 2], a.shape.dims()[r - 1]);
+    let ((batch, ar, ac), (_, br, bc)) = (a.shape.matrices(), b.shape.matrices());
     let (m, k) = if trans_a { (ac, ar) } else { (ar, ac) };
-    let n = if trans_b { b.shape.dims()[r - 2] } else { b.shape.dims()[r - 1] };
-    let batch = if r == 3 { a.shape.dims()[0] } else { 1 };
+    let n = if trans_b { br } else { bc };
     debug_assert_eq!(matmul_shape(a.shape, trans_a, b.shape, trans_b).numel(), out.len());
     if batch * m * k * n <= SMALL_PRODUCT {
         small_product(out, a.data, trans_a, b.data, trans_b, (batch, m, k, n), accumulate);
-        return;
+    } else {
+        batched_product(out, (a.data, trans_a), (b.data, trans_b), (batch, m, k, n), accumulate, threads);
     }
+}
+
+/// The products of a batch (or of one matrix pair) on `gemm`, one call per matrix pair. Kept
+/// out of line: the small products that [`matmul`] inlines then carry none of its set-up.
+#[inline(never)]
+fn batched_product<T: Float>(
+    out: &mut [T],
+    (a, trans_a): (&[T], bool),
+    (b, trans_b): (&[T], bool),
+    (batch, m, k, n): (usize, usize, usize, usize),
+    accumulate: bool,
+    threads: Threads,
+) {
     for p in 0..batch {
         let lhs = Operand {
-            data: &a.data[p * m * k..(p + 1) * m * k],
+            data: &a[p * m * k..(p + 1) * m * k],
             row_stride: if trans_a { 1 } else { k },
             col_stride: if trans_a { m } else { 1 },
         };
         let rhs = Operand {
-            data: &b.data[p * k * n..(p + 1) * k * n],
+            data: &b[p * k * n..(p + 1) * k * n],
             row_stride: if trans_b { 1 } else { n },
             col_stride: if trans_b { k } else { 1 },
         };
@@ -94,7 +109,7 @@ pub fn matmul<T: Float>(out: &mut [T], a: Mat<'_, T>, b: Mat<'_, T>, write: Writ
 }
 
 /// The product by its definition, for products too small to amortise `gemm`'s dispatch.
-#[inline]
+#[inline(always)]
 fn small_product<T: Float>(
     out: &mut [T],
     a: &[T],

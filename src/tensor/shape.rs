@@ -60,6 +60,20 @@ impl Shape {
         self.rank() <= long.rank() && self.numel() > 0 && self.dims() == &long.dims()[long.rank() - self.rank()..]
     }
 
+    /// A matrix or a batch of them, as (batch, rows, columns): rank 2 is one matrix, rank 3 a
+    /// batch. Read by the product on every call, so it is a few loads, not a loop.
+    #[inline]
+    pub fn matrices(&self) -> (usize, usize, usize) {
+        let d = self.dims;
+        match self.rank {
+            2 => (1, d[0], d[1]),
+            3 => (d[0], d[1], d[2]),
+            rank => {
+                panic!("a product takes matrices (rank 2) or batches of them (rank 3), not shape {self} of rank {rank}")
+            }
+        }
+    }
+
     /// Dimension `axis`; panics naming the shape if the axis is out of range.
     #[inline]
     pub fn dim(&self, axis: usize) -> usize {

@@ -63,6 +63,10 @@ fn for_each_broadcast_row(
 }
 
 /// `out = f(a, b)` elementwise with numpy broadcasting; `out` has the broadcast shape.
+///
+/// This and [`acc_zip_y`] are always inlined: on the lecture's two-element operands the call
+/// and the copying of two views cost more than the arithmetic (measured with callgrind).
+#[inline(always)]
 pub fn zip<T: Float>(out: &mut [T], a: View<'_, T>, b: View<'_, T>, f: impl Fn(T, T) -> T) {
     let (sa, sb, ad, bd) = (a.shape, b.shape, a.data, b.data);
     if sa == sb {
@@ -82,26 +86,35 @@ pub fn zip<T: Float>(out: &mut [T], a: View<'_, T>, b: View<'_, T>, f: impl Fn(T
             }
         }
     } else {
-        let shape = broadcast_shape("zip", sa, sb);
-        let last = shape.dims()[shape.rank() - 1];
-        let (ast, bst) = (sa.broadcast_strides(&shape), sb.broadcast_strides(&shape));
-        for_each_broadcast_row(shape, &ast, &bst, |row, oa, ia, ob, ib| {
-            for (j, o) in out[row * last..(row + 1) * last].iter_mut().enumerate() {
-                *o = f(ad[oa + j * ia], bd[ob + j * ib]);
-            }
-        });
+        zip_broadcast(out, a, b, f);
     }
+}
+
+/// [`zip`] for any other broadcast, row by row: out of line, so the common cases above are all
+/// that is inlined where an op runs.
+#[inline(never)]
+fn zip_broadcast<T: Float>(out: &mut [T], a: View<'_, T>, b: View<'_, T>, f: impl Fn(T, T) -> T) {
+    let (sa, sb, ad, bd) = (a.shape, b.shape, a.data, b.data);
+    let shape = broadcast_shape("zip", sa, sb);
+    let last = shape.dims()[shape.rank() - 1];
+    let (ast, bst) = (sa.broadcast_strides(&shape), sb.broadcast_strides(&shape));
+    for_each_broadcast_row(shape, &ast, &bst, |row, oa, ia, ob, ib| {
+        for (j, o) in out[row * last..(row + 1) * last].iter_mut().enumerate() {
+            *o = f(ad[oa + j * ia], bd[ob + j * ib]);
+        }
+    });
 }
 
 /// `ga += sum_to(f(g, other), shape_a)`: the backward of a broadcasting binary op for input a.
 /// `g` has the op's output shape; `other` and `shape_a` each broadcast to it. Summing back over
 /// the broadcast dimensions is what makes a bias's gradient the sum over the batch.
-#[inline]
+#[inline(always)]
 pub fn acc_zip<T: Float>(ga: &mut [T], shape_a: Shape, g: View<'_, T>, other: View<'_, T>, f: impl Fn(T, T) -> T) {
     acc_zip_y(ga, shape_a, g, g.data, other, |g, _, o| f(g, o));
 }
 
 /// [`acc_zip`] where `f` also reads `y`, a tensor of the output's shape (the op's value).
+#[inline(always)]
 pub fn acc_zip_y<T: Float>(
     ga: &mut [T],
     shape_a: Shape,
@@ -130,15 +143,29 @@ pub fn acc_zip_y<T: Float>(
             }
         }
     } else {
-        let last = so.dims()[so.rank() - 1];
-        let (ast, ost) = (shape_a.broadcast_strides(&so), other.shape.broadcast_strides(&so));
-        for_each_broadcast_row(so, &ast, &ost, |row, oa, ia, ob, ib| {
-            for j in 0..last {
-                let i = row * last + j;
-                ga[oa + j * ia] += f(gd[i], y[i], od[ob + j * ib]);
-            }
-        });
+        acc_zip_broadcast(ga, shape_a, g, y, other, f);
     }
+}
+
+/// [`acc_zip_y`] for any other broadcast, row by row (out of line, as [`zip_broadcast`]).
+#[inline(never)]
+fn acc_zip_broadcast<T: Float>(
+    ga: &mut [T],
+    shape_a: Shape,
+    g: View<'_, T>,
+    y: &[T],
+    other: View<'_, T>,
+    f: impl Fn(T, T, T) -> T,
+) {
+    let (so, gd, od) = (g.shape, g.data, other.data);
+    let last = so.dims()[so.rank() - 1];
+    let (ast, ost) = (shape_a.broadcast_strides(&so), other.shape.broadcast_strides(&so));
+    for_each_broadcast_row(so, &ast, &ost, |row, oa, ia, ob, ib| {
+        for j in 0..last {
+            let i = row * last + j;
+            ga[oa + j * ia] += f(gd[i], y[i], od[ob + j * ib]);
+        }
+    });
 }
 
 /// `out = aᵀ` over the last two axes (batched over the others); with `acc`, `out += aᵀ`.

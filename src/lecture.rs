@@ -107,8 +107,9 @@ impl<T: Float> Lecture<T> {
                 plan
             }
             None => {
+                // Gradients for the weights only: the biases stay fixed, so no rule runs for them.
                 let tape = Tape::new();
-                let compiled = tape.compile(self.forward(&tape).error);
+                let compiled = tape.compile_wrt(self.forward(&tape).error, &[self.hidden_weight, self.output_weight]);
                 self.plan.insert(compiled)
             }
         };

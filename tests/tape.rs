@@ -172,3 +172,26 @@ fn recycled_gradients_fit_the_graph_they_are_used_for() {
     assert_eq!(grads.param(v).unwrap().data(), &[6.0]);
     assert_eq!(grads.param(w).unwrap().data(), &[5.0, 5.0, 5.0]);
 }
+
+/// A plan compiled for some parameters only treats the others as constants: the gradients it
+/// does give are the full plan's, bit for bit, and the parameters left out get none.
+#[test]
+fn a_plan_compiled_for_some_parameters_gives_only_theirs() {
+    let mut store = ParamStore::<f64>::new();
+    let w = store.insert("w", Tensor::from_f64(&[0.3, -0.2, 0.5, 0.1, -0.4, 0.25], [2, 3]));
+    let b = store.insert("b", Tensor::from_f64(&[0.1, -0.1], [2]));
+    let tape = Tape::new();
+    let x = tape.input(&Tensor::from_f64(&[0.5, -1.5, 2.0, 0.25, 1.0, -0.75], [2, 3]));
+    let h = x.linear(tape.param(&store, w), tape.param(&store, b)).sigmoid();
+    let loss = (h.square().sum() * 0.5).log();
+    let (mut full, mut weights_only) = (tape.compile(loss), tape.compile_wrt(loss, &[w]));
+    for plan in [&mut full, &mut weights_only] {
+        plan.forward();
+        plan.backward();
+    }
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(weights_only.grad(w).unwrap().data()), bits(full.grad(w).unwrap().data()));
+    assert!(full.grad(b).is_some(), "the full plan differentiates the bias");
+    assert!(weights_only.grad(b).is_none(), "a parameter left out has no gradient");
+    assert_eq!(weights_only.loss().to_bits(), full.loss().to_bits());
+}

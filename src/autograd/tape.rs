@@ -189,6 +189,17 @@ impl<T: Float> Tape<T> {
     /// Compiles what the tape recorded up to the one-element `loss` into a [`Plan`] for
     /// repeated steps on the same graph (see [`super::plan`]), with the values as they are now.
     pub fn compile(&self, loss: Var<'_, T>) -> Plan<T> {
+        self.compile_plan(loss, None)
+    }
+
+    /// [`Tape::compile`] with gradients only for the parameters in `wrt`, the ones an optimiser
+    /// will update (the lecture's weights, not its fixed biases): the rest are constants of the
+    /// plan, and the rules that would only reach them do not run.
+    pub fn compile_wrt(&self, loss: Var<'_, T>, wrt: &[ParamId]) -> Plan<T> {
+        self.compile_plan(loss, Some(wrt))
+    }
+
+    fn compile_plan(&self, loss: Var<'_, T>, wrt: Option<&[ParamId]>) -> Plan<T> {
         assert!(std::ptr::eq(loss.tape, self), "compile: the loss is on another tape");
         assert_eq!(loss.shape().numel(), 1, "compile: the loss must have one element, not shape {}", loss.shape());
         let record = self.record.borrow();
@@ -198,7 +209,7 @@ impl<T: Float> Tape<T> {
             requires_grad: n.requires_grad,
             value: value_of(&record.nodes, &record.arena, id).data,
         });
-        Plan::new(nodes, &record.params, loss.id, self.threads)
+        Plan::new(nodes, &record.params, wrt, loss.id, self.threads)
     }
 
     /// A handle to node `id`.

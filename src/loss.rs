@@ -97,7 +97,9 @@ impl Loss {
             Loss::CrossEntropy => -(t * out.log()),
             // −(T·log out + (1 − T)·log(1 − out)) / K per output.
             Loss::Bce => {
-                let one_minus_t = out.tape().input(&t.value().map(|t| T::one() - t));
+                // 1 − T as an op on T, not a new input: a compiled plan given new targets
+                // then computes it from them ((−T) + 1 is 1 − T exactly).
+                let one_minus_t = -t + 1.0;
                 -(t * out.log() + one_minus_t * (-out + 1.0).log()) * (1.0 / k)
             }
         }

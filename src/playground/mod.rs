@@ -1,6 +1,6 @@
 //! The playground's engine side (`backprop playground` serves it): a [`Setup`] as the page's
 //! controls set it (data, features, layers, activation, learning rate, regularisation, batch
-//! size), a [`Session`] that trains it one batch or one epoch at a time on the tape, and the
+//! size), a [`Session`] that trains it one batch or one epoch at a time (a compiled plan), and the
 //! views the page draws ([`Snapshot`], [`Gradient`]). Every number the page shows comes from here;
 //! the page itself does no arithmetic. The network is `explain`'s network (weights `[out][in]`,
 //! its parameter and unit names), so a clicked weight's chain is `explain`'s chain.
@@ -8,6 +8,7 @@
 mod chains;
 mod data;
 mod session;
+mod step;
 mod view;
 
 use serde::{Deserialize, Serialize};

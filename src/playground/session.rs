@@ -1,12 +1,13 @@
 //! One learner's playground: the data split into training and test points, the network (as
-//! `explain`'s layers), and where training stands. A training step is one batch on the tape:
-//! E is the batch's mean of each example's loss, plus the regularisation penalty, and every
-//! weight moves by −η·∂E/∂w. An epoch is one pass over the training points in order, in batches
+//! `explain`'s layers), and where training stands. A training step is one batch: E is the
+//! batch's mean of each example's loss, plus the regularisation penalty, and every weight moves
+//! by −η·∂E/∂w (recorded on a tape once per batch size and replayed as a plan: `step.rs`). An epoch is one pass over the training points in order, in batches
 //! (the last one may be smaller), as in TensorFlow Playground.
 
 use serde::Deserialize;
 
 use super::data::{self, DataSet, Label, Point, Uploaded};
+use super::step::CompiledSteps;
 use super::{MAX_EPOCHS_PER_REQUEST, Regularization, Setup};
 use crate::autograd::{Grads, ParamStore, Tape, Var};
 use crate::explain::{LayerFile, Network, model_of, param_names};
@@ -47,6 +48,17 @@ pub struct Session {
     pub(super) history: Vec<[f64; 3]>,
     /// Counts changes of the points, so a page that has them can be sent none.
     pub(super) data_version: u64,
+    /// The training step's compiled plans (see `step.rs`).
+    pub(super) compiled: CompiledSteps,
+}
+
+/// A batch's E as recorded on a tape: its input and target leaves, the data term (the mean
+/// over the examples of each one's loss) and the penalty on the weights, if any.
+pub(super) struct Objective<'t> {
+    pub(super) inputs: Var<'t, f64>,
+    pub(super) targets: Var<'t, f64>,
+    pub(super) data: Var<'t, f64>,
+    pub(super) penalty: Option<Var<'t, f64>>,
 }
 
 impl Session {
@@ -65,6 +77,7 @@ impl Session {
             epoch: 0,
             history: vec![],
             data_version: 0,
+            compiled: CompiledSteps::default(),
         };
         s.apply(setup)?;
         Ok(s)
@@ -236,7 +249,7 @@ impl Session {
     }
 
     /// The inputs [n, features] and targets [n, outputs] of some points.
-    fn tensors(&self, points: &[&Point]) -> (Tensor<f64>, Tensor<f64>) {
+    pub(super) fn tensors(&self, points: &[&Point]) -> (Tensor<f64>, Tensor<f64>) {
         let x: Vec<f64> = points.iter().flat_map(|p| self.inputs(p)).collect();
         let t: Vec<f64> = points.iter().flat_map(|p| self.targets(p)).collect();
         let n = points.len();
@@ -245,17 +258,18 @@ impl Session {
 
     /// E of a batch on the tape: the mean over its examples of each one's loss (its terms
     /// summed over the outputs); and the setup's penalty on the weights, if any.
-    fn objective<'t>(
+    pub(super) fn objective<'t>(
         &self,
         tape: &'t Tape<f64>,
         model: &Sequential,
         store: &ParamStore<f64>,
         points: &[&Point],
-    ) -> (Var<'t, f64>, Option<Var<'t, f64>>) {
+    ) -> Objective<'t> {
         let (x, t) = self.tensors(points);
-        let out = model.forward(tape, store, tape.input(&x), None);
-        let data = self.loss.per_output(out, tape.input(&t)).sum() * (1.0 / points.len().max(1) as f64);
-        (data, self.penalty_on(tape, store))
+        let (inputs, targets) = (tape.input(&x), tape.input(&t));
+        let out = model.forward(tape, store, inputs, None);
+        let data = self.loss.per_output(out, targets).sum() * (1.0 / points.len().max(1) as f64);
+        Objective { inputs, targets, data, penalty: self.penalty_on(tape, store) }
     }
 
     /// λ·Σ|w| or λ·½Σw² over every weight matrix (biases are not penalised), on the tape.
@@ -286,35 +300,16 @@ impl Session {
         let (model, store) = model_of(&self.layers);
         let points: Vec<&Point> = self.train[self.batch()].iter().collect();
         let tape = Tape::new();
-        let (data, penalty) = self.objective(&tape, &model, &store, &points);
+        let Objective { data, penalty, .. } = self.objective(&tape, &model, &store, &points);
         let grads = tape.backward(penalty.map_or(data, |p| data + p));
         let e = data.item();
         drop(tape);
         (grads, store, e)
     }
 
-    /// One training step on the next batch.
+    /// One training step on the next batch (on its compiled plan: `step.rs`).
     pub fn update(&mut self) {
-        let (grads, store, _) = self.batch_gradients();
-        let eta = self.setup.learning_rate;
-        for (l, layer) in self.layers.iter_mut().enumerate() {
-            let g = |suffix: &str| {
-                let id = store.id(&format!("layers.{l}.{suffix}")).expect("every layer has its parameters");
-                grads.param(id).expect("every parameter reaches E").data().to_vec()
-            };
-            let (gw, gb) = (g("weight"), g("bias"));
-            let cols = layer.weights[0].len();
-            for (j, row) in layer.weights.iter_mut().enumerate() {
-                for (i, w) in row.iter_mut().enumerate() {
-                    *w -= eta * gw[j * cols + i];
-                }
-            }
-            if self.setup.update_biases {
-                for (b, g) in layer.biases.iter_mut().zip(gb) {
-                    *b -= eta * g;
-                }
-            }
-        }
+        self.descend_on_batch();
         self.updates += 1;
         self.cursor = self.batch().end;
         if self.cursor >= self.train.len() {
@@ -389,7 +384,7 @@ impl Session {
         let (model, store) = model_of(&self.layers);
         let refs: Vec<&Point> = points.iter().collect();
         let tape = Tape::new();
-        self.objective(&tape, &model, &store, &refs).0.item()
+        self.objective(&tape, &model, &store, &refs).data.item()
     }
 
     /// The share of points whose most likely class is their class (classification only).

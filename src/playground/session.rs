@@ -1,8 +1,9 @@
 //! One learner's playground: the data split into training and test points, the network (as
 //! `explain`'s layers), and where training stands. A training step is one batch: E is the
 //! batch's mean of each example's loss, plus the regularisation penalty, and every weight moves
-//! by −η·∂E/∂w (recorded on a tape once per batch size and replayed as a plan: `step.rs`). An epoch is one pass over the training points in order, in batches
-//! (the last one may be smaller), as in TensorFlow Playground.
+//! by −η·∂E/∂w (recorded on a tape once per batch size and replayed as a plan: `step.rs`). An
+//! epoch is one pass over the training points in order, in batches (the last one may be
+//! smaller), as in TensorFlow Playground.
 
 use serde::Deserialize;
 

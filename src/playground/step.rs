@@ -7,8 +7,8 @@
 
 use std::fmt;
 
-use super::Regularization;
 use super::session::Session;
+use super::{Point, Regularization};
 use crate::autograd::{NodeId, ParamId, ParamStore, Plan, Tape};
 use crate::explain::model_of;
 use crate::loss::Loss;
@@ -128,7 +128,7 @@ impl CompiledSteps {
 impl Compiled {
     /// Records the batch's E (with the penalty) on a tape, as [`Session::batch_gradients`] does,
     /// and compiles it.
-    fn new(session: &Session, points: &[&super::Point], key: GraphKey) -> Compiled {
+    fn new(session: &Session, points: &[&Point], key: GraphKey) -> Compiled {
         let (model, store) = model_of(&session.layers);
         let tape = Tape::new();
         let objective = session.objective(&tape, &model, &store, points);
@@ -158,8 +158,8 @@ mod tests {
         let (eta, update_biases) = (s.setup.learning_rate, s.setup.update_biases);
         for (l, layer) in s.layers.iter_mut().enumerate() {
             let g = |what: &str| grads.param(store.id(&format!("layers.{l}.{what}")).unwrap()).unwrap().data().to_vec();
-            let (gw, gb) = (g("weight"), g("bias"));
-            for (row, g) in layer.weights.iter_mut().zip(gw.chunks_exact(row_len(&gb, &gw))) {
+            let (gw, gb, cols) = (g("weight"), g("bias"), layer.weights[0].len());
+            for (row, g) in layer.weights.iter_mut().zip(gw.chunks_exact(cols)) {
                 row.iter_mut().zip(g).for_each(|(w, g)| *w -= eta * g);
             }
             if update_biases {
@@ -172,11 +172,6 @@ mod tests {
             s.cursor = 0;
             s.epoch += 1;
         }
-    }
-
-    /// A weight matrix's row length from its gradient's size and its bias's (one per row).
-    fn row_len(gb: &[f64], gw: &[f64]) -> usize {
-        gw.len() / gb.len()
     }
 
     fn bits(s: &Session) -> Vec<u64> {

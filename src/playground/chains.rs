@@ -111,7 +111,7 @@ impl Session {
         let source = i.map_or("1".to_string(), |i| input_name(&net, l, i));
         let path_sum = steps[shown].path_sums.iter().find(|p| p.unit == format!("out_{unit}")).cloned();
 
-        let (grads, store, _) = self.batch_gradients();
+        let (grads, store) = self.batch_gradients();
         let suffix = if i.is_some() { "weight" } else { "bias" };
         let id = store.id(&format!("layers.{l}.{suffix}")).expect("every layer has its parameters");
         let index = i.map_or(j, |i| j * self.layers[l].weights[j].len() + i);

@@ -296,16 +296,16 @@ impl Session {
         self.penalty_on(&tape, &store).map_or(0.0, |p| p.item())
     }
 
-    /// The engine's gradients of the next batch's E (with the penalty), and that E.
-    pub(super) fn batch_gradients(&self) -> (Grads<f64>, ParamStore<f64>, f64) {
+    /// The engine's gradients of the next batch's E (with the penalty), recorded on a tape, with
+    /// the store they are keyed by.
+    pub(super) fn batch_gradients(&self) -> (Grads<f64>, ParamStore<f64>) {
         let (model, store) = model_of(&self.layers);
         let points: Vec<&Point> = self.train[self.batch()].iter().collect();
         let tape = Tape::new();
         let Objective { data, penalty, .. } = self.objective(&tape, &model, &store, &points);
         let grads = tape.backward(penalty.map_or(data, |p| data + p));
-        let e = data.item();
         drop(tape);
-        (grads, store, e)
+        (grads, store)
     }
 
     /// One training step on the next batch (on its compiled plan: `step.rs`).

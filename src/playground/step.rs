@@ -154,7 +154,7 @@ mod tests {
     /// The update as it was before plans: the batch's gradients from a fresh tape
     /// ([`Session::batch_gradients`]), then w ← w − η·∂E/∂w.
     fn update_on_the_tape(s: &mut Session) {
-        let (grads, store, _) = s.batch_gradients();
+        let (grads, store) = s.batch_gradients();
         let (eta, update_biases) = (s.setup.learning_rate, s.setup.update_biases);
         for (l, layer) in s.layers.iter_mut().enumerate() {
             let g = |what: &str| grads.param(store.id(&format!("layers.{l}.{what}")).unwrap()).unwrap().data().to_vec();

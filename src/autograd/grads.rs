@@ -11,9 +11,24 @@ pub(super) struct Sink<'a, T> {
     pub(super) arena: &'a mut [T],
     pub(super) slots: &'a [Slot],
     pub(super) reached: &'a mut [bool],
+    /// Whether the whole arena was zeroed before backward began (a plan does: one fill of a
+    /// few dozen numbers costs less than a call to memset for each region), so a region's first
+    /// contribution may add to it rather than zero it first.
+    pub(super) zeroed: bool,
 }
 
 impl<T: Float> GradSink<T> for Sink<'_, T> {
+    #[inline]
+    fn add(&mut self, id: NodeId, f: impl FnOnce(&mut [T])) {
+        let zeroed = self.zeroed;
+        self.add_product(id, |region, write| {
+            if write == Write::Overwrite && !zeroed {
+                region.fill(T::zero());
+            }
+            f(region)
+        })
+    }
+
     #[inline]
     fn add_product(&mut self, id: NodeId, f: impl FnOnce(&mut [T], Write)) {
         let Slot { offset, len } = self.slots[id];

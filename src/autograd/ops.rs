@@ -321,16 +321,7 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
 pub(crate) trait GradSink<T: Float> {
     /// Runs `f` on ∂E/∂(node `id`) if that node wants a gradient (zeroed before the first
     /// contribution); otherwise does nothing.
-    #[inline]
-    fn add(&mut self, id: NodeId, f: impl FnOnce(&mut [T])) {
-        self.add_product(id, |region, write| {
-            if write == Write::Overwrite {
-                // A plain loop: for the few elements of a small network a call to memset costs more.
-                region.iter_mut().for_each(|v| *v = T::zero());
-            }
-            f(region)
-        })
-    }
+    fn add(&mut self, id: NodeId, f: impl FnOnce(&mut [T]));
 
     /// [`GradSink::add`] for a product, which can overwrite instead of add: `f(region, write)`
     /// with [`Write::Overwrite`] on the node's first contribution (the region is then not zeroed

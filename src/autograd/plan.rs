@@ -29,9 +29,9 @@ use crate::tensor::{Float, Shape, Threads, View};
 /// A fixed graph, compiled: see the module's documentation.
 pub struct Plan<T> {
     ops: Vec<Op>,
-    shapes: Vec<Shape>,
-    /// Where each node's value lies in `values`, as (start, end).
-    spans: Vec<(usize, usize)>,
+    /// Each node's shape and place in `values`, side by side: a rule reads both for every
+    /// input, so one lookup (one bounds check) finds them.
+    layout: Vec<Place>,
     values: Vec<T>,
     /// The nodes whose values are computed, in order (every node but the leaves).
     run: Vec<NodeId>,
@@ -45,6 +45,21 @@ pub struct Plan<T> {
     params: Vec<(ParamId, NodeId)>,
     loss: NodeId,
     threads: Threads,
+}
+
+/// Where one node's value lies in [`Plan`]'s `values`, and its shape.
+#[derive(Clone, Copy)]
+struct Place {
+    shape: Shape,
+    start: usize,
+    end: usize,
+}
+
+impl Place {
+    #[inline]
+    fn view<'v, T: Float>(&self, values: &'v [T]) -> View<'v, T> {
+        View::new(&values[self.start..self.end], self.shape)
+    }
 }
 
 /// One recorded node as [`Plan::new`] takes it: its op, shape, whether a parameter or variable
@@ -67,9 +82,9 @@ impl<T: Float> Plan<T> {
         loss: NodeId,
         threads: Threads,
     ) -> Plan<T> {
-        let (mut ops, mut shapes, mut spans, mut values, mut wants) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut ops, mut layout, mut values, mut wants) = (vec![], vec![], vec![], vec![]);
         for node in nodes {
-            spans.push((values.len(), values.len() + node.value.len()));
+            layout.push(Place { shape: node.shape, start: values.len(), end: values.len() + node.value.len() });
             values.extend_from_slice(node.value);
             wants.push(match node.op {
                 Op::Param(p) => wrt.is_none_or(|wrt| wrt.contains(&p)),
@@ -77,7 +92,6 @@ impl<T: Float> Plan<T> {
                 ref op => op.inputs().iter().any(|&i| wants[i]),
             });
             ops.push(node.op);
-            shapes.push(node.shape);
         }
         assert_eq!(ops.len(), loss + 1, "compile: the loss must be the last node given");
         let leaf = |op: &Op| matches!(op, Op::Input | Op::Param(_));
@@ -95,7 +109,7 @@ impl<T: Float> Plan<T> {
         let mut total = 0;
         let slots = (0..ops.len())
             .map(|id| {
-                let len = shapes[id].numel();
+                let len = layout[id].shape.numel();
                 if wants[id] || id == loss {
                     total += len;
                     Slot { offset: total - len, len }
@@ -106,35 +120,21 @@ impl<T: Float> Plan<T> {
             .collect();
         let params = params.iter().copied().filter(|&(_, node)| node <= loss).collect();
         let reached = vec![false; ops.len()];
-        Plan {
-            ops,
-            shapes,
-            spans,
-            values,
-            run,
-            rules,
-            slots,
-            grads: vec![T::zero(); total],
-            reached,
-            params,
-            loss,
-            threads,
-        }
+        Plan { ops, layout, values, run, rules, slots, grads: vec![T::zero(); total], reached, params, loss, threads }
     }
 
     /// Copies every parameter's value from `store` in (each of the shape it was recorded with).
     pub fn load_params(&mut self, store: &ParamStore<T>) {
         for &(p, node) in &self.params {
             let value = store.get(p);
+            let Place { shape, start, end } = self.layout[node];
             assert_eq!(
                 value.shape(),
-                self.shapes[node],
-                "plan: parameter `{}` has shape {} but was recorded with shape {}",
+                shape,
+                "plan: parameter `{}` has shape {} but was recorded with shape {shape}",
                 store.name(p),
                 value.shape(),
-                self.shapes[node]
             );
-            let (start, end) = self.spans[node];
             self.values[start..end].copy_from_slice(value.data());
         }
     }
@@ -143,45 +143,45 @@ impl<T: Float> Plan<T> {
     /// [`Plan::forward`]: the next batch of a fixed size.
     pub fn set_input(&mut self, id: NodeId, value: &[T]) {
         assert!(matches!(self.ops[id], Op::Input), "plan: node {id} is a {}, not an input", self.ops[id].name());
-        let n = self.shapes[id].numel();
-        assert_eq!(value.len(), n, "plan: {} values for input {id} of shape {}", value.len(), self.shapes[id]);
-        let (start, end) = self.spans[id];
+        let Place { shape, start, end } = self.layout[id];
+        assert_eq!(value.len(), end - start, "plan: {} values for input {id} of shape {shape}", value.len());
         self.values[start..end].copy_from_slice(value);
     }
 
     /// Computes every value from the inputs and parameters, in recorded order.
     pub fn forward(&mut self) {
-        let Plan { ops, shapes, spans, values, run, threads, .. } = self;
+        let Plan { ops, layout, values, run, threads, .. } = self;
         for &id in run.iter() {
-            let (start, end) = spans[id];
+            let Place { start, end, .. } = layout[id];
             let (below, rest) = values.split_at_mut(start);
             let out = &mut rest[..end - start];
-            let value = |i: NodeId| View::new(&below[spans[i].0..spans[i].1], shapes[i]);
+            let value = |i: NodeId| layout[i].view(below);
             ops::forward(&ops[id], out, value, *threads);
         }
     }
 
     /// The loss's value (after [`Plan::forward`]).
     pub fn loss(&self) -> T {
-        self.values[self.spans[self.loss].0]
+        self.values[self.layout[self.loss].start]
     }
 
     /// ∂loss/∂node for every node that leads to the loss: the tape's backward loop over the
     /// rules found at compile time.
     pub fn backward(&mut self) {
-        let Plan { ops, shapes, spans, values, rules, slots, grads, reached, loss, threads, .. } = self;
+        let Plan { ops, layout, values, rules, slots, grads, reached, loss, threads, .. } = self;
         reached.fill(false);
+        grads.fill(T::zero());
         let Slot { offset, len } = slots[*loss];
         grads[offset..offset + len].fill(T::one());
         reached[*loss] = true;
-        let value = |i: NodeId| View::new(&values[spans[i].0..spans[i].1], shapes[i]);
+        let value = |i: NodeId| layout[i].view(values);
         for &id in rules.iter() {
             if !reached[id] {
                 continue; // a rule may add nothing (a constant's derivative)
             }
             let (below, this) = grads.split_at_mut(slots[id].offset);
-            let grad = View::new(&this[..slots[id].len], shapes[id]);
-            let mut sink = Sink { arena: below, slots, reached };
+            let grad = View::new(&this[..slots[id].len], layout[id].shape);
+            let mut sink = Sink { arena: below, slots, reached, zeroed: true };
             ops::backward(&ops[id], value(id), grad, value, &mut sink, *threads);
         }
     }
@@ -191,12 +191,11 @@ impl<T: Float> Plan<T> {
         let &(_, node) = self.params.iter().find(|(q, _)| *q == p)?;
         let Slot { offset, len } = self.slots[node];
         (self.reached[node] && offset != NO_GRADIENT)
-            .then(|| View::new(&self.grads[offset..offset + len], self.shapes[node]))
+            .then(|| View::new(&self.grads[offset..offset + len], self.layout[node].shape))
     }
 
     /// The value of node `id` (as of the last [`Plan::forward`]).
     pub fn value(&self, id: NodeId) -> View<'_, T> {
-        let (start, end) = self.spans[id];
-        View::new(&self.values[start..end], self.shapes[id])
+        self.layout[id].view(&self.values)
     }
 }

@@ -295,7 +295,7 @@ impl<T: Float> Tape<T> {
             }
             let (below, this) = arena.split_at_mut(slots[id].offset);
             let grad = View::new(&this[..node.shape.numel()], node.shape);
-            let mut sink = Sink { arena: below, slots, reached };
+            let mut sink = Sink { arena: below, slots, reached, zeroed: false };
             let value = |i| value_of(&record.nodes, &record.arena, i);
             ops::backward(&node.op, value(id), grad, value, &mut sink, self.threads);
         }

@@ -2,7 +2,7 @@
 //! number of decimals are right, answers off by more than a unit in their last place are not,
 //! and every malformed answers file names the field at fault.
 
-mod common;
+use crate::common;
 
 use backprop::check::{Given, nearest, read_answers};
 use common::{Scratch, lecture_reference};

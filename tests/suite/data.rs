@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use backprop::Error;
 use backprop::data::{CsvOptions, TargetColumn, Targets, Task, load_csv, load_mnist, read_idx};
 
-mod common;
+use crate::common;
 use common::{Scratch, data_file as repo};
 
 /// A file with `contents` in a fresh temporary directory (kept alive by the returned guard).

@@ -2,7 +2,7 @@
 //! the same JSON as the CLI for explain, chain and check, every class of bad request (a 4xx
 //! with a JSON message), the bounds, sessions side by side, and Ctrl-C.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};

@@ -12,7 +12,7 @@ use std::process::Command as Process;
 
 use assert_cmd::Command;
 
-mod common;
+use crate::common;
 use common::Scratch;
 
 fn run(args: &[&str]) -> (i32, String, String) {

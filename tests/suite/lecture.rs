@@ -7,7 +7,7 @@ use backprop::lecture::Lecture;
 use backprop::tensor::Float;
 use serde_json::Value;
 
-mod common;
+use crate::common;
 use common::close;
 
 struct Reference {

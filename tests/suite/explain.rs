@@ -12,7 +12,7 @@ use backprop::loss::Loss;
 use backprop::nn::Activation;
 use rand::Rng;
 
-mod common;
+use crate::common;
 use common::{Scratch, close, lecture_reference as reference};
 
 #[test]

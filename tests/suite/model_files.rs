@@ -2,7 +2,7 @@
 //! weights file) is refused by `predict` and `eval` with exit 1 and a message naming the field,
 //! never a panic and never predictions with exit 0. The edits are the ones a new user makes.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

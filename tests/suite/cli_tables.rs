@@ -8,7 +8,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-mod common;
+use crate::common;
 use common::Scratch;
 
 /// Runs and returns (exit code, stdout, stderr).

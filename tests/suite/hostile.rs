@@ -2,7 +2,7 @@
 //! address-space limit (`ulimit -v`): refused early with a message, never an allocation that
 //! the limit would turn into an abort. (One test uses a lower limit, said where.)
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::Command;

@@ -11,7 +11,7 @@ use backprop::data::table::{
     TableSchema, TargetColumn, Task, TrainingTable,
 };
 
-mod common;
+use crate::common;
 use common::Scratch;
 
 fn file(s: &Scratch, contents: &str) -> PathBuf {

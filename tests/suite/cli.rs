@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-mod common;
+use crate::common;
 use common::Scratch;
 
 fn repo(file: &str) -> String {

@@ -14,8 +14,11 @@
 //! table and the small kernels are inlined into this loop (`#[inline(always)]` on
 //! `ops::forward`/`ops::backward`, the product, the broadcasting zips and the tiny linear
 //! layer; their large-operand paths stay out of line), and [`super::Tape::compile_wrt`] leaves
-//! out the rules for parameters nobody updates (the lecture's fixed biases). Measured with
-//! callgrind on the lecture's step, on the release profile: 5,239 → 3,976 instructions.
+//! out the rules for parameters nobody updates (the lecture's fixed biases). Each node's shape
+//! and span sit together in one [`Place`], and the gradient arena is zeroed once per backward
+//! (a first contribution then adds to zero) instead of a memset call per region. Measured with
+//! callgrind on the lecture's step, on the release profile: 5,239 → 3,916 instructions, then
+//! 3,716.
 //!
 //! The plan owns its copy of the parameters: [`Plan::load_params`] copies a store's values in
 //! (for the lecture's 12 numbers, cheaper than any sharing), and an optimiser updates the store

@@ -142,6 +142,15 @@ impl<T: Float> Plan<T> {
         }
     }
 
+    /// Parameter `p`'s values in the plan, to write in place before the next [`Plan::forward`]:
+    /// for weights kept outside a [`ParamStore`] (the playground's layers), which would
+    /// otherwise be copied into one first only for [`Plan::load_params`] to copy them again.
+    pub fn param_mut(&mut self, p: ParamId) -> &mut [T] {
+        let &(_, node) = self.params.iter().find(|(q, _)| *q == p).expect("plan: no such parameter");
+        let Place { start, end, .. } = self.layout[node];
+        &mut self.values[start..end]
+    }
+
     /// Writes a new value into input leaf `id` (the same number of values), for the next
     /// [`Plan::forward`]: the next batch of a fixed size.
     pub fn set_input(&mut self, id: NodeId, value: &[T]) {

@@ -311,6 +311,12 @@ impl Session {
     /// One training step on the next batch (on its compiled plan: `step.rs`).
     pub fn update(&mut self) {
         self.descend_on_batch();
+        self.advance();
+    }
+
+    /// Counts the update just made and moves to the next batch, recording the losses when an
+    /// epoch ends.
+    pub(super) fn advance(&mut self) {
         self.updates += 1;
         self.cursor = self.batch().end;
         if self.cursor >= self.train.len() {

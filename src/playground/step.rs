@@ -9,7 +9,7 @@ use std::fmt;
 
 use super::session::Session;
 use super::{Point, Regularization};
-use crate::autograd::{NodeId, ParamId, ParamStore, Plan, Tape};
+use crate::autograd::{NodeId, ParamId, Plan, Tape};
 use crate::explain::model_of;
 use crate::loss::Loss;
 use crate::nn::Activation;
@@ -43,8 +43,6 @@ impl GraphKey {
 struct Compiled {
     key: GraphKey,
     plan: Plan<f64>,
-    /// The weights as the plan reads them ([`Plan::load_params`]), named as `explain` names them.
-    store: ParamStore<f64>,
     inputs: NodeId,
     targets: NodeId,
     /// Each layer's (weight, bias).
@@ -74,20 +72,28 @@ impl Session {
     pub(super) fn descend_on_batch(&mut self) {
         let mut steps = std::mem::take(&mut self.compiled);
         let step = steps.for_next_batch(self);
-        let eta = self.setup().learning_rate;
-        let update_biases = self.setup().update_biases;
-        for (layer, &(w, b)) in self.layers.iter_mut().zip(&step.params) {
-            let gw = step.plan.grad(w).expect("every weight reaches E");
+        self.descend(|l| {
+            let (w, b) = step.params[l];
+            let grad = |p| step.plan.grad(p).expect("every parameter reaches E").data;
+            (grad(w), grad(b))
+        });
+        self.compiled = steps;
+    }
+
+    /// w ← w − η·∂E/∂w for every layer's weights, and likewise for its biases if the setup
+    /// updates them, with layer `l`'s (∂E/∂W in rows of its inputs, ∂E/∂b) from `grads(l)`.
+    pub(super) fn descend<'g>(&mut self, grads: impl Fn(usize) -> (&'g [f64], &'g [f64])) {
+        let (eta, update_biases) = (self.setup().learning_rate, self.setup().update_biases);
+        for (l, layer) in self.layers.iter_mut().enumerate() {
+            let (gw, gb) = grads(l);
             let cols = layer.weights[0].len();
-            for (row, g) in layer.weights.iter_mut().zip(gw.data().chunks_exact(cols)) {
+            for (row, g) in layer.weights.iter_mut().zip(gw.chunks_exact(cols)) {
                 row.iter_mut().zip(g).for_each(|(w, g)| *w -= eta * g);
             }
             if update_biases {
-                let gb = step.plan.grad(b).expect("every bias reaches E");
-                layer.biases.iter_mut().zip(gb.data()).for_each(|(b, g)| *b -= eta * g);
+                layer.biases.iter_mut().zip(gb).for_each(|(b, g)| *b -= eta * g);
             }
         }
-        self.compiled = steps;
     }
 }
 
@@ -109,16 +115,15 @@ impl CompiledSteps {
         };
         let step = &mut self.0[index];
         for (layer, &(w, b)) in session.layers.iter().zip(&step.params) {
-            let weights = step.store.get_mut(w).data_mut();
+            let weights = step.plan.param_mut(w);
             for (to, row) in weights.chunks_exact_mut(layer.weights[0].len()).zip(&layer.weights) {
                 to.copy_from_slice(row);
             }
-            step.store.get_mut(b).data_mut().copy_from_slice(&layer.biases);
+            step.plan.param_mut(b).copy_from_slice(&layer.biases);
         }
         let (x, t) = session.tensors(&points);
         step.plan.set_input(step.inputs, x.data());
         step.plan.set_input(step.targets, t.data());
-        step.plan.load_params(&step.store);
         step.plan.forward();
         step.plan.backward();
         step
@@ -142,7 +147,7 @@ impl Compiled {
             .collect();
         let (inputs, targets) = (objective.inputs.id(), objective.targets.id());
         drop(tape);
-        Compiled { key, plan, store, inputs, targets, params }
+        Compiled { key, plan, inputs, targets, params }
     }
 }
 
@@ -155,23 +160,11 @@ mod tests {
     /// ([`Session::batch_gradients`]), then w ← w − η·∂E/∂w.
     fn update_on_the_tape(s: &mut Session) {
         let (grads, store) = s.batch_gradients();
-        let (eta, update_biases) = (s.setup.learning_rate, s.setup.update_biases);
-        for (l, layer) in s.layers.iter_mut().enumerate() {
-            let g = |what: &str| grads.param(store.id(&format!("layers.{l}.{what}")).unwrap()).unwrap().data().to_vec();
-            let (gw, gb, cols) = (g("weight"), g("bias"), layer.weights[0].len());
-            for (row, g) in layer.weights.iter_mut().zip(gw.chunks_exact(cols)) {
-                row.iter_mut().zip(g).for_each(|(w, g)| *w -= eta * g);
-            }
-            if update_biases {
-                layer.biases.iter_mut().zip(&gb).for_each(|(b, g)| *b -= eta * g);
-            }
-        }
-        s.updates += 1;
-        s.cursor = s.batch().end;
-        if s.cursor >= s.train.len() {
-            s.cursor = 0;
-            s.epoch += 1;
-        }
+        s.descend(|l| {
+            let g = |what: &str| grads.param(store.id(&format!("layers.{l}.{what}")).unwrap()).unwrap().data;
+            (g("weight"), g("bias"))
+        });
+        s.advance();
     }
 
     fn bits(s: &Session) -> Vec<u64> {

@@ -150,19 +150,24 @@ fn losses_have_their_textbook_values() {
 }
 
 /// Inference without a tape agrees with the tape's forward pass, row for row, whether the batch
-/// runs on one thread or is cut into blocks of rows across two (blocks in order, none lost).
+/// runs on one thread or is cut into blocks of rows across two (blocks in order, none lost):
+/// 301 rows (one thread: a block of 256 and a short one; two: a block each) and 1,100 rows
+/// (more blocks than threads).
 #[test]
 fn predict_matches_the_tape_on_one_thread_and_on_two() {
     let spec =
         MlpSpec { sizes: vec![7, 80, 3], activation: Activation::Tanh, output: Activation::Softmax, dropout: 0.0 };
     let mut store = ParamStore::<f64>::new();
     let model = Sequential::mlp(&spec, &mut store, &mut backprop::rng(3));
-    let x = random(&[301, 7], 4);
-    let tape = Tape::new();
-    let want = model.forward(&tape, &store, tape.input(&x), None).value();
-    for threads in [1, 2] {
-        let got = model.predict(&store, &x, Threads::new(threads));
-        assert_eq!(got.dims(), want.dims());
-        assert!(got.max_abs_diff(&want) < 1e-12, "{threads} thread(s): off by {}", got.max_abs_diff(&want));
+    for rows in [301, 1100] {
+        let x = random(&[rows, 7], 4);
+        let tape = Tape::new();
+        let want = model.forward(&tape, &store, tape.input(&x), None).value();
+        for threads in [1, 2] {
+            let got = model.predict(&store, &x, Threads::new(threads));
+            assert_eq!(got.dims(), want.dims());
+            let off = got.max_abs_diff(&want);
+            assert!(off < 1e-12, "{rows} rows, {threads} thread(s): off by {off}");
+        }
     }
 }

@@ -17,7 +17,10 @@
 use strum::EnumDiscriminants;
 
 use super::params::ParamId;
-use crate::tensor::{Float, Shape, Threads, View, Write, kernels as k, linear, matmul, shape_rules as rules};
+use crate::tensor::{
+    Float, Shape, Threads, View, Write, kernels as k, linear, linear_grad_input, linear_grad_weight, matmul,
+    shape_rules as rules,
+};
 
 /// Index of a node on its tape (nodes are numbered in creation order).
 pub type NodeId = usize;
@@ -389,8 +392,8 @@ pub(crate) fn backward<'v, T: Float>(
         }
         // y = x·Wᵀ + b             ∂x += grad·W            ∂W += gradᵀ·x           ∂b += Σ_rows grad
         Op::Linear { x: input, w, b } => {
-            g.add_product(input, |gx, write| matmul(gx, grad.mat(), x(w).mat(), write, threads));
-            g.add_product(w, |gw, write| matmul(gw, grad.mat_t(), x(input).mat(), write, threads));
+            g.add_product(input, |gx, write| linear_grad_input(gx, grad, x(w), write, threads));
+            g.add_product(w, |gw, write| linear_grad_weight(gw, grad, x(input), write, threads));
             g.add(b, |gb| k::acc_zip(gb, x(b).shape, grad, grad, |g, _| g));
         }
         // y = aᵀ                   ∂a += gradᵀ

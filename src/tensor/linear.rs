@@ -1,5 +1,5 @@
-//! The fused linear layer `x·Wᵀ + b`, next to the product it is made of: the one kernel whose
-//! strategy depends on the batch's size.
+//! The fused linear layer `x·Wᵀ + b` and the products of its backward rule, next to the
+//! product they are made of: the kernels whose strategy depends on the layer's size.
 
 use super::{Float, Threads, View, Write, matmul, tuning};
 
@@ -35,6 +35,49 @@ pub fn linear<T: Float>(out: &mut [T], x: View<'_, T>, w: View<'_, T>, b: View<'
     }
 }
 
+/// `∂x += grad·W` (or `=`, by `write`) for `y = x·Wᵀ + b`: `grad` is `[rows, outs]`, `w`
+/// `[outs, ins]`, `gx` `[rows, ins]`. A tiny layer (the lecture's) by index, as [`linear`]'s
+/// forward: on 2 × 2 operands the product's set-up (shapes read, strides picked, a generic
+/// loop) cost more than its four multiply-adds. The sums run in the product's order, so the
+/// numbers are the product's, bit for bit.
+#[inline(always)]
+pub fn linear_grad_input<T: Float>(gx: &mut [T], grad: View<'_, T>, w: View<'_, T>, write: Write, threads: Threads) {
+    let (rows, outs, ins) = (grad.shape.dim(0), grad.shape.dim(1), w.shape.dim(1));
+    if rows * ins * outs > tuning::TINY_LINEAR {
+        return matmul(gx, grad.mat(), w.mat(), write, threads);
+    }
+    let (g, w) = (grad.data, w.data);
+    for r in 0..rows {
+        for i in 0..ins {
+            let mut acc = if write == Write::Accumulate { gx[r * ins + i] } else { T::zero() };
+            for o in 0..outs {
+                acc += g[r * outs + o] * w[o * ins + i];
+            }
+            gx[r * ins + i] = acc;
+        }
+    }
+}
+
+/// `∂W += gradᵀ·x` (or `=`, by `write`) for `y = x·Wᵀ + b`: `grad` is `[rows, outs]`, `x`
+/// `[rows, ins]`, `gw` `[outs, ins]`. A tiny layer by index, as [`linear_grad_input`].
+#[inline(always)]
+pub fn linear_grad_weight<T: Float>(gw: &mut [T], grad: View<'_, T>, x: View<'_, T>, write: Write, threads: Threads) {
+    let (rows, outs, ins) = (grad.shape.dim(0), grad.shape.dim(1), x.shape.dim(1));
+    if rows * ins * outs > tuning::TINY_LINEAR {
+        return matmul(gw, grad.mat_t(), x.mat(), write, threads);
+    }
+    let (g, x) = (grad.data, x.data);
+    for o in 0..outs {
+        for i in 0..ins {
+            let mut acc = if write == Write::Accumulate { gw[o * ins + i] } else { T::zero() };
+            for r in 0..rows {
+                acc += g[r * outs + o] * x[r * ins + i];
+            }
+            gw[o * ins + i] = acc;
+        }
+    }
+}
+
 /// [`linear`] on `gemm`, by whichever of the two ways is faster for this batch (out of line:
 /// [`linear`] inlines only the tiny layer's loop, where the call would cost more than the sums).
 #[inline(never)]
@@ -52,5 +95,35 @@ fn product_linear<T: Float>(out: &mut [T], x: View<'_, T>, w: View<'_, T>, b: Vi
     } else {
         out.chunks_exact_mut(b.data.len().max(1)).for_each(|row| row.copy_from_slice(b.data));
         matmul(out, x.mat(), w.mat_t(), Write::Accumulate, threads)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{linear_grad_input, linear_grad_weight};
+    use crate::tensor::{Tensor, Threads, Write, matmul};
+
+    fn seq(rows: usize, cols: usize, offset: f64) -> Tensor<f64> {
+        let data = (0..rows * cols).map(|i| ((i as f64 + offset) * 0.37).sin() * 1e3).collect();
+        Tensor::new(data, [rows, cols])
+    }
+
+    /// The tiny layer's backward loops give the product's numbers bit for bit, overwriting and
+    /// accumulating, down to an empty batch.
+    #[test]
+    fn the_tiny_backward_is_the_product_bit_for_bit() {
+        for (rows, ins, outs) in [(1, 2, 2), (3, 2, 4), (4, 4, 4), (2, 1, 5), (5, 3, 4), (0, 2, 2)] {
+            let (x, w, grad) = (seq(rows, ins, 0.0), seq(outs, ins, 1.0), seq(rows, outs, 2.0));
+            for write in [Write::Overwrite, Write::Accumulate] {
+                let (mut gx, mut want_gx) = (seq(rows, ins, 3.0), seq(rows, ins, 3.0));
+                linear_grad_input(gx.data_mut(), grad.view(), w.view(), write, Threads::ONE);
+                matmul(want_gx.data_mut(), grad.view().mat(), w.view().mat(), write, Threads::ONE);
+                assert_eq!(gx.data(), want_gx.data(), "∂x, {rows}×{ins}→{outs}, {write:?}");
+                let (mut gw, mut want_gw) = (seq(outs, ins, 4.0), seq(outs, ins, 4.0));
+                linear_grad_weight(gw.data_mut(), grad.view(), x.view(), write, Threads::ONE);
+                matmul(want_gw.data_mut(), grad.view().mat_t(), x.view().mat(), write, Threads::ONE);
+                assert_eq!(gw.data(), want_gw.data(), "∂W, {rows}×{ins}→{outs}, {write:?}");
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ pub mod shape_rules;
 mod threads;
 pub(crate) mod tuning;
 
-pub use linear::linear;
+pub use linear::{linear, linear_grad_input, linear_grad_weight};
 pub use matmul::{Mat, Write, matmul};
 pub use shape::{MAX_RANK, Shape};
 pub use shape_rules::matmul_shape;

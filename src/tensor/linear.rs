@@ -1,6 +1,7 @@
 //! The fused linear layer `x·Wᵀ + b` and the products of its backward rule, next to the
 //! product they are made of: the kernels whose strategy depends on the layer's size.
 
+use super::matmul::small_product;
 use super::{Float, Threads, View, Write, matmul, tuning};
 
 /// `out = x·Wᵀ + b`.
@@ -36,46 +37,29 @@ pub fn linear<T: Float>(out: &mut [T], x: View<'_, T>, w: View<'_, T>, b: View<'
 }
 
 /// `∂x += grad·W` (or `=`, by `write`) for `y = x·Wᵀ + b`: `grad` is `[rows, outs]`, `w`
-/// `[outs, ins]`, `gx` `[rows, ins]`. A tiny layer (the lecture's) by index, as [`linear`]'s
-/// forward: on 2 × 2 operands the product's set-up (shapes read, strides picked, a generic
-/// loop) cost more than its four multiply-adds. The sums run in the product's order, so the
-/// numbers are the product's, bit for bit.
+/// `[outs, ins]`, `gx` `[rows, ins]`. A tiny layer (the lecture's) goes straight to the
+/// product's small loop with its shapes and transposes fixed here: on 2 × 2 operands
+/// [`matmul`]'s reading of them (views taken apart, batch and shape checks) cost more than the
+/// four multiply-adds.
 #[inline(always)]
 pub fn linear_grad_input<T: Float>(gx: &mut [T], grad: View<'_, T>, w: View<'_, T>, write: Write, threads: Threads) {
     let (rows, outs, ins) = (grad.shape.dim(0), grad.shape.dim(1), w.shape.dim(1));
     if rows * ins * outs > tuning::TINY_LINEAR {
         return matmul(gx, grad.mat(), w.mat(), write, threads);
     }
-    let (g, w) = (grad.data, w.data);
-    for r in 0..rows {
-        for i in 0..ins {
-            let mut acc = if write == Write::Accumulate { gx[r * ins + i] } else { T::zero() };
-            for o in 0..outs {
-                acc += g[r * outs + o] * w[o * ins + i];
-            }
-            gx[r * ins + i] = acc;
-        }
-    }
+    small_product(gx, grad.data, false, w.data, false, (1, rows, outs, ins), write == Write::Accumulate);
 }
 
 /// `∂W += gradᵀ·x` (or `=`, by `write`) for `y = x·Wᵀ + b`: `grad` is `[rows, outs]`, `x`
-/// `[rows, ins]`, `gw` `[outs, ins]`. A tiny layer by index, as [`linear_grad_input`].
+/// `[rows, ins]`, `gw` `[outs, ins]`. A tiny layer straight to the small loop, as
+/// [`linear_grad_input`].
 #[inline(always)]
 pub fn linear_grad_weight<T: Float>(gw: &mut [T], grad: View<'_, T>, x: View<'_, T>, write: Write, threads: Threads) {
     let (rows, outs, ins) = (grad.shape.dim(0), grad.shape.dim(1), x.shape.dim(1));
     if rows * ins * outs > tuning::TINY_LINEAR {
         return matmul(gw, grad.mat_t(), x.mat(), write, threads);
     }
-    let (g, x) = (grad.data, x.data);
-    for o in 0..outs {
-        for i in 0..ins {
-            let mut acc = if write == Write::Accumulate { gw[o * ins + i] } else { T::zero() };
-            for r in 0..rows {
-                acc += g[r * outs + o] * x[r * ins + i];
-            }
-            gw[o * ins + i] = acc;
-        }
-    }
+    small_product(gw, grad.data, true, x.data, false, (1, outs, rows, ins), write == Write::Accumulate);
 }
 
 /// [`linear`] on `gemm`, by whichever of the two ways is faster for this batch (out of line:
@@ -108,8 +92,9 @@ mod tests {
         Tensor::new(data, [rows, cols])
     }
 
-    /// The tiny layer's backward loops give the product's numbers bit for bit, overwriting and
-    /// accumulating, down to an empty batch.
+    /// The tiny layer's backward, calling the product's small loop with the shapes and
+    /// transposes it fixes, gives `matmul`'s numbers bit for bit (so it fixes the ones `matmul`
+    /// reads off the views), overwriting and accumulating, down to an empty batch.
     #[test]
     fn the_tiny_backward_is_the_product_bit_for_bit() {
         for (rows, ins, outs) in [(1, 2, 2), (3, 2, 4), (4, 4, 4), (2, 1, 5), (5, 3, 4), (0, 2, 2)] {

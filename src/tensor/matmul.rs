@@ -108,9 +108,11 @@ fn batched_product<T: Float>(
     }
 }
 
-/// The product by its definition, for products too small to amortise `gemm`'s dispatch.
+/// The product by its definition, for products too small to amortise `gemm`'s dispatch. Also
+/// called straight by the tiny linear layer's backward (`linear.rs`), whose shapes and
+/// transposes are fixed where it calls, so none of [`matmul`]'s reading of them is needed.
 #[inline(always)]
-fn small_product<T: Float>(
+pub(super) fn small_product<T: Float>(
     out: &mut [T],
     a: &[T],
     trans_a: bool,

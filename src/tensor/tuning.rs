@@ -10,7 +10,8 @@ pub(crate) const SMALL_PRODUCT: usize = 512;
 pub(crate) const THREADED_PRODUCT: usize = 1 << 22;
 
 /// Up to this many multiply-adds, the fused linear layer is one dot product per output, with no
-/// product dispatch at all, and so are the two products of its backward rule.
+/// product dispatch at all, and the two products of its backward rule go straight to the small
+/// product's loop.
 pub(crate) const TINY_LINEAR: usize = 64;
 
 /// Up to this many rows (and from [`TRANSPOSED_LINEAR_MIN_OUTPUTS`] outputs), the fused linear

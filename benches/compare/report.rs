@@ -80,7 +80,7 @@ fn calm_rounds(w: &mut String, r: &Results, flop: f64) {
     let listed: Vec<String> = scaling
         .iter()
         .enumerate()
-        .map(|(i, s)| format!("round {}: {:.2}× ({})", i + 1, s, if s >= &CALM_SCALING { "calm" } else { "noisy" }))
+        .map(|(i, s)| format!("round {}: {:.2}× ({})", i + 1, s, if *s >= CALM_SCALING { "calm" } else { "noisy" }))
         .collect();
     let _ = write!(
         w,

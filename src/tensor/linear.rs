@@ -2,7 +2,7 @@
 //! product they are made of: the kernels whose strategy depends on the layer's size.
 
 use super::matmul::small_product;
-use super::{Float, Threads, View, Write, matmul, tuning};
+use super::{Float, Mat, Threads, View, Write, matmul, tuning};
 
 /// `out = x·Wᵀ + b`.
 ///
@@ -37,29 +37,39 @@ pub fn linear<T: Float>(out: &mut [T], x: View<'_, T>, w: View<'_, T>, b: View<'
 }
 
 /// `∂x += grad·W` (or `=`, by `write`) for `y = x·Wᵀ + b`: `grad` is `[rows, outs]`, `w`
-/// `[outs, ins]`, `gx` `[rows, ins]`. A tiny layer (the lecture's) goes straight to the
-/// product's small loop with its shapes and transposes fixed here: on 2 × 2 operands
-/// [`matmul`]'s reading of them (views taken apart, batch and shape checks) cost more than the
-/// four multiply-adds.
+/// `[outs, ins]`, `gx` `[rows, ins]`.
 #[inline(always)]
 pub fn linear_grad_input<T: Float>(gx: &mut [T], grad: View<'_, T>, w: View<'_, T>, write: Write, threads: Threads) {
-    let (rows, outs, ins) = (grad.shape.dim(0), grad.shape.dim(1), w.shape.dim(1));
-    if rows * ins * outs > tuning::TINY_LINEAR {
-        return matmul(gx, grad.mat(), w.mat(), write, threads);
-    }
-    small_product(gx, grad.data, false, w.data, false, (1, rows, outs, ins), write == Write::Accumulate);
+    let dims = (grad.shape.dim(0), grad.shape.dim(1), w.shape.dim(1));
+    backward_product(gx, grad.mat(), w.mat(), dims, write, threads);
 }
 
 /// `∂W += gradᵀ·x` (or `=`, by `write`) for `y = x·Wᵀ + b`: `grad` is `[rows, outs]`, `x`
-/// `[rows, ins]`, `gw` `[outs, ins]`. A tiny layer straight to the small loop, as
-/// [`linear_grad_input`].
+/// `[rows, ins]`, `gw` `[outs, ins]`.
 #[inline(always)]
 pub fn linear_grad_weight<T: Float>(gw: &mut [T], grad: View<'_, T>, x: View<'_, T>, write: Write, threads: Threads) {
-    let (rows, outs, ins) = (grad.shape.dim(0), grad.shape.dim(1), x.shape.dim(1));
-    if rows * ins * outs > tuning::TINY_LINEAR {
-        return matmul(gw, grad.mat_t(), x.mat(), write, threads);
+    let dims = (grad.shape.dim(1), grad.shape.dim(0), x.shape.dim(1));
+    backward_product(gw, grad.mat_t(), x.mat(), dims, write, threads);
+}
+
+/// `out (+)= a·b` for one of the linear rule's two products, `a` `[m, k]` and `b` `[k, n]` as
+/// read. A tiny layer (the lecture's) goes straight to the product's small loop with the shapes
+/// and transposes its caller fixed: on 2 × 2 operands [`matmul`]'s reading of them (views
+/// taken apart, batch and shape checks) cost more than the four multiply-adds.
+#[inline(always)]
+fn backward_product<T: Float>(
+    out: &mut [T],
+    a: Mat<'_, T>,
+    b: Mat<'_, T>,
+    (m, k, n): (usize, usize, usize),
+    write: Write,
+    threads: Threads,
+) {
+    if m * k * n > tuning::TINY_LINEAR {
+        return matmul(out, a, b, write, threads);
     }
-    small_product(gw, grad.data, true, x.data, false, (1, outs, rows, ins), write == Write::Accumulate);
+    let accumulate = write == Write::Accumulate;
+    small_product(out, a.view.data, a.transposed, b.view.data, b.transposed, (1, m, k, n), accumulate);
 }
 
 /// [`linear`] on `gemm`, by whichever of the two ways is faster for this batch (out of line:

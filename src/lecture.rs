@@ -80,8 +80,16 @@ impl<T: Float> Lecture<T> {
         }
     }
 
-    /// The forward pass on `tape`.
+    /// The forward pass on `tape`, every value the lecture names: E as the sum of its terms.
     pub fn forward<'t>(&self, tape: &'t Tape<T>) -> LectureForward<'t, T> {
+        let ([net_hidden, out_hidden, net_output, out_output], target) = self.network(tape);
+        let error_terms = (target - out_output).square() * 0.5;
+        let error = error_terms.sum();
+        LectureForward { net_hidden, out_hidden, net_output, out_output, error_terms, error }
+    }
+
+    /// [H, out_H, y, out_y] and the targets, recorded on `tape`.
+    fn network<'t>(&self, tape: &'t Tape<T>) -> ([Var<'t, T>; 4], Var<'t, T>) {
         let p = |id| tape.param(&self.params, id);
         let x = tape.input(&self.inputs);
         let target = tape.input(&self.targets);
@@ -89,9 +97,16 @@ impl<T: Float> Lecture<T> {
         let out_hidden = net_hidden.sigmoid();
         let net_output = out_hidden.linear(p(self.output_weight), p(self.output_bias));
         let out_output = net_output.sigmoid();
-        let error_terms = (target - out_output).square() * 0.5;
-        let error = error_terms.sum();
-        LectureForward { net_hidden, out_hidden, net_output, out_output, error_terms, error }
+        ([net_hidden, out_hidden, net_output, out_output], target)
+    }
+
+    /// What a step trains on: E = ½·Σ (T − out_y)² as the one fused op
+    /// ([`Var::half_sse`]), so a step runs one loss rule instead of four (sub, square, scale,
+    /// sum). Its value and gradients are those of [`Lecture::forward`]'s E bit for bit: the
+    /// four rules multiply by ½ and by 2, which is exact.
+    fn error_on<'t>(&self, tape: &'t Tape<T>) -> Var<'t, T> {
+        let ([.., out_output], target) = self.network(tape);
+        out_output.half_sse(target)
     }
 
     /// One gradient-descent step on the weights (biases fixed). Returns E before the step.
@@ -109,7 +124,7 @@ impl<T: Float> Lecture<T> {
             None => {
                 // Gradients for the weights only: the biases stay fixed, so no rule runs for them.
                 let tape = Tape::new();
-                let compiled = tape.compile_wrt(self.forward(&tape).error, &[self.hidden_weight, self.output_weight]);
+                let compiled = tape.compile_wrt(self.error_on(&tape), &[self.hidden_weight, self.output_weight]);
                 self.plan.insert(compiled)
             }
         };
@@ -124,8 +139,8 @@ impl<T: Float> Lecture<T> {
     pub fn step_on(&mut self, tape: &mut Tape<T>) -> T {
         tape.reset();
         let (value, grads) = {
-            let f = self.forward(tape);
-            (f.error.item(), tape.backward(f.error))
+            let error = self.error_on(tape);
+            (error.item(), tape.backward(error))
         };
         tape.reset(); // the tape lets go of the weights, so they update in place
         self.update(&grads);

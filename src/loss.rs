@@ -143,9 +143,9 @@ fn one_hot<'t, T: Float>(out: Var<'t, T>, classes: &[usize]) -> Var<'t, T> {
     })
 }
 
-/// The lecture's error, E = Σ ½(T − out)².
+/// The lecture's error, E = Σ ½(T − out)² (one fused op).
 pub fn half_sse<'t, T: Float>(out: Var<'t, T>, target: Var<'t, T>) -> Var<'t, T> {
-    (target - out).square().sum() * 0.5
+    out.half_sse(target)
 }
 
 /// Squared error, (out − T)² summed or averaged over every element.

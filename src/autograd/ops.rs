@@ -122,6 +122,12 @@ pub enum Op {
         z: NodeId,
         t: NodeId,
     },
+    /// Half the sum of squared errors of outputs `y` against targets `t` (same shape), fused:
+    /// ½·Σ (t − y)², the lecture's E, one rule where sub, square, scale and sum are four.
+    HalfSse {
+        y: NodeId,
+        t: NodeId,
+    },
 }
 
 impl Op {
@@ -130,9 +136,13 @@ impl Op {
         use Op::*;
         match *self {
             Input | Param(_) => Inputs::of(&[]),
-            Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | MatMul { a, b, .. } | BceWithLogits { z: a, t: b } => {
-                Inputs::of(&[a, b])
-            }
+            Add(a, b)
+            | Sub(a, b)
+            | Mul(a, b)
+            | Div(a, b)
+            | MatMul { a, b, .. }
+            | BceWithLogits { z: a, t: b }
+            | HalfSse { y: a, t: b } => Inputs::of(&[a, b]),
             Linear { x, w, b } => Inputs::of(&[x, w, b]),
             Neg(a)
             | AddScalar(a, _)
@@ -258,6 +268,10 @@ pub(crate) fn output_shape(op: &Op, s: impl Fn(NodeId) -> Shape) -> Shape {
             assert_eq!(s(z), s(t), "bce_with_logits: logits {} and targets {} differ in shape", s(z), s(t));
             Shape::scalar()
         }
+        HalfSse { y, t } => {
+            assert_eq!(s(y), s(t), "half_sse: outputs {} and targets {} differ in shape", s(y), s(t));
+            Shape::scalar()
+        }
     }
 }
 
@@ -317,6 +331,7 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
         Op::Gather { a, ref classes } => k::gather(out, x(a), classes),
         Op::CrossEntropy { logits, ref classes } => out[0] = k::cross_entropy(x(logits), classes),
         Op::BceWithLogits { z, t } => out[0] = k::bce_with_logits(x(z).data, x(t).data),
+        Op::HalfSse { y, t } => out[0] = k::half_sse(x(y).data, x(t).data),
     }
 }
 
@@ -502,6 +517,11 @@ pub(crate) fn backward<'v, T: Float>(
             let share = gd[0] / c(x(z).data.len().max(1) as f64);
             g.add(z, |gz| k::acc_map2(gz, x(z).data, x(t).data, |z, t| share * (z.sigmoid() - t)));
             g.add(t, |gt| k::acc_map(gt, x(z).data, |z| -share * z));
+        }
+        // E = ½·Σ (t − y)²     ∂y += grad·(y − t)  (the lecture's −(T − out))     ∂t += grad·(t − y)
+        Op::HalfSse { y: out, t } => {
+            g.add(out, |gy| k::acc_map2(gy, x(out).data, x(t).data, |y, t| gd[0] * (y - t)));
+            g.add(t, |gt| k::acc_map2(gt, x(out).data, x(t).data, |y, t| gd[0] * (t - y)));
         }
     }
 }

@@ -154,6 +154,12 @@ impl<'t, T: Float> Var<'t, T> {
         self.tape.apply(Op::BceWithLogits { z: self.id, t })
     }
 
+    /// ½·Σ (t − self)² against `targets` of the same shape (fused): the lecture's E.
+    pub fn half_sse(self, targets: Var<'_, T>) -> Var<'t, T> {
+        let t = self.check_same_tape(targets, "half_sse");
+        self.tape.apply(Op::HalfSse { y: self.id, t })
+    }
+
     /// Mean cross-entropy of these logits [rows, classes] against class indices (fused, stable).
     pub fn cross_entropy(self, classes: &[usize]) -> Var<'t, T> {
         self.tape.apply(Op::CrossEntropy { logits: self.id, classes: classes.to_vec() })

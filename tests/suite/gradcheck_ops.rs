@@ -206,6 +206,11 @@ fn cases(g: &mut Gen) -> Vec<Case> {
         vec![g.tensor(&[m, n], -4.0, 4.0), g.tensor(&[m, n], 0.0, 1.0)],
         Box::new(|_, v| v[0].bce_with_logits(v[1])),
     ));
+    cs.push(case(
+        "half sum of squared errors, both inputs",
+        vec![g.tensor(&[m, n], -2.0, 2.0), g.tensor(&[m, n], -2.0, 2.0)],
+        Box::new(|_, v| v[0].half_sse(v[1])),
+    ));
 
     // Composites: fan-out (a value used twice accumulates), and a parameter leaf.
     cs.push(case(

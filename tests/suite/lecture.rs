@@ -193,6 +193,33 @@ fn replaying_the_graph_gives_bit_identical_training_to_recording_it() {
     assert_eq!(a.params.get(a.hidden_weight), b.params.get(b.hidden_weight));
 }
 
+/// A step trains on E as one fused op (`half_sse`); the lecture's E is the sum of its four
+/// terms' ops (sub, square, ½, sum), which `forward` records. Both give the same E and the same
+/// weights, bit for bit, step after step, in f64 and f32.
+#[test]
+fn the_fused_error_trains_exactly_as_the_sum_of_its_terms() {
+    fn check<T: Float>() {
+        let (mut fused, mut terms) = (Lecture::<T>::new(), Lecture::<T>::new());
+        let mut tape = Tape::new();
+        for step in 0..200 {
+            tape.reset();
+            let (e, grads) = {
+                let f = terms.forward(&tape);
+                (f.error.item(), tape.backward(f.error))
+            };
+            tape.reset();
+            terms.update(&grads);
+            tape.recycle(grads);
+            assert_eq!(fused.step().to_f64().unwrap().to_bits(), e.to_f64().unwrap().to_bits(), "E at step {step}");
+            for w in [fused.hidden_weight, fused.output_weight] {
+                assert_eq!(fused.params.get(w), terms.params.get(w), "weights after step {step}");
+            }
+        }
+    }
+    check::<f64>();
+    check::<f32>();
+}
+
 #[test]
 fn f32_first_step_and_update_land_within_1e_6() {
     check_first_step::<f32>(1e-6);

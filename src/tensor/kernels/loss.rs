@@ -1,5 +1,5 @@
 //! The fused loss kernels: cross-entropy and binary cross-entropy from logits, written so that
-//! no exponential overflows.
+//! no exponential overflows, and the lecture's half sum of squared errors.
 
 use crate::tensor::{Float, View};
 
@@ -16,6 +16,13 @@ pub fn cross_entropy<T: Float>(logits: View<'_, T>, classes: &[usize]) -> T {
     let (rows, cols) = (logits.shape.dim(0), logits.shape.dim(1));
     let total: T = logits.data.chunks_exact(cols.max(1)).zip(classes).map(|(row, &t)| log_sum_exp(row) - row[t]).sum();
     total / T::of(rows.max(1) as f64)
+}
+
+/// ½·Σ (t − y)² over every element: the lecture's E. Summed first and halved once, as
+/// `((t − y)²).sum() · ½` is (halving is exact, so also as the lecture's Σ ½(t − y)²).
+pub fn half_sse<T: Float>(y: &[T], t: &[T]) -> T {
+    let total: T = y.iter().zip(t).map(|(&y, &t)| (t - y) * (t - y)).sum();
+    total * T::of(0.5)
 }
 
 /// Mean binary cross-entropy of logits `z` against targets `t` in [0, 1], written so that no

@@ -89,11 +89,10 @@ fn product_linear<T: Float>(out: &mut [T], x: View<'_, T>, w: View<'_, T>, b: Vi
 }
 
 /// `out[i, j] = yt[j, i] + bias[j]` for `yt` `[outs, rows]` and `out` `[rows, outs]`, in
-/// bands of 8 rows of `out`: each output column's 8 values are one contiguous read of `yt`,
-/// and the band's 8 output rows stay in L1 while every column is written. Element by element,
-/// a strided read each, this was 4.8 % of a batch-128 step on one thread; in bands, 1.7 %
-/// (`perf`, AVX-512 machine). A whole band is a fixed-size array, so its loop has no bounds
-/// checks; the last, shorter band takes the same loop on a slice.
+/// bands of 8 rows of `out`: each output column's 8 values (fewer in the last band) are one
+/// contiguous read of `yt`, and the band's output rows stay in L1 while every column is
+/// written. Element by element, a strided read each, this was 4.8 % of a batch-128 step on one
+/// thread; in bands, 1.7 % (`perf`, AVX-512 machine).
 fn transpose_add_bias<T: Float>(out: &mut [T], yt: &[T], bias: &[T], rows: usize) {
     const BAND: usize = 8;
     let outs = bias.len();
@@ -101,20 +100,10 @@ fn transpose_add_bias<T: Float>(out: &mut [T], yt: &[T], bias: &[T], rows: usize
         return;
     }
     for (band, out_band) in out.chunks_mut(BAND * outs).enumerate() {
-        let first = band * BAND;
-        let height = out_band.len() / outs;
-        if height == BAND {
-            for (j, &b) in bias.iter().enumerate() {
-                let column: &[T; BAND] = yt[j * rows + first..][..BAND].try_into().expect("a band of yt");
-                for (r, &v) in column.iter().enumerate() {
-                    out_band[r * outs + j] = v + b;
-                }
-            }
-        } else {
-            for (j, &b) in bias.iter().enumerate() {
-                for (r, &v) in yt[j * rows + first..][..height].iter().enumerate() {
-                    out_band[r * outs + j] = v + b;
-                }
+        let (first, height) = (band * BAND, out_band.len() / outs);
+        for (j, &b) in bias.iter().enumerate() {
+            for (r, &v) in yt[j * rows + first..][..height].iter().enumerate() {
+                out_band[r * outs + j] = v + b;
             }
         }
     }

@@ -6,7 +6,7 @@
 //! w ← w − η·∂E/∂w to the weights only: the biases stay fixed, as in the lecture.
 
 use crate::autograd::{Grads, ParamId, ParamStore, Plan, Tape, Var};
-use crate::tensor::{Float, Tensor, View};
+use crate::tensor::{Float, Tensor};
 
 /// The network, its one training example and its learning rate.
 pub struct Lecture<T: Float> {
@@ -112,8 +112,9 @@ impl<T: Float> Lecture<T> {
     /// One gradient-descent step on the weights (biases fixed). Returns E before the step.
     ///
     /// The network's graph is the same every step, so the forward pass is recorded once and
-    /// compiled into a [`Plan`]: a step copies in the 12 parameters (so an edit of `params`
-    /// between steps is seen), runs the kernels and the backward rules, and updates the store.
+    /// compiled into a [`Plan`]: a step runs the kernels and the backward rules, and updates the
+    /// weights in the store and in the plan's copy at once ([`Plan::descend`]). An edit of
+    /// `params` between steps is seen: the plan copies the parameters in again.
     pub fn step(&mut self) -> T {
         let plan = match &mut self.plan {
             Some(plan) => {
@@ -129,8 +130,9 @@ impl<T: Float> Lecture<T> {
             }
         };
         plan.backward();
-        let weights = [self.hidden_weight, self.output_weight];
-        descend(&mut self.params, weights, self.learning_rate, |w| plan.grad(w));
+        for w in [self.hidden_weight, self.output_weight] {
+            plan.descend(&mut self.params, w, T::of(self.learning_rate));
+        }
         plan.loss()
     }
 
@@ -150,8 +152,10 @@ impl<T: Float> Lecture<T> {
 
     /// w ← w − η·∂E/∂w for the weights; the biases stay fixed, as in the lecture.
     pub fn update(&mut self, grads: &Grads<T>) {
-        let weights = [self.hidden_weight, self.output_weight];
-        descend(&mut self.params, weights, self.learning_rate, |w| grads.param(w));
+        for w in [self.hidden_weight, self.output_weight] {
+            let g = grads.param(w).expect("every weight reaches the error");
+            self.params.for_update(w).add_scaled(T::of(-self.learning_rate), g);
+        }
     }
 
     /// E for the current weights, evaluated without a tape.
@@ -161,19 +165,6 @@ impl<T: Float> Lecture<T> {
         let out = hidden.matmul_t(ps.get(self.output_weight)).add(ps.get(self.output_bias)).sigmoid();
         let d = self.targets.sub(&out);
         d.mul(&d).sum() * T::of(0.5)
-    }
-}
-
-/// w ← w − η·∂E/∂w for each of `weights`, with ∂E/∂w from `grad`.
-fn descend<'g, T: Float>(
-    params: &mut ParamStore<T>,
-    weights: [ParamId; 2],
-    learning_rate: f64,
-    grad: impl Fn(ParamId) -> Option<View<'g, T>>,
-) {
-    for w in weights {
-        let g = grad(w).expect("every weight reaches the error");
-        params.for_update(w).add_scaled(T::of(-learning_rate), g);
     }
 }
 

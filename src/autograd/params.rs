@@ -6,6 +6,7 @@
 //! gradients, and an optimiser applies them.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::tensor::{Float, Tensor};
 
@@ -24,6 +25,26 @@ pub struct ParamId(pub usize);
 pub struct ParamStore<T> {
     names: Vec<String>,
     values: Vec<Arc<Tensor<T>>>,
+    stamp: Stamp,
+}
+
+/// Which store, and how many times its values were handed out for writing: PyTorch's version
+/// counter on a tensor, kept for the whole store. A compiled [`super::Plan`] that copied the
+/// values in at one stamp knows, finding the same stamp, that it holds them still and need not
+/// copy them again (the lecture's 12 numbers cost as much to copy in as a third of its step).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Stamp {
+    /// Unique to one store for the whole process: a clone, or another store given the same
+    /// number of writes, never passes for this one.
+    store: u64,
+    writes: u64,
+}
+
+impl Stamp {
+    fn fresh() -> Stamp {
+        static STORES: AtomicU64 = AtomicU64::new(0);
+        Stamp { store: STORES.fetch_add(1, Ordering::Relaxed), writes: 0 }
+    }
 }
 
 /// A clone is a copy of every value (a snapshot: the best epoch's weights, the weights at an
@@ -32,13 +53,13 @@ pub struct ParamStore<T> {
 impl<T: Float> Clone for ParamStore<T> {
     fn clone(&self) -> Self {
         let values = self.values.iter().map(|v| Arc::new(Tensor::clone(v))).collect();
-        ParamStore { names: self.names.clone(), values }
+        ParamStore { names: self.names.clone(), values, stamp: Stamp::fresh() }
     }
 }
 
 impl<T: Float> ParamStore<T> {
     pub fn new() -> ParamStore<T> {
-        ParamStore { names: Vec::new(), values: Vec::new() }
+        ParamStore { names: Vec::new(), values: Vec::new(), stamp: Stamp::fresh() }
     }
 
     /// Adds a parameter. Panics if the name is taken: two layers claiming one name is a bug in
@@ -48,6 +69,7 @@ impl<T: Float> ParamStore<T> {
         assert!(self.id(&name).is_none(), "parameter `{name}` is already in the store");
         self.names.push(name);
         self.values.push(Arc::new(value));
+        self.stamp.writes += 1;
         ParamId(self.values.len() - 1)
     }
 
@@ -66,6 +88,7 @@ impl<T: Float> ParamStore<T> {
 
     /// Mutable access to edit a value by hand (copies it first if a live tape still reads it).
     pub fn get_mut(&mut self, id: ParamId) -> &mut Tensor<T> {
+        self.stamp.writes += 1;
         Arc::make_mut(&mut self.values[id.0])
     }
 
@@ -73,6 +96,7 @@ impl<T: Float> ParamStore<T> {
     /// value: updating it would copy the whole tensor every step (or, worse, change a value the
     /// tape recorded), so reset the tape before the update.
     pub fn for_update(&mut self, id: ParamId) -> &mut Tensor<T> {
+        self.stamp.writes += 1;
         let name = &self.names[id.0];
         Arc::get_mut(&mut self.values[id.0]).unwrap_or_else(|| {
             panic!(
@@ -80,6 +104,11 @@ impl<T: Float> ParamStore<T> {
                  optimiser step"
             )
         })
+    }
+
+    /// Where the values stand: equal stamps from one store mean no value was written between.
+    pub(super) fn stamp(&self) -> Stamp {
+        self.stamp
     }
 
     /// A shared handle to the value, for a tape to read without copying.

@@ -220,6 +220,40 @@ fn the_fused_error_trains_exactly_as_the_sum_of_its_terms() {
     check::<f32>();
 }
 
+/// A compiled step copies the parameters in again only if the store was written since the plan
+/// last held its values; its own update writes both. So every edit between steps must still be
+/// seen: of a weight, of a fixed bias (no gradient, but read), and a whole other store put in
+/// place. After each, the compiled lecture trains exactly as one compiled afresh from the
+/// edited numbers.
+#[test]
+fn every_edit_of_the_parameters_between_compiled_steps_is_seen() {
+    type Edit = fn(&mut Lecture<f64>);
+    let edits: [(&str, Edit); 3] = [
+        ("a weight", |l| l.params.get_mut(l.hidden_weight).data_mut()[1] += 0.25),
+        ("a fixed bias", |l| l.params.get_mut(l.output_bias).data_mut()[0] = -0.3),
+        ("another store", |l| {
+            let mut other = l.params.clone();
+            other.get_mut(l.output_weight).data_mut()[3] = 0.9;
+            l.params = other;
+        }),
+    ];
+    let mut net = Lecture::<f64>::new();
+    for (what, edit) in edits {
+        for _ in 0..5 {
+            net.step();
+        }
+        edit(&mut net);
+        let mut fresh = Lecture::<f64>::new();
+        fresh.params = net.params.clone();
+        for step in 0..20 {
+            assert_eq!(net.step().to_bits(), fresh.step().to_bits(), "E at step {step} after editing {what}");
+        }
+        for w in [net.hidden_weight, net.output_weight] {
+            assert_eq!(net.params.get(w), fresh.params.get(w), "weights after editing {what}");
+        }
+    }
+}
+
 #[test]
 fn f32_first_step_and_update_land_within_1e_6() {
     check_first_step::<f32>(1e-6);

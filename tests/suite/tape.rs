@@ -1,7 +1,7 @@
 //! How the tape behaves: what backward returns and leaves alone, fan-out, shared parameters,
 //! readable intermediate values and gradients, replay, and shape errors.
 
-use backprop::autograd::{Op, ParamStore, Tape};
+use backprop::autograd::{Op, ParamStore, Plan, Tape};
 use backprop::tensor::Tensor;
 
 #[test]
@@ -121,6 +121,50 @@ fn a_plan_gives_the_tapes_numbers_bit_for_bit() {
             tapes.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
         );
     }
+}
+
+/// `Plan::descend` updates the store and the plan's copy alike, so the next `load_params` has
+/// nothing to copy; a write through `param_mut` makes the copy no store's, so `load_params`
+/// copies the store's values back in.
+#[test]
+fn a_plan_descends_in_the_store_and_its_copy_and_reloads_after_its_copy_was_written() {
+    let mut store = ParamStore::<f64>::new();
+    let w = store.insert("w", Tensor::from_f64(&[2.0, -1.0], [2]));
+    let tape = Tape::new();
+    let x = tape.input(&Tensor::from_f64(&[3.0, 0.5], [2]));
+    let loss = (x * tape.param(&store, w)).square().sum(); // ∂/∂w = 2·x²·w
+    let mut plan = tape.compile(loss);
+    drop(tape); // it shares w with the store; the plan has its own copy
+    let step = |plan: &mut Plan<f64>, store: &mut ParamStore<f64>| {
+        plan.load_params(store);
+        plan.forward();
+        plan.backward();
+        plan.descend(store, w, 0.25);
+    };
+    // w − ¼·2·x²·w = w·(1 − x²/2): 2·(1 − 4.5) = −7, −1·(1 − 0.125) = −0.875; then 24.5, −0.765625.
+    step(&mut plan, &mut store);
+    assert_eq!(store.get(w).data(), &[-7.0, -0.875]);
+    step(&mut plan, &mut store);
+    assert_eq!(store.get(w).data(), &[24.5, -0.765625]);
+    let after_two = 73.5 * 73.5 + 0.3828125 * 0.3828125; // (x·w)², each exact
+    plan.load_params(&store);
+    plan.forward();
+    assert_eq!(plan.loss(), after_two, "the copy holds the new weights");
+
+    plan.param_mut(w).copy_from_slice(&[100.0, 100.0]);
+    plan.load_params(&store);
+    plan.forward();
+    assert_eq!(plan.loss(), after_two, "the store's weights, copied back in");
+
+    // Descending after an edit of the store (the copy is stale) updates the store alone, and
+    // the next load copies the result in. ∂/∂w at (24.5, −0.765625) is (441, −0.3828125).
+    plan.backward();
+    store.get_mut(w).data_mut()[0] = 0.0;
+    plan.descend(&mut store, w, 0.25);
+    assert_eq!(store.get(w).data(), &[-110.25, -0.669921875]);
+    plan.load_params(&store);
+    plan.forward();
+    assert_eq!(plan.loss(), 330.75 * 330.75 + 0.3349609375 * 0.3349609375);
 }
 
 #[test]

@@ -31,7 +31,9 @@ pub struct ParamStore<T> {
 /// Which store, and how many times its values were handed out for writing: PyTorch's version
 /// counter on a tensor, kept for the whole store. A compiled [`super::Plan`] that copied the
 /// values in at one stamp knows, finding the same stamp, that it holds them still and need not
-/// copy them again (the lecture's 12 numbers cost as much to copy in as a third of its step).
+/// copy them again. Skipping that copy (the lecture's 12 numbers, their shape checks and four
+/// `memcpy` calls) took the lecture's step from 2,885 to 2,819 instructions and 4–9 % off its
+/// time (Zen 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Stamp {
     /// Unique to one store for the whole process: a clone, or another store given the same

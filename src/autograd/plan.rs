@@ -165,19 +165,18 @@ impl<T: Float> Plan<T> {
     pub fn descend(&mut self, store: &mut ParamStore<T>, p: ParamId, learning_rate: T) {
         let alpha = -learning_rate;
         let held = self.loaded == Some(store.stamp());
-        let grad = self.grad(p).unwrap_or_else(|| panic!("plan: no gradient reached parameter `{}`", store.name(p)));
+        let node =
+            self.graded_node(p).unwrap_or_else(|| panic!("plan: no gradient reached parameter `{}`", store.name(p)));
+        let (Place { shape, start, end }, Slot { offset, len }) = (self.layout[node], self.slots[node]);
+        let grad = &self.grads[offset..offset + len];
         let weight = store.for_update(p);
         if !held {
-            weight.add_scaled(alpha, grad);
+            weight.add_scaled(alpha, View::new(grad, shape));
             return;
         }
         // The store's values are the copy's (load_params checked their shapes), so one loop
         // writes both.
-        let &(_, node) = self.params.iter().find(|(q, _)| *q == p).expect("a parameter with a gradient");
-        let Place { start, end, .. } = self.layout[node];
-        let Slot { offset, len } = self.slots[node];
-        let copy = &mut self.values[start..end];
-        for ((w, c), &g) in weight.data_mut().iter_mut().zip(copy).zip(&self.grads[offset..offset + len]) {
+        for ((w, c), &g) in weight.data_mut().iter_mut().zip(&mut self.values[start..end]).zip(grad) {
             *w += alpha * g;
             *c = *w;
         }
@@ -188,7 +187,7 @@ impl<T: Float> Plan<T> {
     /// for weights kept outside a [`ParamStore`] (the playground's layers), which would
     /// otherwise be copied into one first only for [`Plan::load_params`] to copy them again.
     pub fn param_mut(&mut self, p: ParamId) -> &mut [T] {
-        let &(_, node) = self.params.iter().find(|(q, _)| *q == p).expect("plan: no such parameter");
+        let node = self.node_of(p).expect("plan: no such parameter");
         let Place { start, end, .. } = self.layout[node];
         self.loaded = None; // the copy is no longer any store's
         &mut self.values[start..end]
@@ -243,10 +242,20 @@ impl<T: Float> Plan<T> {
 
     /// ∂loss/∂(parameter `p`) after [`Plan::backward`], or `None` if nothing flowed to it.
     pub fn grad(&self, p: ParamId) -> Option<View<'_, T>> {
-        let &(_, node) = self.params.iter().find(|(q, _)| *q == p)?;
+        let node = self.graded_node(p)?;
         let Slot { offset, len } = self.slots[node];
-        (self.reached[node] && offset != NO_GRADIENT)
-            .then(|| View::new(&self.grads[offset..offset + len], self.layout[node].shape))
+        Some(View::new(&self.grads[offset..offset + len], self.layout[node].shape))
+    }
+
+    /// Parameter `p`'s node, if the plan reads `p`.
+    fn node_of(&self, p: ParamId) -> Option<NodeId> {
+        self.params.iter().find(|(q, _)| *q == p).map(|&(_, node)| node)
+    }
+
+    /// Parameter `p`'s node, if a gradient reached it in the last [`Plan::backward`].
+    fn graded_node(&self, p: ParamId) -> Option<NodeId> {
+        let node = self.node_of(p)?;
+        (self.reached[node] && self.slots[node].offset != NO_GRADIENT).then_some(node)
     }
 
     /// The value of node `id` (as of the last [`Plan::forward`]).

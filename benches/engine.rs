@@ -9,12 +9,10 @@
 
 mod common;
 
-use std::time::Instant;
-
 use clap::Parser;
 
 use backprop::tensor::{Float, Tensor, Threads, Write, matmul};
-use common::median;
+use common::{fill, gflop_rate, median};
 
 /// Milliseconds for 10,000 lecture steps: (median, best) over `rounds`, and the final error.
 fn lecture<T: Float>(rounds: usize, compiled: bool) -> (f64, f64, f64) {
@@ -40,35 +38,16 @@ fn shapes(rows: usize) -> Vec<(String, usize, usize, usize, bool, bool)> {
 
 /// Median GFLOP/s of op(A)·op(B) for one shape.
 fn gemm(m: usize, k: usize, n: usize, ta: bool, tb: bool, threads: Threads) -> f64 {
-    let fill = |len: usize, salt: usize| -> Vec<f32> {
-        (0..len).map(|i| ((i * 2654435761 + salt) % 1000) as f32 / 1000.0 - 0.5).collect()
-    };
     let a = Tensor::new(fill(m * k, 1), if ta { [k, m] } else { [m, k] });
     let b = Tensor::new(fill(k * n, 2), if tb { [n, k] } else { [k, n] });
     let mut out = vec![0.0f32; m * n];
-    let mut run = || matmul(&mut out, a.view().mat().t_if(ta), b.view().mat().t_if(tb), Write::Overwrite, threads);
-    run();
-    let flops = 2.0 * (m * k * n) as f64;
-    let start = Instant::now();
-    let mut reps = 0;
-    while start.elapsed().as_secs_f64() < 0.06 {
-        run();
-        reps += 1;
-    }
-    let samples = (0..9)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..reps {
-                run();
-            }
-            flops * reps as f64 / t.elapsed().as_secs_f64() / 1e9
-        })
-        .collect();
+    let run = || matmul(&mut out, a.view().mat().t_if(ta), b.view().mat().t_if(tb), Write::Overwrite, threads);
+    let rate = gflop_rate(2.0 * (m * k * n) as f64, run);
     // Check the product once against f64 arithmetic, as the numpy script does.
     let c = a.matmul_opts(&b, ta, tb, threads);
     let want = a.cast::<f64>().matmul_opts(&b.cast::<f64>(), ta, tb, Threads::ONE);
     assert!(c.cast::<f64>().max_abs_diff(&want) < 1e-3, "product is wrong");
-    median(samples)
+    rate
 }
 
 /// The engine's own benchmarks: the lecture network and the MLP's matrix products.

@@ -17,36 +17,10 @@
 mod ceiling;
 mod common;
 
-use std::time::Instant;
-
 use backprop::tensor::{Tensor, Threads, Write, linear, linear_grad_input, linear_grad_weight};
+use common::{fill, gflop_rate as rate};
 use rten_gemm::{BiasVector, GemmExecutor, GemmInputA, GemmInputB, GemmOptions};
 use rten_tensor::NdTensorView;
-
-/// Median GFLOP/s of `run`, which does `flops` floating-point operations a call.
-fn rate(flops: f64, mut run: impl FnMut()) -> f64 {
-    run();
-    let start = Instant::now();
-    let mut reps = 0;
-    while start.elapsed().as_secs_f64() < 0.06 {
-        run();
-        reps += 1;
-    }
-    let samples = (0..9)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..reps {
-                run();
-            }
-            flops * reps as f64 / t.elapsed().as_secs_f64() / 1e9
-        })
-        .collect();
-    common::median(samples)
-}
-
-fn fill(len: usize, salt: usize) -> Vec<f32> {
-    (0..len).map(|i| ((i * 2654435761 + salt) % 1000) as f32 / 1000.0 - 0.5).collect()
-}
 
 /// The largest difference between two results, relative to the largest magnitude.
 fn differs(a: &[f32], b: &[f32]) -> f32 {

@@ -120,6 +120,34 @@ pub fn inference(threads: usize) -> (f64, f64) {
     (timed(&one, 2000) * 1e6, 1024.0 / timed(&x, 30))
 }
 
+/// Median GFLOP/s of `run`, which does `flops` floating-point operations a call: calibrated to
+/// ~60 ms a sample, then the median of 9 samples, as `../shared/bench/gemm_numpy.py` times
+/// its products.
+pub fn gflop_rate(flops: f64, mut run: impl FnMut()) -> f64 {
+    run();
+    let start = Instant::now();
+    let mut reps = 0;
+    while start.elapsed().as_secs_f64() < 0.06 {
+        run();
+        reps += 1;
+    }
+    let samples = (0..9)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..reps {
+                run();
+            }
+            flops * reps as f64 / t.elapsed().as_secs_f64() / 1e9
+        })
+        .collect();
+    median(samples)
+}
+
+/// The same deterministic fill for every product's operands: values in [-0.5, 0.5).
+pub fn fill(len: usize, salt: usize) -> Vec<f32> {
+    (0..len).map(|i| ((i * 2654435761 + salt) % 1000) as f32 / 1000.0 - 0.5).collect()
+}
+
 /// The median of some numbers (the upper one of an even count).
 pub fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);

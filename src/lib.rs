@@ -52,6 +52,7 @@ pub mod metrics;
 pub mod nn;
 pub mod optim;
 pub mod playground;
+pub mod present;
 #[cfg(feature = "playground")]
 pub mod server;
 pub mod tensor;

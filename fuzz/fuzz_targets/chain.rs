@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use backprop::chain::{System, derive, mark_answer, render};
-use backprop::explain::Format;
+use backprop::present::Format;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

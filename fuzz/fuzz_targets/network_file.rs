@@ -2,7 +2,8 @@
 //! differences (when small enough to be quick), and drawn as DOT.
 #![no_main]
 
-use backprop::explain::{Format, Network, NetworkFile, explain, render};
+use backprop::explain::{Network, NetworkFile, explain, render};
+use backprop::present::Format;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

@@ -2,10 +2,8 @@
 //! the check of their value, written out for `backprop chain --check` and the playground.
 
 use super::{Derivation, check_derivative, parse_expr, pretty, render};
-use crate::check::Given;
 use crate::error::{Error, Result};
-use crate::explain::Format;
-use crate::explain::render::num;
+use crate::present::{Format, Given, num};
 
 /// A learner's derivative (`10t`), and optionally its value at the point (`10t = 30`), marked
 /// and written out as text or JSON: `chain --check` and the playground's check tab.

@@ -11,9 +11,7 @@ use serde_json::{Value, json};
 use super::derivation::{Derivation, Edge};
 use super::pretty::pretty;
 use super::{Expr, Func};
-use crate::explain::Format;
-use crate::explain::html::escape;
-use crate::explain::render::{factor, num, wrap};
+use crate::present::{Format, PageStyle, escape, factor, num, page, wrap};
 
 /// The derivation in `format`.
 pub fn render(d: &Derivation, format: Format) -> String {
@@ -366,14 +364,7 @@ fn html(d: &Derivation) -> String {
         );
     }
     svg.push_str("</svg>\n");
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>backprop chain</title>\n<style>\n\
-         body {{ font-family: sans-serif; margin: 24px; color: #222; }}\n\
-         .page {{ display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }}\n\
-         pre {{ background: #f7f7f4; padding: 12px; border-radius: 6px; font-size: 14px; line-height: 1.5; }}\n\
-         </style>\n</head>\n<body>\n<h1>The chain rule, step by step</h1>\n\
-         <p>Each edge carries its local derivative (and its value at the point); the derivative along the graph is the sum over paths of the product of the edges.</p>\n\
-         <div class=\"page\">\n<div>{svg}</div>\n<pre>{}</pre>\n</div>\n</body>\n</html>\n",
-        escape(&text(d))
-    )
+    let intro = "Each edge carries its local derivative (and its value at the point); the derivative along the graph is the sum over paths of the product of the edges.";
+    let style = PageStyle { heading_px: None, text_px: 14, line_height: "1.5" };
+    page("backprop chain", "The chain rule, step by step", intro, &svg, &text(d), style)
 }

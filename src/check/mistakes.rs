@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::explain::render::num;
 use crate::explain::{Network, Step, error_of, param_names};
 use crate::loss::Loss;
 use crate::nn::Activation;
+use crate::present::num;
 
 /// One variant: which mistake, what it is and the right idea, and the values it gives.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,7 +8,7 @@ mod mistakes;
 mod network;
 mod report;
 
-pub use answers::{Given, StepAnswers, nearest, parse_answers, read_answers};
+pub use answers::{StepAnswers, nearest, parse_answers, read_answers};
 pub use mistakes::{Mistake, variants};
 pub use network::{Expected, Mark, expected, mark};
 pub use report::{Checked, check, json, text};

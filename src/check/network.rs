@@ -4,10 +4,10 @@
 //! unit's path sum (`dE/dout_H1`), each updated parameter (`w5+`) and the error after the
 //! update (`E+`). All of it read off `explain`'s steps, so off the engine's tape.
 
-use super::Given;
 use super::answers::{StepAnswers, nearest};
 use crate::error::{Error, Result};
 use crate::explain::{Network, Step, explain};
+use crate::present::Given;
 
 /// The symbols of one step with the engine's values, in the order `explain` shows them.
 #[derive(Clone, Debug, PartialEq)]

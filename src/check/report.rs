@@ -11,6 +11,7 @@ use super::mistakes::{Mistake, variants};
 use super::network::{Mark, expected_of, last_step, mark_against};
 use crate::error::Result;
 use crate::explain::{Network, Step, error_of, explain_step};
+use crate::present::num;
 
 /// One answer marked and diagnosed.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,7 +135,6 @@ pub fn check(net: &Network, answers: &[StepAnswers], max_steps: usize) -> Result
 
 /// The marks as text: the learner's value beside the engine's, ✓/✗, the diagnosis.
 pub fn text(checked: &[Checked]) -> String {
-    let num = crate::explain::render::num;
     let mut out = String::new();
     let mut step = 0;
     for c in checked {

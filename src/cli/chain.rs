@@ -8,8 +8,8 @@ use clap::Args;
 use super::emit;
 use crate::chain::{System, derive, render};
 use crate::error::{Error, Result};
-use crate::explain::Format;
 use crate::io::write_atomic;
+use crate::present::Format;
 
 /// The chain rule, step by step: dy/dt as the product of local derivatives along every path
 /// from y down to t, each derived symbolically (and, with --at, computed by the engine), then

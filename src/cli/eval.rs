@@ -16,7 +16,7 @@ use crate::metrics::{BinaryScores, confusion};
 use crate::tensor::{Tensor, Threads};
 use crate::train::evaluate_with_outputs;
 
-use super::significant;
+use crate::present::significant;
 
 /// Evaluate a trained model on labelled data.
 ///

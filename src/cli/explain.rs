@@ -7,8 +7,9 @@ use clap::Args;
 
 use super::emit;
 use crate::error::{Error, Result};
-use crate::explain::{Format, Network, explain, render};
+use crate::explain::{Network, explain, render};
 use crate::io::write_atomic;
+use crate::present::Format;
 
 /// Explain backpropagation step by step: every forward value, every gradient as its chain of
 /// factors, every update — for the lecture's 2-2-2 network, or any small network in a JSON file:

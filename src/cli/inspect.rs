@@ -10,7 +10,7 @@ use super::emit;
 use crate::error::Result;
 use crate::io::ModelDir;
 
-use super::significant;
+use crate::present::significant;
 
 /// Describe a trained model: architecture, parameters, task, classes, each input column's
 /// preprocessing, training history.

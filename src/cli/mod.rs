@@ -80,13 +80,3 @@ pub fn run() -> ExitCode {
         }
     }
 }
-
-/// A number with 5 significant digits, in plain notation when that is short enough (12345.6 →
-/// 12346, 0.0012345 → 0.0012345): errors and scales in a target's units.
-pub(crate) fn significant(x: f64) -> String {
-    if !x.is_finite() || x == 0.0 {
-        return format!("{x}");
-    }
-    let digits = (4 - x.abs().log10().floor() as i32).max(0) as usize;
-    if x.abs() >= 1e9 || x.abs() < 1e-4 { format!("{x:.4e}") } else { format!("{x:.digits$}") }
-}

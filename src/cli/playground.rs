@@ -30,5 +30,7 @@ pub struct PlaygroundArgs {
 }
 
 pub fn run(args: PlaygroundArgs) -> Result<()> {
-    crate::server::run(args.host, args.port, args.open)
+    crate::server::run(args.host, args.port, args.open, |url| {
+        super::emit(&format!("backprop playground: {url}  (Ctrl-C stops it)\n"))
+    })
 }

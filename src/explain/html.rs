@@ -5,13 +5,9 @@
 use std::fmt::Write;
 
 use super::network::Network;
-use super::render::{num, text};
+use super::render::text;
 use super::steps::Explained;
-
-/// Text made safe inside HTML and SVG.
-pub(crate) fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
+use crate::present::{PageStyle, escape, num, page as shell};
 
 /// One page: an SVG drawing of the network (net/out of each unit, weight and gradient of each
 /// connection) beside the derivation. Needs nothing from the network.
@@ -81,16 +77,10 @@ pub(super) fn page(net: &Network, explained: &Explained) -> String {
         }
     }
     svg.push_str("</svg>\n");
-    let derivation = escape(&text(net, explained));
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>backprop explain</title>\n<style>\n\
-         body {{ font-family: sans-serif; margin: 24px; color: #222; }}\n\
-         h1 {{ font-size: 22px; }}\n\
-         .page {{ display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }}\n\
-         pre {{ background: #f7f7f4; padding: 12px; border-radius: 6px; font-size: 13px; line-height: 1.45; }}\n\
-         </style>\n</head>\n<body>\n<h1>Backpropagation, step by step</h1>\n\
-         <p>Step 1: each unit's net input and output; on each connection its weight and the gradient ∂E/∂w. E = {}.</p>\n\
-         <div class=\"page\">\n<div>{svg}</div>\n<pre>{derivation}</pre>\n</div>\n</body>\n</html>\n",
+    let intro = format!(
+        "Step 1: each unit's net input and output; on each connection its weight and the gradient ∂E/∂w. E = {}.",
         num(step.loss)
-    )
+    );
+    let style = PageStyle { heading_px: Some(22), text_px: 13, line_height: "1.45" };
+    shell("backprop explain", "Backpropagation, step by step", &intro, &svg, &text(net, explained), style)
 }

@@ -3,13 +3,13 @@
 //! chain of factors, every update. The numbers are read off the engine's tape (a view of it,
 //! not a second implementation), and each shown chain multiplies out to the engine's gradient.
 
-pub(crate) mod html;
+mod html;
 mod network;
-pub(crate) mod render;
+mod render;
 mod steps;
 
 pub use network::{LayerFile, MAX_PARAMETERS, Network, NetworkFile, TargetsFile};
-pub use render::{Format, MAX_JSON_PARAM_STEPS, render, steps_in_full};
+pub use render::{MAX_JSON_PARAM_STEPS, json_value, render, steps_in_full};
 pub use steps::{
     Explained, Factor, Param, PathSum, Step, Unit, computation_graph, error_of, explain, explain_step, input_name,
     model_of, param_names, unit_name,

@@ -9,24 +9,7 @@ use serde_json::{Map, Value, json};
 use super::network::Network;
 use super::steps::{Explained, Param, Step, input_name};
 use crate::loss::Loss;
-
-/// Output formats of `backprop explain`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, strum::IntoStaticStr)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum Format {
-    /// The derivation laid out for 80 columns.
-    Text,
-    /// Markdown with LaTeX math.
-    Markdown,
-    /// One self-contained page: an SVG drawing of the network beside the derivation.
-    Html,
-    /// Every number, for scripts.
-    Json,
-    /// Graphviz source of the engine's computation graph.
-    Dot,
-}
+use crate::present::{Format, factor, num, wrap};
 
 /// How many steps are written out in full before the rest is summarised.
 const FULL_STEPS: usize = 3;
@@ -46,19 +29,6 @@ pub fn steps_in_full(format: Format, steps: usize, parameters: usize) -> Result<
         Format::Json => Ok(steps),
         _ => Ok(FULL_STEPS),
     }
-}
-
-/// A number as the lecture prints it: rounded to 9 decimals, without trailing zeros
-/// (0.3775, 0.593269992, 1).
-pub(crate) fn num(x: f64) -> String {
-    let s = format!("{x:.9}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".to_string() } else { s.to_string() }
-}
-
-/// A factor inside a product: negative numbers in parentheses.
-pub(crate) fn factor(x: f64) -> String {
-    if x < 0.0 { format!("({})", num(x)) } else { num(x) }
 }
 
 /// E written out: the loss's title and its terms, one per output.
@@ -163,35 +133,6 @@ fn starting_networks(net: &Network, steps: &[Step]) -> Vec<Network> {
                 Some(i) => current.layers[l].weights[j][i] = p.updated,
                 None => current.layers[l].biases[j] = p.updated,
             }
-        }
-    }
-    out
-}
-
-/// The width text output is laid out for.
-const COLUMNS: usize = 80;
-
-/// Breaks a derivation line longer than 80 columns at its ` = ` signs, each continuation
-/// starting with `=` under the first one: the way a derivation is written on paper.
-pub(crate) fn wrap(line: &str) -> String {
-    if line.chars().count() <= COLUMNS {
-        return line.to_string();
-    }
-    let parts: Vec<&str> = line.split(" = ").collect();
-    if parts.len() < 3 {
-        return line.to_string();
-    }
-    let indent = " ".repeat(parts[0].chars().count() + 1);
-    let mut out = format!("{} = {}", parts[0], parts[1]);
-    let mut current = out.chars().count();
-    for part in &parts[2..] {
-        let piece = format!(" = {part}");
-        if current + piece.chars().count() > COLUMNS {
-            out.push_str(&format!("\n{indent}= {part}"));
-            current = indent.chars().count() + 2 + part.chars().count();
-        } else {
-            out.push_str(&piece);
-            current += piece.chars().count();
         }
     }
     out
@@ -318,7 +259,7 @@ fn markdown(net: &Network, explained: &Explained) -> String {
 
 /// The JSON contract: `steps`, each with `loss`, `forward`, `gradients`, `factors`, `updated`
 /// (every step kept, see [`steps_in_full`]).
-pub(crate) fn json_value(net: &Network, explained: &Explained) -> Value {
+pub fn json_value(net: &Network, explained: &Explained) -> Value {
     let steps: Vec<Value> = explained
         .steps
         .iter()

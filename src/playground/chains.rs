@@ -165,7 +165,7 @@ impl Session {
         let example = self.shown_example(shown);
         let net = self.network_for(&self.train[example]);
         let explained = crate::explain::explain(&net, 1, 1, false);
-        let explain = crate::explain::render::json_value(&net, &explained);
+        let explain = crate::explain::json_value(&net, &explained);
         let step = &explained.steps[0];
         let mut deltas = Map::new();
         for u in step.layers.iter().flatten() {

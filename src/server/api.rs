@@ -15,7 +15,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::explain::{Format, Network, NetworkFile};
+use crate::explain::{Network, NetworkFile};
+use crate::present::Format;
 
 /// The most steps `/api/explain` runs (its parameters are bounded as the CLI's).
 const MAX_EXPLAIN_STEPS: usize = 100;

@@ -55,9 +55,10 @@ pub fn router(sessions: Arc<Sessions>) -> Router {
         .with_state(sessions)
 }
 
-/// Serves until Ctrl-C: prints the address (port 0 picks a free one), warns when it is
-/// reachable from other machines, opens a browser if asked.
-pub fn run(host: IpAddr, port: u16, open: bool) -> Result<()> {
+/// Serves until Ctrl-C: hands the address to `announce` once it listens (port 0 picks a free
+/// one; the command line prints it), warns when it is reachable from other machines, opens a
+/// browser if asked.
+pub fn run(host: IpAddr, port: u16, open: bool, announce: impl FnOnce(&str) -> Result<()>) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -77,7 +78,7 @@ pub fn run(host: IpAddr, port: u16, open: bool) -> Result<()> {
                 "warning: listening on {host}, reachable from other machines; the playground has no authentication"
             );
         }
-        crate::cli::emit(&format!("backprop playground: {url}  (Ctrl-C stops it)\n"))?;
+        announce(&url)?;
         if open && let Err(e) = ::open::that_detached(&url) {
             eprintln!("warning: cannot open a browser ({e}); open {url} yourself");
         }

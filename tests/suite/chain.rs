@@ -311,7 +311,7 @@ fn every_bad_input_to_chain_has_its_own_message() {
 /// Every format renders the slide's derivation; the JSON's expressions read back as input.
 #[test]
 fn every_format_renders_and_json_expressions_are_valid_input() {
-    use backprop::explain::Format;
+    use backprop::present::Format;
     let d = backprop::chain::derive(system(&["y = 5x + 3", "x = t^2"], "t"), at(&[("t", 3.0)]), true).unwrap();
     let json: serde_json::Value = serde_json::from_str(&backprop::chain::render(&d, Format::Json)).unwrap();
     assert_eq!(json["derivative"], "10*t");
@@ -402,7 +402,7 @@ fn a_defined_variable_of_differentiation_draws_with_its_value() {
     let defs: Vec<String> = ["y = 5x + 3", "x = t^2", "t = 2M"].iter().map(|s| s.to_string()).collect();
     let system = backprop::chain::System::new(&defs, None, "t").unwrap();
     let d = backprop::chain::derive(system, at(&[("M", 1.5)]), true).unwrap();
-    use backprop::explain::Format;
+    use backprop::present::Format;
     for format in [Format::Text, Format::Json, Format::Markdown] {
         let page = backprop::chain::render(&d, format);
         assert!(page.contains("30"), "{format:?}: dy/dt = 10t = 30 at t = 3:\n{page}");

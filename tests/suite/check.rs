@@ -4,7 +4,8 @@
 
 use crate::common;
 
-use backprop::check::{Given, nearest, read_answers};
+use backprop::check::{nearest, read_answers};
+use backprop::present::Given;
 use common::{Scratch, lecture_reference};
 
 #[test]

@@ -243,8 +243,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (_, _, Some(r)) => format!(
             "test R² {:.4}, MAE {}, RMSE {} (loss {:.6}) on {n} samples, {place}\n",
             r.r2,
-            super::significant(r.mae),
-            super::significant(r.rmse),
+            crate::present::significant(r.mae),
+            crate::present::significant(r.rmse),
             test.loss
         ),
         _ => format!("test loss {:.6} on {n} samples, {place}\n", test.loss),

@@ -49,6 +49,7 @@ pub mod io;
 pub mod lecture;
 pub mod loss;
 pub mod metrics;
+pub mod network;
 pub mod nn;
 pub mod optim;
 pub mod playground;

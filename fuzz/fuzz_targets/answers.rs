@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use backprop::check::{check, json, parse_answers, text};
-use backprop::explain::Network;
+use backprop::network::Network;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

@@ -2,7 +2,8 @@
 //! differences (when small enough to be quick), and drawn as DOT.
 #![no_main]
 
-use backprop::explain::{Network, NetworkFile, explain, render};
+use backprop::explain::render;
+use backprop::network::{Network, NetworkFile};
 use backprop::present::Format;
 use libfuzzer_sys::fuzz_target;
 
@@ -12,7 +13,7 @@ fuzz_target!(|bytes: &[u8]| {
     if net.parameter_count() > 200 {
         return;
     }
-    let explained = explain(&net, 4, 3, true);
+    let explained = backprop::network::run(&net, 4, 3, true);
     for format in [Format::Text, Format::Json, Format::Markdown, Format::Html, Format::Dot] {
         let _ = render(format, &net, &explained);
     }

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::explain::{Network, Step, error_of, param_names};
 use crate::loss::Loss;
+use crate::network::{Network, Step, error_of, param_names};
 use crate::nn::Activation;
 use crate::present::num;
 

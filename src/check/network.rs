@@ -6,7 +6,7 @@
 
 use super::answers::{StepAnswers, nearest};
 use crate::error::{Error, Result};
-use crate::explain::{Network, Step, explain};
+use crate::network::{Network, Step};
 use crate::present::Given;
 
 /// The symbols of one step with the engine's values, in the order `explain` shows them.
@@ -24,7 +24,7 @@ impl Expected {
 
 /// The engine's values for steps 1 ..= `steps` of `net`.
 pub fn expected(net: &Network, steps: usize) -> Vec<Expected> {
-    let explained = explain(net, steps, steps, false);
+    let explained = crate::network::run(net, steps, steps, false);
     expected_of(&explained.steps, explained.final_loss)
 }
 

@@ -10,7 +10,7 @@ use super::answers::StepAnswers;
 use super::mistakes::{Mistake, variants};
 use super::network::{Mark, expected_of, last_step, mark_against};
 use crate::error::Result;
-use crate::explain::{Network, Step, error_of, explain_step};
+use crate::network::{Network, Step, error_of};
 use crate::present::num;
 
 /// One answer marked and diagnosed.
@@ -28,7 +28,7 @@ fn starts(net: &Network, steps: usize) -> (Vec<(Network, Step)>, f64) {
     let mut current = net.clone();
     let mut out = vec![];
     for s in 1..=steps {
-        let (step, next) = explain_step(&current, s, false);
+        let (step, next) = crate::network::step(&current, s, false);
         out.push((current, step));
         current = next;
     }

@@ -7,8 +7,9 @@ use clap::Args;
 
 use super::emit;
 use crate::error::{Error, Result};
-use crate::explain::{Network, explain, render};
+use crate::explain::render;
 use crate::io::write_atomic;
+use crate::network::Network;
 use crate::present::Format;
 
 /// Explain backpropagation step by step: every forward value, every gradient as its chain of
@@ -66,7 +67,7 @@ pub fn run(args: ExplainArgs) -> Result<()> {
         Some(path) => Network::load(path)?,
         None => Network::lecture(),
     };
-    let total = net.explainable_size().map_err(Error::invalid)?;
+    let total = net.explainable_size()?;
     if let Some(answers) = &args.check {
         let answers = crate::check::read_answers(answers)?;
         let checked = crate::check::check(&net, &answers, 1_000)?;
@@ -83,8 +84,8 @@ pub fn run(args: ExplainArgs) -> Result<()> {
         };
     }
     let format = args.format;
-    let kept = crate::explain::steps_in_full(format, args.steps as usize, total).map_err(Error::invalid)?;
-    let page = render(format, &net, &explain(&net, args.steps as usize, kept, args.verify));
+    let kept = crate::explain::steps_in_full(format, args.steps as usize, total)?;
+    let page = render(format, &net, &crate::network::run(&net, args.steps as usize, kept, args.verify));
     match &args.out {
         Some(path) => write_atomic(path, page.as_bytes()),
         None if format == Format::Text && std::io::stdout().is_terminal() => emit(&bold_headings(&page)),

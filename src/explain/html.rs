@@ -4,14 +4,13 @@
 
 use std::fmt::Write;
 
-use super::network::Network;
 use super::render::text;
-use super::steps::Explained;
+use crate::network::{Network, Steps};
 use crate::present::{PageStyle, escape, num, page as shell};
 
 /// One page: an SVG drawing of the network (net/out of each unit, weight and gradient of each
 /// connection) beside the derivation. Needs nothing from the network.
-pub(super) fn page(net: &Network, explained: &Explained) -> String {
+pub(super) fn page(net: &Network, explained: &Steps) -> String {
     let step = &explained.steps[0];
     let columns: Vec<Vec<(String, String)>> =
         std::iter::once(net.inputs.iter().enumerate().map(|(i, x)| (format!("x{}", i + 1), num(*x))).collect())

@@ -1,16 +1,12 @@
 //! `backprop explain`: the lecture's derivation, step by step, for the lecture's network or any
 //! small network written down as JSON — forward values, error terms, every gradient as its
-//! chain of factors, every update. The numbers are read off the engine's tape (a view of it,
-//! not a second implementation), and each shown chain multiplies out to the engine's gradient.
+//! chain of factors, every update — as text, Markdown, JSON, HTML or the engine's computation
+//! graph. The numbers come from [`crate::network`] (a view of the engine's tape, not a second
+//! implementation); this module only lays them out.
 
+mod graph;
 mod html;
-mod network;
 mod render;
-mod steps;
 
-pub use network::{LayerFile, MAX_PARAMETERS, Network, NetworkFile, TargetsFile};
+pub use graph::computation_graph;
 pub use render::{MAX_JSON_PARAM_STEPS, json_value, render, steps_in_full};
-pub use steps::{
-    Explained, Factor, Param, PathSum, Step, Unit, computation_graph, error_of, explain, explain_step, input_name,
-    model_of, param_names, unit_name,
-};

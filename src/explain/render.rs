@@ -6,9 +6,8 @@ use std::fmt::Write;
 
 use serde_json::{Map, Value, json};
 
-use super::network::Network;
-use super::steps::{Explained, Param, Step, input_name};
 use crate::loss::Loss;
+use crate::network::{Network, Param, Step, Steps, input_name};
 use crate::present::{Format, factor, num, wrap};
 
 /// How many steps are written out in full before the rest is summarised.
@@ -18,14 +17,14 @@ const FULL_STEPS: usize = 3;
 /// 100 MB of output; the lecture's 12 parameters for 50,000 steps).
 pub const MAX_JSON_PARAM_STEPS: usize = 600_000;
 
-/// How many of `steps` steps `format` writes out in full, so [`super::explain`] keeps just
+/// How many of `steps` steps `format` writes out in full, so [`crate::network::run`] keeps just
 /// those; refused for JSON beyond [`MAX_JSON_PARAM_STEPS`].
-pub fn steps_in_full(format: Format, steps: usize, parameters: usize) -> Result<usize, String> {
+pub fn steps_in_full(format: Format, steps: usize, parameters: usize) -> crate::Result<usize> {
     match format {
-        Format::Json if parameters.saturating_mul(steps) > MAX_JSON_PARAM_STEPS => Err(format!(
+        Format::Json if parameters.saturating_mul(steps) > MAX_JSON_PARAM_STEPS => Err(crate::Error::invalid(format!(
             "JSON writes every step in full: {parameters} parameters × {steps} steps is more than \
              {MAX_JSON_PARAM_STEPS} (text, markdown and html summarise the steps after the first {FULL_STEPS})"
-        )),
+        ))),
         Format::Json => Ok(steps),
         _ => Ok(FULL_STEPS),
     }
@@ -138,7 +137,7 @@ fn starting_networks(net: &Network, steps: &[Step]) -> Vec<Network> {
     out
 }
 
-pub(super) fn text(net: &Network, explained: &Explained) -> String {
+pub(super) fn text(net: &Network, explained: &Steps) -> String {
     let (steps, errors) = (&explained.steps, &explained.errors);
     let mut out = String::new();
     let starts = starting_networks(net, steps);
@@ -185,7 +184,7 @@ fn latex_symbol(s: &str) -> String {
     }
 }
 
-fn markdown(net: &Network, explained: &Explained) -> String {
+fn markdown(net: &Network, explained: &Steps) -> String {
     let steps = &explained.steps;
     let mut out = String::from("# Backpropagation, step by step\n\n");
     let starts = starting_networks(net, steps);
@@ -259,7 +258,7 @@ fn markdown(net: &Network, explained: &Explained) -> String {
 
 /// The JSON contract: `steps`, each with `loss`, `forward`, `gradients`, `factors`, `updated`
 /// (every step kept, see [`steps_in_full`]).
-pub fn json_value(net: &Network, explained: &Explained) -> Value {
+pub fn json_value(net: &Network, explained: &Steps) -> Value {
     let steps: Vec<Value> = explained
         .steps
         .iter()
@@ -295,7 +294,7 @@ pub fn json_value(net: &Network, explained: &Explained) -> Value {
 }
 
 /// Renders explained steps in `format`.
-pub fn render(format: Format, net: &Network, explained: &Explained) -> String {
+pub fn render(format: Format, net: &Network, explained: &Steps) -> String {
     match format {
         Format::Text => text(net, explained),
         Format::Markdown => markdown(net, explained),
@@ -304,7 +303,7 @@ pub fn render(format: Format, net: &Network, explained: &Explained) -> String {
             s.push('\n');
             s
         }
-        Format::Dot => super::steps::computation_graph(net),
+        Format::Dot => super::graph::computation_graph(net),
         Format::Html => super::html::page(net, explained),
     }
 }

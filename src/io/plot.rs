@@ -24,14 +24,11 @@ pub fn register_font() {
 }
 
 /// Draws the curves onto any plotters backend.
-fn draw<DB: DrawingBackend>(
-    root: DrawingArea<DB, plotters::coord::Shift>,
-    history: &[EpochMetrics],
-) -> std::result::Result<(), String>
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, history: &[EpochMetrics]) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::invalid(e.to_string());
     root.fill(&WHITE).map_err(err)?;
     let has_acc = history.iter().any(|m| m.train_accuracy.is_some());
     let areas = if has_acc { root.split_evenly((1, 2)) } else { vec![root] };
@@ -90,11 +87,9 @@ where
     root_present(&areas)
 }
 
-fn root_present<DB: DrawingBackend>(
-    areas: &[DrawingArea<DB, plotters::coord::Shift>],
-) -> std::result::Result<(), String> {
+fn root_present<DB: DrawingBackend>(areas: &[DrawingArea<DB, plotters::coord::Shift>]) -> Result<()> {
     for a in areas {
-        a.present().map_err(|e| e.to_string())?;
+        a.present().map_err(|e| Error::invalid(e.to_string()))?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use super::init::Init;
 use crate::autograd::{ParamId, ParamStore, Tape, Var};
+use crate::error::Error;
 use crate::tensor::{Float, Tensor, Threads, View};
 
 /// y = x·Wᵀ + b with W of shape [outputs, inputs] and b of shape [outputs], so the weights load
@@ -42,15 +43,15 @@ impl Linear {
         store: &ParamStore<T>,
         name: &str,
         (inputs, outputs): (usize, usize),
-    ) -> Result<Linear, String> {
+    ) -> crate::Result<Linear> {
         let find = |suffix: &str, dims: &[usize]| {
             let full = format!("{name}.{suffix}");
-            let id = store.id(&full).ok_or_else(|| format!("no tensor `{full}`"))?;
+            let id = store.id(&full).ok_or_else(|| Error::invalid(format!("no tensor `{full}`")))?;
             if store.get(id).dims() != dims {
-                return Err(format!(
+                return Err(Error::invalid(format!(
                     "tensor `{full}` has shape {:?}; the architecture needs {dims:?}",
                     store.get(id).dims()
-                ));
+                )));
             }
             Ok(id)
         };

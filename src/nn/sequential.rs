@@ -6,6 +6,7 @@ use super::{Activation, Dropout, Init, Linear};
 use rayon::prelude::*;
 
 use crate::autograd::{ParamStore, Tape, Var};
+use crate::error::Error;
 use crate::tensor::{Float, Shape, Tensor, Threads, View, tuning};
 
 /// One layer of a [`Sequential`].
@@ -59,11 +60,14 @@ impl Sequential {
 
     /// The MLP `spec` describes, with weights already in `store` (a loaded model). Errors name
     /// the missing or misshapen tensor.
-    pub fn mlp_from_store<T: Float>(spec: &MlpSpec, store: &ParamStore<T>) -> Result<Sequential, String> {
+    pub fn mlp_from_store<T: Float>(spec: &MlpSpec, store: &ParamStore<T>) -> crate::Result<Sequential> {
         let model = Sequential::assemble(spec, |i, sizes| Linear::from_store(store, &format!("layers.{i}"), sizes))?;
         let layers = model.linears().count();
         if store.len() != 2 * layers {
-            return Err(format!("{} tensors, but the architecture has {layers} layers of 2", store.len()));
+            return Err(Error::invalid(format!(
+                "{} tensors, but the architecture has {layers} layers of 2",
+                store.len()
+            )));
         }
         Ok(model)
     }
@@ -73,10 +77,13 @@ impl Sequential {
     /// activation.
     fn assemble(
         spec: &MlpSpec,
-        mut linear: impl FnMut(usize, (usize, usize)) -> Result<Linear, String>,
-    ) -> Result<Sequential, String> {
+        mut linear: impl FnMut(usize, (usize, usize)) -> crate::Result<Linear>,
+    ) -> crate::Result<Sequential> {
         if spec.sizes.len() < 2 || spec.sizes.contains(&0) {
-            return Err(format!("an MLP needs input and output sizes, none of them 0; got {:?}", spec.sizes));
+            return Err(Error::invalid(format!(
+                "an MLP needs input and output sizes, none of them 0; got {:?}",
+                spec.sizes
+            )));
         }
         let last = spec.sizes.len() - 2;
         let mut layers = vec![];

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::Regularization;
 use super::session::Session;
 use crate::autograd::Tape;
-use crate::explain::{Factor, NetworkFile, PathSum, explain_step, input_name, model_of, param_names, unit_name};
+use crate::network::{Factor, NetworkFile, PathSum, input_name, model_of, param_names, unit_name};
 
 /// One example's chain for a parameter: its factors, and their product.
 #[derive(Clone, Debug, Serialize)]
@@ -92,8 +92,8 @@ impl Session {
     pub fn gradient(&self, name: &str, shown: usize) -> Option<Gradient> {
         let batch = self.batch();
         let steps: Vec<_> =
-            batch.clone().map(|i| explain_step(&self.network_for(&self.train[i]), 1, false).0).collect();
-        let param = |s: &crate::explain::Step| s.params.iter().find(|p| p.name == name).cloned();
+            batch.clone().map(|i| crate::network::step(&self.network_for(&self.train[i]), 1, false).0).collect();
+        let param = |s: &crate::network::Step| s.params.iter().find(|p| p.name == name).cloned();
         let first = param(&steps[0])?;
         let chains: Vec<Chain> = steps
             .iter()
@@ -164,7 +164,7 @@ impl Session {
     pub fn explain_example(&self, shown: usize) -> ExampleExplained {
         let example = self.shown_example(shown);
         let net = self.network_for(&self.train[example]);
-        let explained = crate::explain::explain(&net, 1, 1, false);
+        let explained = crate::network::run(&net, 1, 1, false);
         let explain = crate::explain::json_value(&net, &explained);
         let step = &explained.steps[0];
         let mut deltas = Map::new();

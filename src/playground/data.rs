@@ -8,6 +8,8 @@ use rand::seq::SliceRandom;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+
 /// Half the side of the input plane the data and the heat maps cover.
 pub const EXTENT: f64 = 6.0;
 /// Points a generated data set has.
@@ -247,43 +249,44 @@ pub struct Uploaded {
 /// column of at most five distinct values (numbers or text) makes classes; otherwise it is a
 /// regression target. The features are scaled onto [−5, 5] and a regression target onto
 /// [−1, 1], the ranges the playground's shapes use. Errors name the line and column.
-pub fn read_upload(text: &str) -> Result<Uploaded, String> {
+pub fn read_upload(text: &str) -> Result<Uploaded> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
     let header: Vec<String> =
-        reader.headers().map_err(|e| format!("the header: {e}"))?.iter().map(str::to_string).collect();
+        reader.headers().map_err(|e| Error::invalid(format!("the header: {e}")))?.iter().map(str::to_string).collect();
     if header.len() != 3 {
-        return Err(format!(
+        return Err(Error::invalid(format!(
             "line 1: {} columns; the playground reads three (two numeric features, then the label)",
             header.len()
-        ));
+        )));
     }
     let mut rows: Vec<([f64; 2], String)> = vec![];
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
-        let record = record.map_err(|e| format!("line {line}: {e}"))?;
+        let record = record.map_err(|e| Error::invalid(format!("line {line}: {e}")))?;
         if record.iter().all(str::is_empty) {
             continue;
         }
         if record.len() != 3 {
-            return Err(format!("line {line}: {} fields, the header has 3", record.len()));
+            return Err(Error::invalid(format!("line {line}: {} fields, the header has 3", record.len())));
         }
         if rows.len() == MAX_UPLOADED_POINTS {
-            return Err(format!("more than {MAX_UPLOADED_POINTS} rows; the playground is for small data"));
+            return Err(Error::invalid(format!(
+                "more than {MAX_UPLOADED_POINTS} rows; the playground is for small data"
+            )));
         }
         let mut x = [0.0; 2];
         for (k, slot) in x.iter_mut().enumerate() {
-            *slot =
-                record[k].parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
-                    format!("line {line}, column \"{}\": {:?} is not a number", header[k], &record[k])
-                })?;
+            *slot = record[k].parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
+                Error::invalid(format!("line {line}, column \"{}\": {:?} is not a number", header[k], &record[k]))
+            })?;
         }
         if record[2].is_empty() {
-            return Err(format!("line {line}, column \"{}\": the label is empty", header[2]));
+            return Err(Error::invalid(format!("line {line}, column \"{}\": the label is empty", header[2])));
         }
         rows.push((x, record[2].to_string()));
     }
     if rows.len() < 2 {
-        return Err("at least two rows of data are needed".into());
+        return Err(Error::invalid("at least two rows of data are needed"));
     }
     let mut distinct: Vec<&str> = rows.iter().map(|(_, l)| l.as_str()).collect();
     distinct.sort_unstable();
@@ -291,11 +294,11 @@ pub fn read_upload(text: &str) -> Result<Uploaded, String> {
     let numbers: Option<Vec<f64>> = rows.iter().map(|(_, l)| l.parse::<f64>().ok().filter(|v| v.is_finite())).collect();
     let classification = distinct.len() <= MAX_CLASSES || numbers.is_none();
     if classification && !(2..=MAX_CLASSES).contains(&distinct.len()) {
-        return Err(format!(
+        return Err(Error::invalid(format!(
             "column \"{}\": {} distinct labels; classes need 2 to {MAX_CLASSES}, and a regression target numbers",
             header[2],
             distinct.len()
-        ));
+        )));
     }
     let scale = |values: &mut dyn Iterator<Item = f64>, to: f64| {
         let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));

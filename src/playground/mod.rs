@@ -121,8 +121,8 @@ impl Setup {
     }
 
     /// Checks every field against the playground's bounds; the error names the field.
-    pub fn check(&self) -> Result<(), String> {
-        let field = |name: &str, why: String| Err(format!("{name}: {why}"));
+    pub fn check(&self) -> crate::Result<()> {
+        let field = |name: &str, why: String| Err(crate::Error::invalid(format!("{name}: {why}")));
         if !(2..=MAX_CLASSES).contains(&self.classes) {
             return field("classes", format!("{} is not between 2 and {MAX_CLASSES}", self.classes));
         }

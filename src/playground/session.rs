@@ -11,8 +11,9 @@ use super::data::{self, DataSet, Label, Point, Uploaded};
 use super::step::CompiledSteps;
 use super::{MAX_EPOCHS_PER_REQUEST, Regularization, Setup};
 use crate::autograd::{Grads, ParamStore, Tape, Var};
-use crate::explain::{LayerFile, Network, model_of, param_names};
+use crate::error::{Error, Result};
 use crate::loss::Loss;
+use crate::network::{LayerFile, Network, model_of, param_names};
 use crate::nn::{Activation, MlpSpec, Sequential};
 use crate::tensor::Tensor;
 
@@ -64,7 +65,7 @@ pub(super) struct Objective<'t> {
 
 impl Session {
     /// A session for `setup`; errors name the field at fault.
-    pub fn new(setup: Setup) -> Result<Session, String> {
+    pub fn new(setup: Setup) -> Result<Session> {
         let mut s = Session {
             setup: Setup::default(),
             train: vec![],
@@ -91,14 +92,14 @@ impl Session {
     /// Changes the setup. New data (shape, classes, noise, split, seed) or a new network
     /// (features, layers, activation, loss) start training again; the learning rate, the
     /// regularisation and the batch size apply from the next step on.
-    pub fn apply(&mut self, setup: Setup) -> Result<(), String> {
+    pub fn apply(&mut self, setup: Setup) -> Result<()> {
         self.apply_with(setup, false)
     }
 
-    fn apply_with(&mut self, setup: Setup, data_changed: bool) -> Result<(), String> {
+    fn apply_with(&mut self, setup: Setup, data_changed: bool) -> Result<()> {
         setup.check()?;
         if setup.data == DataSet::Upload && self.uploaded.is_none() {
-            return Err("data: upload a CSV first (POST …/data)".into());
+            return Err(Error::invalid("data: upload a CSV first (POST …/data)"));
         }
         let old = std::mem::replace(&mut self.setup, setup);
         let s = &self.setup;
@@ -123,7 +124,7 @@ impl Session {
     }
 
     /// Takes an uploaded data set and trains on it from the start.
-    pub fn upload(&mut self, uploaded: Uploaded) -> Result<(), String> {
+    pub fn upload(&mut self, uploaded: Uploaded) -> Result<()> {
         let previous = self.uploaded.replace(uploaded);
         let mut setup = self.setup.clone();
         setup.data = DataSet::Upload;
@@ -131,7 +132,7 @@ impl Session {
     }
 
     /// The classes and loss the labels imply, checked against the setup's loss.
-    fn labels_fit(&mut self) -> Result<(), String> {
+    fn labels_fit(&mut self) -> Result<()> {
         let s = &self.setup;
         let (classes, values) = match (s.data, &self.uploaded) {
             (DataSet::Upload, Some(u)) => (u.class_names.len(), u.class_names.is_empty()),
@@ -142,7 +143,9 @@ impl Session {
         let loss = s.loss(classes);
         let regression = values && s.data != DataSet::Lecture;
         if regression && matches!(loss, Loss::CrossEntropy | Loss::Bce) {
-            return Err(format!("loss: {loss} is a classification loss; this data's targets are values"));
+            return Err(Error::invalid(format!(
+                "loss: {loss} is a classification loss; this data's targets are values"
+            )));
         }
         self.classes = classes;
         self.loss = loss;
@@ -336,9 +339,9 @@ impl Session {
     }
 
     /// Sets one number by hand; errors say which names exist.
-    pub fn edit(&mut self, edit: &Edit) -> Result<(), String> {
+    pub fn edit(&mut self, edit: &Edit) -> Result<()> {
         if !edit.value.is_finite() || edit.value.abs() > 1e6 {
-            return Err(format!("value: {} is not a number between −10⁶ and 10⁶", edit.value));
+            return Err(Error::invalid(format!("value: {} is not a number between −10⁶ and 10⁶", edit.value)));
         }
         let name = edit.name.as_str();
         if self.setup.data == DataSet::Lecture && matches!(name, "x1" | "x2" | "T1" | "T2") {
@@ -369,10 +372,10 @@ impl Session {
             if !found {
                 let count = weights.iter().flatten().flatten().count();
                 let inputs = if self.setup.data == DataSet::Lecture { ", x1, x2, T1, T2" } else { "" };
-                return Err(format!(
+                return Err(Error::invalid(format!(
                     "name: no parameter {name:?}; this network has w1…w{count}, b1…b{}{inputs}",
                     biases.iter().flatten().count()
-                ));
+                )));
             }
         }
         let now = [self.epoch as f64, self.mean_loss(&self.train), self.mean_loss(&self.test)];

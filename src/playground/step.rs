@@ -10,8 +10,8 @@ use std::fmt;
 use super::session::Session;
 use super::{Point, Regularization};
 use crate::autograd::{NodeId, ParamId, Plan, Tape};
-use crate::explain::model_of;
 use crate::loss::Loss;
+use crate::network::model_of;
 use crate::nn::Activation;
 
 /// What a batch's recorded graph depends on; everything else (the weights, the points) is a

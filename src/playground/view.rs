@@ -11,7 +11,7 @@ use super::Setup;
 use super::data::{EXTENT, Feature, Point};
 use super::session::{Session, predicted_class};
 use crate::autograd::{ParamStore, Tape};
-use crate::explain::{input_name, model_of, param_names, unit_name};
+use crate::network::{input_name, model_of, param_names, unit_name};
 use crate::nn::{Activation, Layer};
 use crate::tensor::{Tensor, Threads};
 
@@ -223,7 +223,7 @@ impl Session {
     /// The output over a [`GRID`]² grid, and each input and unit over a [`UNIT_GRID`]² one.
     /// Computed in f32 on every core: the maps are drawn at 8 bits, and the 100² grid through
     /// the largest network is most of a frame's work (its tanh calls, measured).
-    fn heatmaps(&self, net: &crate::explain::Network) -> HeatMaps {
+    fn heatmaps(&self, net: &crate::network::Network) -> HeatMaps {
         let (model, store64) = model_of(&self.layers);
         let mut store = ParamStore::<f32>::new();
         for (_, name, t) in store64.iter() {

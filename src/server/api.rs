@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::explain::{Network, NetworkFile};
+use crate::network::{Network, NetworkFile};
 use crate::present::Format;
 
 /// The most steps `/api/explain` runs (its parameters are bounded as the CLI's).
@@ -114,7 +114,7 @@ fn query(q: Result<Query<FormatQuery>, QueryRejection>) -> Result<FormatQuery, A
 /// A network file checked as `explain` checks one; errors name the field.
 fn network(file: NetworkFile) -> Result<Network, ApiError> {
     let net = Network::check(file).map_err(|(field, message)| ApiError::bad(format!("{field}: {message}")))?;
-    net.explainable_size().map_err(ApiError::bad)?;
+    net.explainable_size()?;
     Ok(net)
 }
 
@@ -136,8 +136,8 @@ pub async fn explain(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<
             )));
         }
         let format = q.format.unwrap_or(Format::Json);
-        let kept = crate::explain::steps_in_full(format, steps, params).map_err(ApiError::bad)?;
-        let explained = crate::explain::explain(&net, steps, kept, verify);
+        let kept = crate::explain::steps_in_full(format, steps, params)?;
+        let explained = crate::network::run(&net, steps, kept, verify);
         Ok(page(crate::explain::render(format, &net, &explained), format))
     })
     .await

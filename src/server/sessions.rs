@@ -121,7 +121,7 @@ pub async fn create(State(sessions): State<Arc<Sessions>>, raw: Result<Bytes, By
     let bytes = body(raw)?;
     compute(move || {
         let setup: Setup = json_body(&bytes)?;
-        let session = Session::new(setup).map_err(ApiError::bad)?;
+        let session = Session::new(setup)?;
         let snapshot = serde_json::to_value(session.snapshot()).expect("the snapshot serialises");
         let id = sessions.insert(session);
         Ok((StatusCode::CREATED, json(&serde_json::json!({"id": id, "snapshot": snapshot}))).into_response())
@@ -149,7 +149,7 @@ pub async fn setup(
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let setup: Setup = json_body(&body(raw)?)?;
-    with_session(sessions, id, q, move |s| s.apply(setup).map_err(ApiError::bad)).await
+    with_session(sessions, id, q, move |s| s.apply(setup).map_err(ApiError::from)).await
 }
 
 /// How far one step request trains.
@@ -213,7 +213,7 @@ pub async fn edit(
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let e: Edit = json_body(&body(raw)?)?;
-    with_session(sessions, id, q, move |s| s.edit(&e).map_err(ApiError::bad)).await
+    with_session(sessions, id, q, move |s| s.edit(&e).map_err(ApiError::from)).await
 }
 
 /// `POST /api/sessions/{id}/data` with a CSV (x1, x2, label) → the snapshot, trained from the start.
@@ -226,7 +226,7 @@ pub async fn upload(
     let bytes = body(raw)?;
     let text = String::from_utf8(bytes.to_vec()).map_err(|e| ApiError::bad(format!("the CSV is not UTF-8: {e}")))?;
     let uploaded = read_upload(&text).map_err(|e| ApiError::bad(format!("the CSV: {e}")))?;
-    with_session(sessions, id, q, move |s| s.upload(uploaded).map_err(ApiError::bad)).await
+    with_session(sessions, id, q, move |s| s.upload(uploaded).map_err(ApiError::from)).await
 }
 
 /// Which example of the batch to show.

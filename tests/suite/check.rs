@@ -94,7 +94,7 @@ fn an_unknown_symbol_finds_its_nearest_known_ones() {
 #[test]
 fn every_symbol_of_the_lectures_step_has_the_reference_value() {
     let r = &lecture_reference()["expected_float64"];
-    let step = &backprop::check::expected(&backprop::explain::Network::lecture(), 1)[0];
+    let step = &backprop::check::expected(&backprop::network::Network::lecture(), 1)[0];
     let pairs = [
         ("H1", "net_h1"),
         ("out_H1", "out_h1"),
@@ -136,23 +136,23 @@ fn the_slides_numbers_are_right_and_the_pages_error_after_one_step_is_not() {
              "dE/dout_H1": 0.036350306, "w5+": 0.35891648, "E+": 0.291027924}"#,
     );
     let answers = read_answers(&file).unwrap();
-    let marks = backprop::check::mark(&backprop::explain::Network::lecture(), &answers, 100).unwrap();
+    let marks = backprop::check::mark(&backprop::network::Network::lecture(), &answers, 100).unwrap();
     for m in &marks {
         assert_eq!(m.correct, m.symbol != "E+", "{} = {} (engine {})", m.symbol, m.given, m.expected);
     }
     let right = s.file("right.json", br#"{"E+": 0.291027774}"#);
     assert!(
-        backprop::check::mark(&backprop::explain::Network::lecture(), &read_answers(&right).unwrap(), 100).unwrap()[0]
+        backprop::check::mark(&backprop::network::Network::lecture(), &read_answers(&right).unwrap(), 100).unwrap()[0]
             .correct
     );
     let unknown = s.file("unknown.json", br#"{"dE/dw55": 0.08}"#);
-    let err = backprop::check::mark(&backprop::explain::Network::lecture(), &read_answers(&unknown).unwrap(), 100)
+    let err = backprop::check::mark(&backprop::network::Network::lecture(), &read_answers(&unknown).unwrap(), 100)
         .unwrap_err()
         .to_string();
     assert!(err.contains("no symbol \"dE/dw55\"") && err.contains("did you mean dE/dw5?"), "{err}");
     let far = s.file("far.json", br#"[{"step": 7, "E": 0.2}]"#);
     let err =
-        backprop::check::mark(&backprop::explain::Network::lecture(), &read_answers(&far).unwrap(), 5).unwrap_err();
+        backprop::check::mark(&backprop::network::Network::lecture(), &read_answers(&far).unwrap(), 5).unwrap_err();
     assert!(err.to_string().contains("step 7"), "{err}");
 }
 
@@ -161,8 +161,8 @@ fn the_slides_numbers_are_right_and_the_pages_error_after_one_step_is_not() {
 /// (`variants_for_reference.hidden_deltas_use_updated_w5_to_w8`).
 #[test]
 fn the_sequential_update_variant_reproduces_the_pages_numbers() {
-    let net = backprop::explain::Network::lecture();
-    let (step, _) = backprop::explain::explain_step(&net, 1, false);
+    let net = backprop::network::Network::lecture();
+    let (step, _) = backprop::network::step(&net, 1, false);
     let variants = backprop::check::variants(&net, &step);
     let seq = variants.iter().find(|m| m.id == "sequential-update").unwrap();
     let r = &lecture_reference()["variants_for_reference"]["hidden_deltas_use_updated_w5_to_w8"];
@@ -319,8 +319,8 @@ fn chain_check_marks_the_derivative_and_names_the_slip() {
 /// the mistake's own formula — is the only one marked wrong and is named by its id.
 #[test]
 fn mistakes_injected_into_random_networks_are_found() {
-    use backprop::explain::{LayerFile, Network, TargetsFile};
     use backprop::loss::Loss;
+    use backprop::network::{LayerFile, Network, TargetsFile};
     use backprop::nn::Activation;
     use rand::Rng;
     let mut rng = backprop::rng(99);
@@ -335,7 +335,7 @@ fn mistakes_injected_into_random_networks_are_found() {
             let biases = (0..widths[l + 1]).map(|_| rng.random_range(-0.5..0.5)).collect();
             layers.push(LayerFile { weights, biases, activation: act });
         }
-        let file = backprop::explain::NetworkFile {
+        let file = backprop::network::NetworkFile {
             inputs: (0..widths[0]).map(|_| rng.random_range(-1.0..1.0)).collect(),
             targets: TargetsFile::Vector((0..widths[2]).map(|_| rng.random_range(0.0..1.0)).collect()),
             layers,

@@ -6,9 +6,8 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use backprop::explain::LayerFile;
-use backprop::explain::{Network, explain, explain_step};
 use backprop::loss::Loss;
+use backprop::network::{LayerFile, Network};
 use backprop::nn::Activation;
 use rand::Rng;
 
@@ -200,7 +199,7 @@ fn on_random_networks_the_factors_multiply_out_and_the_gradients_match_an_indepe
     let mut rng = backprop::rng(2026);
     for case in 0..200 {
         let net = random_network(&mut rng);
-        let (step, _) = explain_step(&net, 1, false);
+        let (step, _) = backprop::network::step(&net, 1, false);
         close(&format!("case {case}: E"), step.loss, scalar_error(&net), 1e-12);
         for p in &step.params {
             let product: f64 = p.factors.iter().map(|f| f.value).product();
@@ -245,7 +244,7 @@ fn on_random_networks_the_factors_multiply_out_and_the_gradients_match_an_indepe
 
 #[test]
 fn steps_train_and_verify_shows_finite_differences() {
-    let explained = explain(&Network::lecture(), 10_000, 3, false);
+    let explained = backprop::network::run(&Network::lecture(), 10_000, 3, false);
     let r = &reference()["expected_float64"];
     close("E after 10,000", explained.final_loss, r["E_total_after_10000_updates"].as_f64().unwrap(), 1e-9 * 3.6e-5);
     assert_eq!((explained.steps.len(), explained.errors.len()), (3, 10_000));

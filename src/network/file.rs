@@ -1,4 +1,4 @@
-//! The network file `backprop explain` reads: inputs, targets, layers (weights [out][in],
+//! The network file (`backprop explain NETWORK.json`, the API's request bodies): inputs, targets, layers (weights [out][in],
 //! biases, activation), loss, learning rate. Activations and losses are the library's own
 //! [`Activation`] and [`Loss`], spelled as everywhere else. Every inconsistency is an error
 //! naming the file and the field.
@@ -74,10 +74,10 @@ impl Network {
 
     /// The parameter count, or why explain will not write this network out (more than
     /// [`MAX_PARAMETERS`]): one bound for the command line and the playground's API.
-    pub fn explainable_size(&self) -> std::result::Result<usize, String> {
+    pub fn explainable_size(&self) -> Result<usize> {
         let total = self.parameter_count();
         if total > MAX_PARAMETERS {
-            return Err(format!("{total} parameters is more than explain writes out (10,000)"));
+            return Err(Error::invalid(format!("{total} parameters is more than explain writes out (10,000)")));
         }
         Ok(total)
     }

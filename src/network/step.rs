@@ -1,15 +1,17 @@
-//! One explained training step, read off the engine's tape: every unit's net input and output,
-//! the error terms, every parameter's gradient as its chain of factors (with the path sums of
-//! hidden units), and the update. The network is built from `nn` layers and run on the tape
-//! like any model; each activation's local derivative comes from its own op's backward rule,
-//! the error terms from [`crate::loss::Loss::per_output`], `--verify`'s numbers from
-//! `autograd::finite_differences`. The explanation only arranges the engine's numbers.
+//! One training step of a small network, read off the engine's tape: every unit's net input and
+//! output, the error terms, every parameter's gradient as its chain of factors (with the path
+//! sums of hidden units), and the update. The network is built from `nn` layers and run on the
+//! tape like any model; each activation's local derivative comes from its own op's backward
+//! rule, the error terms from [`crate::loss::Loss::per_output`], `--verify`'s numbers from
+//! `autograd::finite_differences`. Explain renders these steps, check marks against them and
+//! the playground shows them: each only arranges the engine's numbers.
 
 use serde::Serialize;
 
-use super::network::{LayerFile, Network};
-use crate::autograd::{ParamStore, Tape, Var, finite_differences};
-use crate::nn::{Layer, Linear, Sequential};
+use super::model::{Forward, error_with, forward};
+use super::{Network, error_of, model_of, param_names, unit_name};
+use crate::autograd::Tape;
+use crate::autograd::{Var, finite_differences};
 use crate::tensor::Tensor;
 
 /// One unit's forward values.
@@ -77,147 +79,9 @@ pub struct Step {
     pub params: Vec<Param>,
 }
 
-/// Names of the units: `x1…` inputs, `H1…` (or `H{layer}_{unit}` with several hidden
-/// layers), `y1…` outputs.
-pub fn unit_name(net: &Network, layer: usize, unit: usize) -> String {
-    let last = net.layers.len() - 1;
-    if layer == last {
-        format!("y{}", unit + 1)
-    } else if last == 1 {
-        format!("H{}", unit + 1)
-    } else {
-        format!("H{}_{}", layer + 1, unit + 1)
-    }
-}
-
-/// The name of what feeds input `i` of layer `layer`: `x{i+1}` or the layer below's `out_…`.
-pub fn input_name(net: &Network, layer: usize, i: usize) -> String {
-    if layer == 0 { format!("x{}", i + 1) } else { format!("out_{}", unit_name(net, layer - 1, i)) }
-}
-
-/// The weights' and biases' names: numbered row-major through the layers (w1…, b1…).
-pub fn param_names(net: &Network) -> (Vec<Vec<Vec<String>>>, Vec<Vec<String>>) {
-    let (mut w, mut b) = (0, 0);
-    let weights = net
-        .layers
-        .iter()
-        .map(|l| {
-            l.weights
-                .iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|_| {
-                            w += 1;
-                            format!("w{w}")
-                        })
-                        .collect()
-                })
-                .collect()
-        })
-        .collect();
-    let biases = net
-        .layers
-        .iter()
-        .map(|l| {
-            l.biases
-                .iter()
-                .map(|_| {
-                    b += 1;
-                    format!("b{b}")
-                })
-                .collect()
-        })
-        .collect();
-    (weights, biases)
-}
-
-/// A network's layers as a model: its parameters in a store (`layers.{l}.weight` [out, in] and
-/// `layers.{l}.bias`), and a [`Sequential`] of `Linear` layers, each followed by its activation.
-pub fn model_of(network_layers: &[LayerFile]) -> (Sequential, ParamStore<f64>) {
-    let mut store = ParamStore::new();
-    let mut layers = vec![];
-    for (l, layer) in network_layers.iter().enumerate() {
-        let (rows, cols) = (layer.weights.len(), layer.weights[0].len());
-        let name = format!("layers.{l}");
-        let weights = Tensor::new(layer.weights.iter().flatten().copied().collect(), [rows, cols]);
-        store.insert(format!("{name}.weight"), weights);
-        store.insert(format!("{name}.bias"), Tensor::new(layer.biases.clone(), [rows]));
-        let linear = Linear::from_store(&store, &name, (cols, rows)).expect("the tensors were just inserted");
-        layers.push(Layer::Linear(linear));
-        layers.push(Layer::Activation(layer.activation));
-    }
-    (Sequential { layers }, store)
-}
-
-/// What the forward pass leaves on the tape: each layer's (net, out), the error terms, E.
-struct Forward<'t> {
-    layers: Vec<(Var<'t, f64>, Var<'t, f64>)>,
-    terms: Var<'t, f64>,
-    error: Var<'t, f64>,
-}
-
-/// The forward pass of `model` on `tape`, with each layer's net input and output.
-fn forward<'t>(net: &Network, model: &Sequential, store: &ParamStore<f64>, tape: &'t Tape<f64>) -> Forward<'t> {
-    let x = tape.input(&Tensor::new(net.inputs.clone(), [1, net.inputs.len()]));
-    let mut layers = vec![];
-    let out = model.forward_visit(tape, store, x, None, |layer, v| match layer {
-        Layer::Linear(_) => layers.push((v, v)),
-        _ => layers.last_mut().expect("an activation follows a linear layer").1 = v,
-    });
-    let t = tape.input(&Tensor::new(net.targets.clone(), [1, net.targets.len()]));
-    let terms = net.loss.per_output(out, t);
-    Forward { layers, terms, error: terms.sum() }
-}
-
-/// Graphviz source of the computation graph the engine records for `net`: one node per tape
-/// node (its op, value and gradient), edges from each op's inputs — micrograd's `draw_dot`, for
-/// any network. Layer values carry their explanation names (`H = net of H1, H2…`).
-pub fn computation_graph(net: &Network) -> String {
-    let (model, store) = model_of(&net.layers);
-    let tape = Tape::new();
-    let Forward { layers, error, .. } = forward(net, &model, &store, &tape);
-    let grads = tape.backward(error);
-    let mut names = std::collections::HashMap::new();
-    for (l, &(z, out)) in layers.iter().enumerate() {
-        let units: Vec<String> = (0..net.layers[l].biases.len()).map(|j| unit_name(net, l, j)).collect();
-        names.insert(z.id(), units.join(", "));
-        names.insert(out.id(), units.iter().map(|u| format!("out_{u}")).collect::<Vec<_>>().join(", "));
-    }
-    names.insert(error.id(), "E".to_string());
-    let list = |t: &[f64]| t.iter().map(|v| format!("{v:.6}")).collect::<Vec<_>>().join(" ");
-    let mut dot = String::from("digraph tape {\n  rankdir=LR;\n  node [shape=record, fontname=\"Helvetica\"];\n");
-    for id in 0..tape.len() {
-        let op = tape.op(id).clone();
-        let label = match (&op, names.get(&id)) {
-            (crate::autograd::Op::Param(p), _) => store.name(*p).to_string(),
-            (_, Some(n)) => format!("{} | {n}", op.name()),
-            _ => op.name().to_string(),
-        };
-        let value = list(tape.value(id).data());
-        let grad = grads.node(id).map_or("—".to_string(), |g| list(g.data));
-        dot.push_str(&format!("  n{id} [label=\"{{{label} | value {value} | grad {grad}}}\"];\n"));
-        for &input in op.inputs().iter() {
-            dot.push_str(&format!("  n{input} -> n{id};\n"));
-        }
-    }
-    dot.push_str("}\n");
-    dot
-}
-
-/// E for the network as it stands (no gradients).
-pub fn error_of(net: &Network) -> f64 {
-    let (model, store) = model_of(&net.layers);
-    error_with(net, &model, &store)
-}
-
-/// E for `model` with the weights in `store`.
-fn error_with(net: &Network, model: &Sequential, store: &ParamStore<f64>) -> f64 {
-    let tape = Tape::new();
-    forward(net, model, store, &tape).error.item()
-}
-
-/// Explains one step of `net` (numbered `number`) and returns it with the updated network.
-pub fn explain_step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
+/// One training step of `net` (numbered `number`), read off the tape, with the network it
+/// leaves (every weight updated).
+pub fn step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
     let (model, store) = model_of(&net.layers);
     let tape = Tape::new();
     let Forward { layers: vars, terms, error } = forward(net, &model, &store, &tape);
@@ -357,10 +221,10 @@ pub fn explain_step(net: &Network, number: usize, verify: bool) -> (Step, Networ
 /// The step ε of `--verify`'s central differences.
 const FINITE_DIFFERENCE_STEP: f64 = 1e-6;
 
-/// Explained steps as the renderers take them. Only the first steps are kept whole (each holds
+/// Steps as the renderers and the checker take them. Only the first steps are kept whole (each holds
 /// every value of the network, so a million of them would not fit in memory); the error of
 /// every step is kept for the summary.
-pub struct Explained {
+pub struct Steps {
     /// The first steps, every value of each.
     pub steps: Vec<Step>,
     /// E before each step, for every step run (as many as were asked for).
@@ -371,17 +235,17 @@ pub struct Explained {
 
 /// Runs `steps` steps (at least one) and keeps the first `kept` of them whole; `verify` adds
 /// the finite differences to the kept ones.
-pub fn explain(net: &Network, steps: usize, kept: usize, verify: bool) -> Explained {
+pub fn run(net: &Network, steps: usize, kept: usize, verify: bool) -> Steps {
     let mut current = net.clone();
     let (mut whole, mut errors) = (vec![], vec![]);
     for s in 1..=steps.max(1) {
         let keep = s <= kept;
-        let (step, next) = explain_step(&current, s, verify && keep);
+        let (step, next) = step(&current, s, verify && keep);
         errors.push(step.loss);
         if keep {
             whole.push(step);
         }
         current = next;
     }
-    Explained { steps: whole, errors, final_loss: error_of(&current) }
+    Steps { steps: whole, errors, final_loss: error_of(&current) }
 }

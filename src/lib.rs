@@ -36,6 +36,10 @@
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+#[doc = include_str!("../docs/library.md")]
+#[cfg(doctest)]
+pub struct LibraryGuideDoctests;
+
 pub mod autograd;
 pub mod chain;
 pub mod check;

@@ -33,6 +33,8 @@ mod cli;
 #[cfg(feature = "cli")]
 mod cli_tables;
 #[cfg(feature = "cli")]
+mod docs;
+#[cfg(feature = "cli")]
 mod explain;
 #[cfg(feature = "cli")]
 mod export;

@@ -56,6 +56,7 @@ pub mod metrics;
 pub mod network;
 pub mod nn;
 pub mod optim;
+pub mod pipeline;
 pub mod playground;
 pub mod present;
 #[cfg(feature = "playground")]

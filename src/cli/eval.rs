@@ -8,11 +8,11 @@ use std::fmt::Write;
 use clap::Args;
 
 use super::emit;
-use super::input::load_for_model;
 use crate::data::Targets;
 use crate::error::Result;
-use crate::io::ModelDir;
 use crate::metrics::{BinaryScores, confusion};
+use crate::pipeline::TrainedModel;
+use crate::pipeline::read::load_for_model;
 use crate::tensor::{Tensor, Threads};
 use crate::train::evaluate_with_outputs;
 
@@ -48,7 +48,7 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> Result<()> {
-    let (info, model, params) = ModelDir::new(&args.model).load_model()?;
+    let TrainedModel { info, model, params } = TrainedModel::load(&args.model)?;
     let (data, notes) = load_for_model(&info, &args.data, args.labels.as_ref())?;
     notes.iter().for_each(|n| eprintln!("note: {n}"));
     let mut outputs = Vec::with_capacity(data.len() * model.outputs());
@@ -56,7 +56,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         outputs.extend_from_slice(chunk)
     })?;
     let outputs = Tensor::new(outputs, [data.len(), model.outputs()]);
-    super::input::check_finite_outputs(&args.data, &outputs, args.allow_non_finite)?;
+    super::finite::check_finite_outputs(&args.data, &outputs, args.allow_non_finite)?;
     let mut out = String::new();
     match (&data.targets, e.regression) {
         (Targets::Classes { labels, names }, _) => {

@@ -47,7 +47,9 @@ pub fn run(args: ExportArgs) -> Result<()> {
         serde_json::to_string(&info).map_err(|e| Error::invalid(format!("cannot describe the model: {e}")))?,
     )];
     if let Some((checkpoint, _)) = dir.load_checkpoint()? {
-        metadata.push(("training_settings".to_string(), checkpoint.settings.to_string()));
+        let settings = serde_json::to_string(&checkpoint.settings)
+            .map_err(|e| Error::invalid(format!("cannot describe the training settings: {e}")))?;
+        metadata.push(("training_settings".to_string(), settings));
     }
     match args.format {
         ExportFormat::Onnx => {

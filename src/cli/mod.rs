@@ -6,7 +6,7 @@ mod chain;
 mod eval;
 mod explain;
 mod export;
-mod input;
+mod finite;
 mod inspect;
 mod lecture;
 #[cfg(feature = "playground")]

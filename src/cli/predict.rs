@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::emit;
-use super::input::{check_finite_outputs, load_features_for_model};
-use crate::data::Scale;
+use super::finite::check_finite_outputs;
 use crate::error::Result;
-use crate::io::{ModelDir, write_atomic};
+use crate::io::write_atomic;
+use crate::pipeline::TrainedModel;
 use crate::tensor::Threads;
-use crate::tensor::kernels::argmax;
 
 /// Predict with a trained model and write CSV.
 ///
@@ -42,37 +41,11 @@ pub struct PredictArgs {
 }
 
 pub fn run(args: PredictArgs) -> Result<()> {
-    let (info, model, params) = ModelDir::new(&args.model).load_model()?;
-    let (features, notes) = load_features_for_model(&info, &args.data)?;
+    let model = TrainedModel::load(&args.model)?;
+    let (predictions, notes) = model.predict_file(&args.data, Threads::all())?;
     notes.iter().for_each(|n| eprintln!("note: {n}"));
-    let outputs = model.predict(&params, &features, Threads::all());
-    check_finite_outputs(&args.data, &outputs, args.allow_non_finite)?;
-    let scale = info.table.as_ref().and_then(|t| t.target_scale).unwrap_or(Scale::IDENTITY);
-    let width = outputs.dims()[1];
-    let mut csv = String::new();
-    match &info.classes {
-        Some(names) => {
-            let probabilities = outputs.softmax(1);
-            csv.push_str("class");
-            names.iter().for_each(|n| csv.push_str(&format!(",p_{n}")));
-            csv.push('\n');
-            for row in probabilities.data().chunks_exact(width.max(1)) {
-                csv.push_str(&names[argmax(row)]);
-                row.iter().for_each(|p| csv.push_str(&format!(",{p}")));
-                csv.push('\n');
-            }
-        }
-        None => {
-            let names = info.outputs.clone().unwrap_or_else(|| (0..width).map(|i| format!("output_{i}")).collect());
-            csv.push_str(&names.join(","));
-            csv.push('\n');
-            for row in outputs.data().chunks_exact(width.max(1)) {
-                // In the file's units: the model predicts standardised targets.
-                csv.push_str(&row.iter().map(|&v| scale.invert(v).to_string()).collect::<Vec<_>>().join(","));
-                csv.push('\n');
-            }
-        }
-    }
+    check_finite_outputs(&args.data, &predictions.outputs, args.allow_non_finite)?;
+    let csv = predictions.to_csv();
     match &args.out {
         Some(path) => write_atomic(path, csv.as_bytes()),
         None => emit(&csv),

@@ -11,7 +11,7 @@ use super::{params_from_safetensors, params_to_safetensors};
 use crate::autograd::ParamStore;
 use crate::error::{Error, Result};
 use crate::optim::Optimizer;
-use crate::train::EpochMetrics;
+use crate::train::{EpochMetrics, TrainRequest};
 
 const KEY: &str = "backprop.checkpoint";
 
@@ -24,8 +24,8 @@ pub struct Checkpoint {
     pub history: Vec<EpochMetrics>,
     /// The best validation loss so far and its epoch (the weights in `model.safetensors`).
     pub best: Option<(usize, f64)>,
-    /// The run's settings, as the command line gave them (JSON), to resume the same run.
-    pub settings: serde_json::Value,
+    /// The run's files and spec, to resume the same run.
+    pub settings: TrainRequest,
 }
 
 /// The checkpoint file's bytes: the weights, with the training state in the metadata.

@@ -10,10 +10,12 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 mod evaluate;
+mod spec;
 mod step;
 
 use evaluate::{check_fits, evaluate_weighted};
 pub use evaluate::{evaluate, evaluate_with_outputs};
+pub use spec::{DataFiles, TrainRequest, TrainSpec};
 use step::{Shard, train_step};
 
 use crate::autograd::ParamStore;

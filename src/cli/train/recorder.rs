@@ -11,15 +11,15 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::Result;
 use crate::io::{Checkpoint, ModelDir, ModelInfo};
-use crate::train::{Control, EpochEnd, EpochMetrics, Observer};
+use crate::train::{Control, EpochEnd, EpochMetrics, Observer, TrainRequest};
 
 /// Writes the model directory after each epoch; shows progress.
 pub struct Recorder<'a> {
     pub dir: &'a ModelDir,
     /// `model.json` as it stands (epochs trained, the epoch the kept weights come from).
     pub info: ModelInfo,
-    /// The run's arguments, stored in the checkpoint for `--resume`.
-    pub settings: serde_json::Value,
+    /// The run's files and spec, stored in the checkpoint for `--resume`.
+    pub settings: TrainRequest,
     pub bar: Option<ProgressBar>,
     pub quiet: bool,
     /// The epochs the run goes to.

@@ -1,9 +1,8 @@
-//! From arguments and a description of the loaded data to a typed training plan: a pure
+//! From a [`TrainSpec`] and a description of the loaded data to a typed training plan: a pure
 //! function, so every default and every refusal is unit-tested without reading a file.
 
 use std::path::PathBuf;
 
-use super::args::TrainArgs;
 use crate::data::Task;
 use crate::data::table::FitOptions;
 use crate::error::{Error, Result};
@@ -13,6 +12,7 @@ use crate::nn::MlpSpec;
 use crate::optim::{LrSchedule, OptimizerKind, OptimizerSettings, Schedule};
 use crate::tensor::Threads;
 use crate::train::TrainConfig;
+use crate::train::{DataFiles, TrainSpec};
 
 /// What the loaded training data looks like, as far as the plan needs to know.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,53 +53,10 @@ pub struct TrainPlan {
     pub config: TrainConfig,
 }
 
-fn check_fraction(name: &str, f: f64) -> Result<()> {
-    if (0.0..1.0).contains(&f) {
-        Ok(())
-    } else {
-        Err(Error::invalid(format!("{name} must be at least 0 and below 1, got {f}")))
-    }
-}
-
-/// Checks the arguments that need no data, so a bad flag fails before a large file is read.
-pub fn check_args(args: &TrainArgs) -> Result<()> {
-    check_fraction("--test-split", args.test_split)?;
-    check_fraction("--val-split", args.val_split)?;
-    if let Some(p) = args.dropout
-        && !(0.0..1.0).contains(&p)
-    {
-        return Err(Error::invalid(format!("--dropout must be at least 0 and below 1, got {p}")));
-    }
-    if args.epochs == Some(0) {
-        return Err(Error::invalid("--epochs must be at least 1"));
-    }
-    if args.min_category_count == Some(0) {
-        return Err(Error::invalid("--min-category-count must be at least 1"));
-    }
-    if args.batch_size == 0 {
-        return Err(Error::invalid("--batch-size must be at least 1"));
-    }
-    if args.hidden.contains(&0) {
-        return Err(Error::invalid("--hidden sizes must be positive"));
-    }
-    if args.test_labels.is_some() && args.test.is_none() {
-        return Err(Error::invalid("--test-labels goes with --test"));
-    }
-    if args.test.is_none() && args.test_split <= 0.0 {
-        return Err(Error::invalid("without --test, --test-split must hold some data out for testing"));
-    }
-    if let Some(lr) = args.lr
-        && !(lr > 0.0 && lr.is_finite())
-    {
-        return Err(Error::invalid(format!("--lr must be a positive number, got {lr}")));
-    }
-    Ok(())
-}
-
 /// How a table's preprocessing is fitted on the training part: numeric columns standardised,
 /// rare categories merged as `--min-category-count` says.
-pub fn fit_options(args: &TrainArgs) -> FitOptions {
-    FitOptions { min_category_count: args.min_category_count, standardize: true }
+pub fn fit_options(spec: &TrainSpec) -> FitOptions {
+    FitOptions { min_category_count: spec.min_category_count, standardize: true }
 }
 
 /// Dropout after each hidden layer on tables, by default. In `comparison/tabular.py` it was
@@ -124,20 +81,21 @@ const AUTO_PATIENCE: usize = 20;
 /// for about [`AUTO_STEPS`] steps on the training part (small tables need many epochs, large
 /// ones few), stopping after a tenth of them (at least [`AUTO_PATIENCE`]) without a better
 /// validation loss.
-fn epochs(args: &TrainArgs, data: &DataDescription) -> (usize, Option<usize>) {
-    if let Some(epochs) = args.epochs {
-        return (epochs, args.early_stop);
+fn epochs(spec: &TrainSpec, data: &DataDescription) -> (usize, Option<usize>) {
+    if let Some(epochs) = spec.epochs {
+        return (epochs, spec.early_stop);
     }
-    let steps_per_epoch = data.samples.div_ceil(args.batch_size);
+    let steps_per_epoch = data.samples.div_ceil(spec.batch_size);
     let epochs = AUTO_STEPS.div_ceil(steps_per_epoch.max(1)).clamp(AUTO_EPOCHS.0, AUTO_EPOCHS.1);
-    let patience = (args.val_split > 0.0).then_some((epochs / 10).max(AUTO_PATIENCE));
-    (epochs, args.early_stop.or(patience))
+    let patience = (spec.val_split > 0.0).then_some((epochs / 10).max(AUTO_PATIENCE));
+    (epochs, spec.early_stop.or(patience))
 }
 
-/// The plan for training on data described by `data` as `args` ask.
-pub fn plan(args: &TrainArgs, data: &DataDescription) -> Result<TrainPlan> {
-    check_args(args)?;
-    let loss = match (args.loss, data.task) {
+/// The plan for training on `files`, described by `data`, as `spec` asks (on all cores: the
+/// caller may set `config.threads`).
+pub fn plan(spec: &TrainSpec, files: &DataFiles, data: &DataDescription) -> Result<TrainPlan> {
+    spec.validate(files)?;
+    let loss = match (spec.loss, data.task) {
         (Some(Loss::CrossEntropy), Task::Regress) => {
             return Err(Error::invalid(
                 "--loss cross-entropy needs class targets; this target is regression (use mse)",
@@ -147,47 +105,47 @@ pub fn plan(args: &TrainArgs, data: &DataDescription) -> Result<TrainPlan> {
         (None, Task::Classify) => Loss::CrossEntropy,
         (None, Task::Regress) => Loss::Mse,
     };
-    if args.class_weight.is_some() && loss != Loss::CrossEntropy {
+    if spec.class_weight.is_some() && loss != Loss::CrossEntropy {
         return Err(Error::invalid(format!(
             "--class-weight weights the cross-entropy of classes; this run's loss is {loss}"
         )));
     }
     let mut sizes = vec![data.features];
-    sizes.extend(&args.hidden);
+    sizes.extend(&spec.hidden);
     sizes.push(data.outputs);
-    let dropout = args.dropout.unwrap_or(match data.kind {
+    let dropout = spec.dropout.unwrap_or(match data.kind {
         InputKind::Csv => TABLE_DROPOUT,
         InputKind::Idx => 0.0,
     });
-    let architecture = MlpSpec { dropout, ..MlpSpec::logits(&sizes, args.activation) };
-    let lr = args.lr.unwrap_or(args.optimizer.default_lr());
-    let (epochs, early_stop) = epochs(args, data);
-    let schedule = Schedule::for_run(args.schedule, epochs as f64, args.warmup);
+    let architecture = MlpSpec { dropout, ..MlpSpec::logits(&sizes, spec.activation) };
+    let lr = spec.lr.unwrap_or(spec.optimizer.default_lr());
+    let (epochs, early_stop) = epochs(spec, data);
+    let schedule = Schedule::for_run(spec.schedule, epochs as f64, spec.warmup);
     let mut config = TrainConfig::new(loss, lr);
     config.epochs = epochs;
-    config.batch_size = args.batch_size;
-    config.lr = LrSchedule { base: lr, schedule, warmup: args.warmup };
-    config.clip_norm = args.clip_norm;
+    config.batch_size = spec.batch_size;
+    config.lr = LrSchedule { base: lr, schedule, warmup: spec.warmup };
+    config.clip_norm = spec.clip_norm;
     config.early_stop = early_stop;
-    config.seed = args.seed;
-    config.threads = args.threads.map_or(Threads::all(), Threads::new);
+    config.seed = spec.seed;
+    config.threads = Threads::all();
     Ok(TrainPlan {
         kind: data.kind,
         task: data.task,
-        test: match &args.test {
+        test: match &files.test {
             Some(path) => TestSet::File(path.clone()),
-            None => TestSet::HeldOut(args.test_split),
+            None => TestSet::HeldOut(spec.test_split),
         },
-        val_split: args.val_split,
-        class_weight: args.class_weight,
+        val_split: spec.val_split,
+        class_weight: spec.class_weight,
         architecture,
-        optimizer: args.optimizer,
-        optimizer_settings: OptimizerSettings { momentum: args.momentum, weight_decay: args.weight_decay },
+        optimizer: spec.optimizer,
+        optimizer_settings: OptimizerSettings { momentum: spec.momentum, weight_decay: spec.weight_decay },
         config,
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "cli"))]
 mod tests {
     use clap::Parser;
 
@@ -195,15 +153,29 @@ mod tests {
     use crate::nn::Activation;
     use crate::optim::ScheduleKind;
 
+    /// The command line's parse of the spec and the files, as `backprop train` has it.
     #[derive(Parser)]
     struct Cli {
         #[command(flatten)]
-        args: TrainArgs,
+        files: DataFiles,
+        #[command(flatten)]
+        spec: TrainSpec,
     }
 
-    fn args(extra: &[&str]) -> TrainArgs {
-        let base = ["train", "--data", "d.csv", "--out", "runs/x"];
-        Cli::try_parse_from(base.iter().chain(extra)).expect("valid arguments").args
+    fn parse(extra: &[&str]) -> Cli {
+        let base = ["train", "--data", "d.csv"];
+        Cli::try_parse_from(base.iter().chain(extra)).expect("valid arguments")
+    }
+
+    fn plan_of(extra: &[&str], data: &DataDescription) -> Result<TrainPlan> {
+        let cli = parse(extra);
+        plan(&cli.spec, &cli.files, data)
+    }
+
+    #[test]
+    fn the_command_lines_defaults_are_the_specs() {
+        assert_eq!(parse(&[]).spec, TrainSpec::default());
+        assert_eq!(parse(&[]).files, DataFiles::new("d.csv"));
     }
 
     const DIGITS: DataDescription =
@@ -213,20 +185,20 @@ mod tests {
 
     #[test]
     fn defaults_are_two_relu_layers_with_dropout_on_tables_adam_and_the_tasks_loss() {
-        let p = plan(&args(&[]), &DIGITS).unwrap();
+        let p = plan_of(&[], &DIGITS).unwrap();
         assert_eq!(p.architecture, MlpSpec { dropout: 0.1, ..MlpSpec::logits(&[64, 128, 64, 10], Activation::Relu) });
         let images = DataDescription { kind: InputKind::Idx, ..DIGITS };
-        assert_eq!(plan(&args(&[]), &images).unwrap().architecture.dropout, 0.0, "images: no dropout by default");
+        assert_eq!(plan_of(&[], &images).unwrap().architecture.dropout, 0.0, "images: no dropout by default");
         assert_eq!((p.optimizer, p.config.lr.base, p.config.loss), (OptimizerKind::Adam, 1e-3, Loss::CrossEntropy));
         assert_eq!((p.config.batch_size, p.config.seed), (64, 42));
         assert_eq!((p.test, p.val_split, p.class_weight), (TestSet::HeldOut(0.2), 0.1, None));
-        assert_eq!(plan(&args(&[]), &PRICES).unwrap().config.loss, Loss::Mse);
+        assert_eq!(plan_of(&[], &PRICES).unwrap().config.loss, Loss::Mse);
     }
 
     #[test]
     fn automatic_epochs_give_about_20000_steps_within_10_to_500_epochs() {
         let epochs = |samples: usize, extra: &[&str]| {
-            let p = plan(&args(extra), &DataDescription { samples, ..DIGITS }).unwrap();
+            let p = plan_of(extra, &DataDescription { samples, ..DIGITS }).unwrap();
             (p.config.epochs, p.config.early_stop)
         };
         // 1,294 samples in batches of 64: 21 steps an epoch, 953 epochs for 20,000 steps: capped.
@@ -242,16 +214,16 @@ mod tests {
     #[test]
     fn balanced_class_weights_need_cross_entropy() {
         assert_eq!(
-            plan(&args(&["--class-weight", "balanced"]), &DIGITS).unwrap().class_weight,
+            plan_of(&["--class-weight", "balanced"], &DIGITS).unwrap().class_weight,
             Some(ClassWeight::Balanced)
         );
-        let e = plan(&args(&["--class-weight", "balanced"]), &PRICES).unwrap_err().to_string();
+        let e = plan_of(&["--class-weight", "balanced"], &PRICES).unwrap_err().to_string();
         assert!(e.contains("--class-weight weights the cross-entropy"), "{e}");
     }
 
     #[test]
     fn every_choice_reaches_the_plan_in_the_librarys_own_types() {
-        let a = args(&[
+        let a = &[
             "--activation",
             "tanh",
             "--hidden",
@@ -272,8 +244,8 @@ mod tests {
             "0.25",
             "--test",
             "t.csv",
-        ]);
-        let p = plan(&a, &DIGITS).unwrap();
+        ];
+        let p = plan_of(a, &DIGITS).unwrap();
         assert_eq!(p.architecture.sizes, [64, 8, 4, 10]);
         assert_eq!((p.architecture.activation, p.architecture.dropout), (Activation::Tanh, 0.25));
         assert_eq!((p.optimizer, p.optimizer_settings.momentum, p.config.lr.base), (OptimizerKind::Nesterov, 0.5, 0.1));
@@ -285,7 +257,7 @@ mod tests {
     #[test]
     fn refusals_name_the_flag() {
         let refused = |extra: &[&str], data: &DataDescription, needle: &str| {
-            let e = plan(&args(extra), data).unwrap_err().to_string();
+            let e = plan_of(extra, data).unwrap_err().to_string();
             assert!(e.contains(needle), "{extra:?}: {e}");
         };
         refused(&["--loss", "cross-entropy"], &PRICES, "--loss cross-entropy needs class targets");

@@ -1,14 +1,14 @@
-//! `backprop train`'s data: the training file (and `--test`) read and split into training,
-//! validation and test parts — a table's rows split first and its preprocessing fitted on the
-//! training rows alone, images split as they are.
+//! A run's data: the training file (and `--test`) read and split into training, validation
+//! and test parts — a table's rows split first and its preprocessing fitted on the training
+//! rows alone, images split as they are.
 
-use super::args::TrainArgs;
 use super::plan::{self, DataDescription, TestSet};
-use crate::cli::input::{self, align_classes, kind_of, load_images};
+use super::read::{self, align_classes, kind_of, load_images};
 use crate::data::table::{CsvOptions, Overrides, ReadOptions, TableSchema, TargetColumn, TrainingTable};
 use crate::data::{Dataset, Targets, Task, split_indices};
 use crate::error::{Error, Result};
 use crate::io::InputKind;
+use crate::train::{DataFiles, TrainSpec};
 
 /// The data split into its parts, encoded and ready to train on.
 pub struct Parts {
@@ -36,67 +36,67 @@ impl Parts {
     }
 }
 
-/// Where the test set comes from, as the arguments say.
-fn test_source(args: &TrainArgs) -> TestSet {
-    match &args.test {
+/// Where the test set comes from, as the files and the spec say.
+fn test_source(files: &DataFiles, spec: &TrainSpec) -> TestSet {
+    match &files.test {
         Some(path) => TestSet::File(path.clone()),
-        None => TestSet::HeldOut(args.test_split),
+        None => TestSet::HeldOut(spec.test_split),
     }
 }
 
 /// Reads `--data` (and `--test`) and splits them: a table's rows are split first and its
 /// preprocessing fitted on the training rows alone; images are split as they are.
-pub fn load(args: &TrainArgs) -> Result<Parts> {
-    let kind = kind_of(&args.data)?;
-    if let Some(test) = &args.test {
+pub fn load(files: &DataFiles, spec: &TrainSpec) -> Result<Parts> {
+    let kind = kind_of(&files.data)?;
+    if let Some(test) = &files.test {
         let test_kind = kind_of(test)?;
         if test_kind != kind {
             return Err(Error::invalid(format!("--test is {test_kind} but --data is {kind}")));
         }
     }
     match kind {
-        InputKind::Csv => load_table(args),
-        InputKind::Idx => load_image_parts(args),
+        InputKind::Csv => load_table(files, spec),
+        InputKind::Idx => load_image_parts(files, spec),
     }
 }
 
-fn load_table(args: &TrainArgs) -> Result<Parts> {
-    if args.labels.is_some() {
+fn load_table(files: &DataFiles, spec: &TrainSpec) -> Result<Parts> {
+    if files.labels.is_some() {
         return Err(Error::invalid(format!(
             "--labels goes with IDX image files; {} is CSV (its target is a column: --target)",
-            args.data.display()
+            files.data.display()
         )));
     }
     let options = CsvOptions {
-        target: args.target.as_deref().map(TargetColumn::parse),
-        task: args.task,
-        read: ReadOptions { delimiter: args.delimiter, missing: args.na.clone(), only: None },
+        target: spec.target.as_deref().map(TargetColumn::parse),
+        task: spec.task,
+        read: ReadOptions { delimiter: spec.delimiter, missing: spec.na.clone(), only: None },
         overrides: Overrides {
-            categorical: args.categorical.clone(),
-            numeric: args.numeric.clone(),
-            ignore: args.ignore.clone(),
+            categorical: spec.categorical.clone(),
+            numeric: spec.numeric.clone(),
+            ignore: spec.ignore.clone(),
         },
     };
-    let table = TrainingTable::read(&args.data, &options)?;
+    let table = TrainingTable::read(&files.data, &options)?;
     let mut notes = Vec::new();
     if table.dropped() > 0 {
         notes.push(format!("{} rows without a target value left out", table.dropped()));
     }
-    let seed = args.seed;
-    let source = test_source(args);
+    let seed = spec.seed;
+    let source = test_source(files, spec);
     let (rest, test_rows) = match &source {
         TestSet::File(_) => (table.rows.clone(), vec![]),
         TestSet::HeldOut(fraction) => split_indices(&table.rows, *fraction, &mut crate::rng(seed)),
     };
-    let (train_rows, val_rows) = if args.val_split > 0.0 {
-        split_indices(&rest, args.val_split, &mut crate::rng(seed.wrapping_add(1)))
+    let (train_rows, val_rows) = if spec.val_split > 0.0 {
+        split_indices(&rest, spec.val_split, &mut crate::rng(seed.wrapping_add(1)))
     } else {
         (rest, vec![])
     };
     if train_rows.is_empty() {
         return Err(Error::invalid("no training samples left after holding out test and validation data"));
     }
-    let fit = plan::fit_options(args);
+    let fit = plan::fit_options(spec);
     let schema = table.fit(&train_rows, fit);
     // One-hot features are dense: say so when they grow large, and how to make them smaller.
     let width = schema.feature_names().len();
@@ -120,7 +120,7 @@ fn load_table(args: &TrainArgs) -> Result<Parts> {
             };
             let file = schema.read(path, table.task, classes)?;
             let (test, report, dropped) = schema.dataset(&file)?;
-            notes.extend(input::notes(&file.table, &report, path));
+            notes.extend(read::notes(&file.table, &report, path));
             if dropped > 0 {
                 notes.push(format!("{}: {dropped} rows without a target value left out", path.display()));
             }
@@ -130,14 +130,14 @@ fn load_table(args: &TrainArgs) -> Result<Parts> {
     Ok(Parts { kind: InputKind::Csv, train, val, test, test_source: source, schema: Some(schema), notes })
 }
 
-fn load_image_parts(args: &TrainArgs) -> Result<Parts> {
-    let source = test_source(args);
-    let seed = args.seed;
+fn load_image_parts(files: &DataFiles, spec: &TrainSpec) -> Result<Parts> {
+    let source = test_source(files, spec);
+    let seed = spec.seed;
     // The test file is read on the other core while the training file inflates.
     let (data, test_file) = rayon::join(
-        || load_images(&args.data, args.labels.as_ref(), args.task),
+        || load_images(&files.data, files.labels.as_ref(), spec.task),
         || match &source {
-            TestSet::File(path) => Some(load_images(path, args.test_labels.as_ref(), Some(Task::Classify))),
+            TestSet::File(path) => Some(load_images(path, files.test_labels.as_ref(), Some(Task::Classify))),
             TestSet::HeldOut(_) => None,
         },
     );
@@ -154,8 +154,8 @@ fn load_image_parts(args: &TrainArgs) -> Result<Parts> {
         }
         TestSet::HeldOut(fraction) => data.split(*fraction, &mut crate::rng(seed)),
     };
-    let (train, val) = if args.val_split > 0.0 {
-        let (t, v) = rest.split(args.val_split, &mut crate::rng(seed.wrapping_add(1)));
+    let (train, val) = if spec.val_split > 0.0 {
+        let (t, v) = rest.split(spec.val_split, &mut crate::rng(seed.wrapping_add(1)));
         (t, Some(v))
     } else {
         (rest, None)

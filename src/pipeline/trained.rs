@@ -1,0 +1,141 @@
+//! A trained model as one value: its description (`model.json`: the schema, the classes, the
+//! architecture), the network and its weights — saved to and loaded from a model directory,
+//! trained from a spec in one call, and asked for predictions on a file or on encoded rows.
+//! The command line's `eval`, `predict`, `inspect` and `export` and any library user share it.
+
+use std::path::Path;
+
+use super::read::load_features_for_model;
+use super::training::{Resume, Training};
+use crate::autograd::ParamStore;
+use crate::data::Scale;
+use crate::error::Result;
+use crate::io::{ModelDir, ModelInfo};
+use crate::nn::Sequential;
+use crate::tensor::kernels::argmax;
+use crate::tensor::{Tensor, Threads};
+use crate::train::{Control, every_epoch};
+use crate::train::{DataFiles, TrainSpec};
+
+/// A model with its weights and everything needed to feed it new data.
+#[derive(Clone, Debug)]
+pub struct TrainedModel {
+    pub info: ModelInfo,
+    pub model: Sequential,
+    pub params: ParamStore<f32>,
+}
+
+/// A model's outputs for some samples, and what they mean.
+#[derive(Clone, Debug)]
+pub struct Predictions {
+    /// The network's raw outputs [samples, outputs]: logits for classes, standardised values
+    /// for a table's regression.
+    pub outputs: Tensor<f32>,
+    /// The class names (classification) or the outputs' names (regression).
+    pub names: Vec<String>,
+    pub classify: bool,
+    /// How a regression output maps back to the file's units.
+    pub scale: Scale,
+}
+
+impl TrainedModel {
+    /// Trains on `files` as `spec` says, on all cores, with no output: the data is split, the
+    /// schema fitted on the training rows, and the kept weights are the best epoch's by
+    /// validation loss (or the last epoch's without validation).
+    pub fn train(files: &DataFiles, spec: &TrainSpec) -> Result<TrainedModel> {
+        let mut training = Training::new(files.clone(), spec.clone(), Threads::all())?;
+        let report = training.run(&Resume::default(), &mut every_epoch(|_, _| Control::Continue))?;
+        let epochs = report.history.last().map_or(0, |m| m.epoch);
+        Ok(training.into_model(&report, epochs))
+    }
+
+    /// Reads a model directory written by `backprop train` or [`TrainedModel::save`].
+    pub fn load(dir: impl AsRef<Path>) -> Result<TrainedModel> {
+        let (info, model, params) = ModelDir::new(dir.as_ref()).load_model()?;
+        Ok(TrainedModel { info, model, params })
+    }
+
+    /// Writes `model.safetensors` and `model.json` into `dir` (created if need be), each
+    /// atomically.
+    pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let dir = ModelDir::new(dir.as_ref());
+        dir.create()?;
+        dir.save_model(&self.info, &self.params)
+    }
+
+    /// Predictions for the samples of a file of the kind the model was trained on (a table's
+    /// target column may be absent), with the notes a user should hear about the file (columns
+    /// not used, unseen categories, missing cells).
+    pub fn predict_file(&self, path: &Path, threads: Threads) -> Result<(Predictions, Vec<String>)> {
+        let (features, notes) = load_features_for_model(&self.info, path)?;
+        Ok((self.predict(&features, threads), notes))
+    }
+
+    /// Predictions for encoded features [samples, features].
+    pub fn predict(&self, features: &Tensor<f32>, threads: Threads) -> Predictions {
+        let outputs = self.model.predict(&self.params, features, threads);
+        let width = outputs.dims()[1];
+        let (names, classify) = match (&self.info.classes, &self.info.outputs) {
+            (Some(classes), _) => (classes.clone(), true),
+            (None, Some(outputs)) => (outputs.clone(), false),
+            (None, None) => ((0..width).map(|i| format!("output_{i}")).collect(), false),
+        };
+        let scale = self.info.table.as_ref().and_then(|t| t.target_scale).unwrap_or(Scale::IDENTITY);
+        Predictions { outputs, names, classify, scale }
+    }
+}
+
+impl Predictions {
+    pub fn len(&self) -> usize {
+        self.outputs.dims()[0]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Classification: each sample's most likely class.
+    pub fn classes(&self) -> Option<Vec<&str>> {
+        let width = self.outputs.dims()[1].max(1);
+        self.classify
+            .then(|| self.outputs.data().chunks_exact(width).map(|row| self.names[argmax(row)].as_str()).collect())
+    }
+
+    /// Regression: each sample's values, in the file's units.
+    pub fn values(&self) -> Option<Vec<Vec<f32>>> {
+        let width = self.outputs.dims()[1].max(1);
+        (!self.classify).then(|| {
+            self.outputs
+                .data()
+                .chunks_exact(width)
+                .map(|row| row.iter().map(|&v| self.scale.invert(v)).collect())
+                .collect()
+        })
+    }
+
+    /// As `backprop predict` writes them: `class,p_<class>…` with each class's probability,
+    /// or the values under the outputs' names.
+    pub fn to_csv(&self) -> String {
+        let width = self.outputs.dims()[1].max(1);
+        let mut csv = String::new();
+        if self.classify {
+            let probabilities = self.outputs.softmax(1);
+            csv.push_str("class");
+            self.names.iter().for_each(|n| csv.push_str(&format!(",p_{n}")));
+            csv.push('\n');
+            for row in probabilities.data().chunks_exact(width) {
+                csv.push_str(&self.names[argmax(row)]);
+                row.iter().for_each(|p| csv.push_str(&format!(",{p}")));
+                csv.push('\n');
+            }
+        } else {
+            csv.push_str(&self.names.join(","));
+            csv.push('\n');
+            for row in self.values().expect("regression").iter() {
+                csv.push_str(&row.iter().map(f32::to_string).collect::<Vec<_>>().join(","));
+                csv.push('\n');
+            }
+        }
+        csv
+    }
+}

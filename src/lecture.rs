@@ -6,6 +6,7 @@
 //! w ← w − η·∂E/∂w to the weights only: the biases stay fixed, as in the lecture.
 
 use crate::autograd::{Grads, ParamId, ParamStore, Plan, Tape, Var};
+use crate::optim::descend;
 use crate::tensor::{Float, Tensor};
 
 /// The network, its one training example and its learning rate.
@@ -113,7 +114,7 @@ impl<T: Float> Lecture<T> {
     ///
     /// The network's graph is the same every step, so the forward pass is recorded once and
     /// compiled into a [`Plan`]: a step runs the kernels and the backward rules, and updates the
-    /// weights in the store and in the plan's copy at once ([`Plan::descend`]). An edit of
+    /// weights in the store and in the plan's copy at once ([`Plan::update`]). An edit of
     /// `params` between steps is seen: the plan copies the parameters in again.
     pub fn step(&mut self) -> T {
         let plan = match &mut self.plan {
@@ -130,8 +131,9 @@ impl<T: Float> Lecture<T> {
             }
         };
         plan.backward();
+        let lr = T::of(self.learning_rate);
         for w in [self.hidden_weight, self.output_weight] {
-            plan.descend(&mut self.params, w, T::of(self.learning_rate));
+            plan.update(&mut self.params, w, |w, g| descend(w, g, lr));
         }
         plan.loss()
     }
@@ -152,9 +154,11 @@ impl<T: Float> Lecture<T> {
 
     /// w ← w − η·∂E/∂w for the weights; the biases stay fixed, as in the lecture.
     pub fn update(&mut self, grads: &Grads<T>) {
+        let lr = T::of(self.learning_rate);
         for w in [self.hidden_weight, self.output_weight] {
             let g = grads.param(w).expect("every weight reaches the error");
-            self.params.for_update(w).add_scaled(T::of(-self.learning_rate), g);
+            let weight = self.params.for_update(w).data_mut();
+            weight.iter_mut().zip(g.data).for_each(|(w, &g)| *w = descend(*w, g, lr));
         }
     }
 

@@ -21,12 +21,12 @@
 //! 3,716, then 3,608 (the tiny linear layer's backward straight to the small product's loop),
 //! then 2,881 (from 3,560 on an AVX-512 machine) with the lecture's E one fused op, `HalfSse`,
 //! where four ops and four rules ran, then 2,819 (from 2,885 on an AVX2 machine) with the
-//! parameters no longer copied in each step (see [`Plan::descend`]), then 2,716 with each
+//! parameters no longer copied in each step (see [`Plan::update`]), then 2,716 with each
 //! parameter's node looked up once (`graded_node`).
 //!
 //! The plan owns its copy of the parameters: [`Plan::load_params`] copies a store's values in
 //! (for the lecture's 12 numbers, cheaper than any sharing), and an optimiser updates the store
-//! from [`Plan::grad`]. Gradient descent through [`Plan::descend`] writes each new weight to the
+//! from [`Plan::grad`]. An update through [`Plan::update`] writes each new weight to the
 //! store and to the plan's copy alike, so the next `load_params` finds the store's
 //! [`Stamp`] unchanged since and copies nothing; an edit of the store between steps changes the
 //! stamp, and is copied in.
@@ -139,7 +139,7 @@ impl<T: Float> Plan<T> {
 
     /// Copies every parameter's value from `store` in (each of the shape it was recorded with),
     /// unless the plan holds them already: nothing was written to `store` since they were copied
-    /// in or since [`Plan::descend`] updated both.
+    /// in or since [`Plan::update`] updated both.
     pub fn load_params(&mut self, store: &ParamStore<T>) {
         if self.loaded == Some(store.stamp()) {
             return;
@@ -159,26 +159,26 @@ impl<T: Float> Plan<T> {
         self.loaded = Some(store.stamp());
     }
 
-    /// One gradient-descent step on parameter `p` after [`Plan::backward`]: w ← w − η·∂loss/∂w,
-    /// in `store` and, if it holds `store`'s values, in the plan's copy, with the same arithmetic
-    /// (so the two stay equal bit for bit and the next [`Plan::load_params`] copies nothing).
-    /// Panics if no gradient reached `p`.
-    pub fn descend(&mut self, store: &mut ParamStore<T>, p: ParamId, learning_rate: T) {
-        let alpha = -learning_rate;
+    /// Updates parameter `p` after [`Plan::backward`] by `rule` (w ← rule(w, ∂loss/∂w), element
+    /// by element: `optim::descend` for gradient descent), in `store` and, if it holds
+    /// `store`'s values, in the plan's copy, with the same arithmetic (so the two stay equal bit
+    /// for bit and the next [`Plan::load_params`] copies nothing). Panics if no gradient
+    /// reached `p`.
+    pub fn update(&mut self, store: &mut ParamStore<T>, p: ParamId, rule: impl Fn(T, T) -> T) {
         let held = self.loaded == Some(store.stamp());
         let node =
             self.graded_node(p).unwrap_or_else(|| panic!("plan: no gradient reached parameter `{}`", store.name(p)));
-        let (Place { shape, start, end }, Slot { offset, len }) = (self.layout[node], self.slots[node]);
+        let (Place { start, end, .. }, Slot { offset, len }) = (self.layout[node], self.slots[node]);
         let grad = &self.grads[offset..offset + len];
-        let weight = store.for_update(p);
+        let weight = store.for_update(p).data_mut();
         if !held {
-            weight.add_scaled(alpha, View::new(grad, shape));
+            weight.iter_mut().zip(grad).for_each(|(w, &g)| *w = rule(*w, g));
             return;
         }
         // The store's values are the copy's (load_params checked their shapes), so one loop
         // writes both.
-        for ((w, c), &g) in weight.data_mut().iter_mut().zip(&mut self.values[start..end]).zip(grad) {
-            *w += alpha * g;
+        for ((w, c), &g) in weight.iter_mut().zip(&mut self.values[start..end]).zip(grad) {
+            *w = rule(*w, g);
             *c = *w;
         }
         self.loaded = Some(store.stamp());

@@ -90,7 +90,7 @@ fn recompute(net: &Network, step: &Step, k: &Knobs) -> BTreeMap<String, f64> {
 /// Every variant of the step `step` of `net` (the network at that step's start).
 pub fn variants(net: &Network, step: &Step) -> Vec<Mistake> {
     let engine_local = |_: usize, _: usize, _: f64, _: f64, d: f64| d;
-    let descend = |w: f64, g: f64, eta: f64| w - eta * g;
+    let descend = |w: f64, g: f64, eta: f64| crate::optim::descend(w, g, eta);
     let base = Knobs {
         local: &engine_local,
         output_scale: 1.0,

@@ -70,7 +70,7 @@ fn from_learners_inputs(
         && let Some(p) = step.params.iter().find(|p| p.name == param)
     {
         let g = value(&format!("dE/d{param}"))?;
-        return Some((p.value - net.learning_rate * g, wrong(&format!("dE/d{param}"))?));
+        return Some((crate::optim::descend(p.value, g, net.learning_rate), wrong(&format!("dE/d{param}"))?));
     }
     if symbol == "E" {
         let terms: Option<f64> = (1..=step.error_terms.len()).map(|k| value(&format!("E{k}"))).sum();

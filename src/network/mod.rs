@@ -9,6 +9,6 @@ mod names;
 mod step;
 
 pub use file::{LayerFile, MAX_PARAMETERS, Network, NetworkFile, TargetsFile};
-pub use model::{error_of, model_of};
+pub use model::{Model, Place, error_of, model_of};
 pub use names::{input_name, param_names, unit_name};
 pub use step::{Factor, Param, PathSum, Step, Steps, Unit, run, step};

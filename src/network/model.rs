@@ -1,10 +1,108 @@
 //! A small network as the engine's model: its layers as a [`Sequential`] with their parameters
-//! in a [`ParamStore`], run forward on a tape to the error E.
+//! in a [`ParamStore`] ([`Model`]), run forward on a tape to the error E. The lecture's names
+//! for its parameters (`w5`, `b2`) are places in that store.
 
 use super::{LayerFile, Network};
-use crate::autograd::{ParamStore, Tape, Var};
-use crate::nn::{Layer, Linear, Sequential};
+use crate::autograd::{ParamId, ParamStore, Tape, Var};
+use crate::nn::{Activation, Layer, Linear, Sequential};
 use crate::tensor::Tensor;
+
+/// A small network as the library holds any model: `Linear` layers named `layers.{l}`, each
+/// followed by its activation, with their weights ([out, in]) and biases in a store. What the
+/// playground trains, through the library's optimisers; a [`LayerFile`] list is only how it
+/// is written down.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub sequential: Sequential,
+    pub params: ParamStore<f64>,
+}
+
+impl Model {
+    /// The model of written-down layers.
+    pub fn from_layers(layers: &[LayerFile]) -> Model {
+        let (sequential, params) = model_of(layers);
+        Model { sequential, params }
+    }
+
+    /// Each layer's (outputs, inputs, activation).
+    pub fn shape(&self) -> Vec<(usize, usize, Activation)> {
+        let mut shape: Vec<(usize, usize, Activation)> = vec![];
+        for layer in &self.sequential.layers {
+            match layer {
+                Layer::Linear(l) => shape.push((l.outputs, l.inputs, Activation::Linear)),
+                Layer::Activation(a) => shape.last_mut().expect("an activation follows a linear layer").2 = *a,
+                Layer::Dropout(_) => {}
+            }
+        }
+        shape
+    }
+
+    /// Layer `l`'s (weight, bias).
+    pub fn layer_params(&self, l: usize) -> (ParamId, ParamId) {
+        let linear = self.sequential.linears().nth(l).unwrap_or_else(|| panic!("the model has no layer {l}"));
+        (linear.weight, linear.bias)
+    }
+
+    /// Every layer's (weight, bias), in order.
+    pub fn all_params(&self) -> Vec<(ParamId, ParamId)> {
+        self.sequential.linears().map(|l| (l.weight, l.bias)).collect()
+    }
+
+    /// Where a parameter of the lecture's naming sits: `w{k}` is the k-th weight counting
+    /// row-major through the layers' [out, in] matrices (so the store's own order), `b{k}` the
+    /// k-th bias. With its layer and whether it is a weight.
+    pub fn locate(&self, name: &str) -> Option<Place> {
+        let (weight, k) = match name.split_at_checked(1)? {
+            ("w", k) => (true, k),
+            ("b", k) => (false, k),
+            _ => return None,
+        };
+        if k.starts_with('0') || !k.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let mut k = k.parse::<usize>().ok()? - 1;
+        for (layer, linear) in self.sequential.linears().enumerate() {
+            let count = if weight { linear.inputs * linear.outputs } else { linear.outputs };
+            if k < count {
+                let id = if weight { linear.weight } else { linear.bias };
+                return Some(Place { layer, weight, id, index: k });
+            }
+            k -= count;
+        }
+        None
+    }
+
+    /// The value of a located parameter.
+    pub fn value(&self, at: Place) -> f64 {
+        self.params.get(at.id).data()[at.index]
+    }
+
+    /// The layers written down, as a network file holds them.
+    pub fn layers(&self) -> Vec<LayerFile> {
+        self.shape()
+            .into_iter()
+            .enumerate()
+            .map(|(l, (_, cols, activation))| {
+                let (w, b) = self.layer_params(l);
+                LayerFile {
+                    weights: self.params.get(w).data().chunks(cols).map(<[f64]>::to_vec).collect(),
+                    biases: self.params.get(b).data().to_vec(),
+                    activation,
+                }
+            })
+            .collect()
+    }
+}
+
+/// A parameter element in a [`Model`]'s store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub layer: usize,
+    pub weight: bool,
+    pub id: ParamId,
+    /// The element's index in the parameter (row-major).
+    pub index: usize,
+}
 
 /// A network's layers as a model: its parameters in a store (`layers.{l}.weight` [out, in] and
 /// `layers.{l}.bias`), and a [`Sequential`] of `Linear` layers, each followed by its activation.

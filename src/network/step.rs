@@ -12,6 +12,7 @@ use super::model::{Forward, error_with, forward};
 use super::{Network, error_of, model_of, param_names, unit_name};
 use crate::autograd::Tape;
 use crate::autograd::{Var, finite_differences};
+use crate::optim::descend;
 use crate::tensor::Tensor;
 
 /// One unit's forward values.
@@ -164,13 +165,14 @@ pub fn step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
                 factors.push(Factor { symbol: format!("d{}/d{}", u.name, wnames[l][j][i]), value: input });
                 let g = gw[j * cols + i];
                 let w = layer.weights[j][i];
-                next.layers[l].weights[j][i] = w - eta * g;
+                let updated = descend(w, g, eta);
+                next.layers[l].weights[j][i] = updated;
                 params.push(Param {
                     name: wnames[l][j][i].clone(),
                     value: w,
                     gradient: g,
                     factors,
-                    updated: w - eta * g,
+                    updated,
                     numeric: None,
                     at: (l, j, Some(i)),
                 });
@@ -178,7 +180,7 @@ pub fn step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
             let mut factors = head.clone();
             factors.push(Factor { symbol: format!("d{}/d{}", u.name, bnames[l][j]), value: 1.0 });
             let b = layer.biases[j];
-            let updated = if net.update_biases { b - eta * gb[j] } else { b };
+            let updated = if net.update_biases { descend(b, gb[j], eta) } else { b };
             next.layers[l].biases[j] = updated;
             params.push(Param {
                 name: bnames[l][j].clone(),

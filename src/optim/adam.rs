@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::slot;
-use crate::autograd::{Grads, ParamStore};
+use super::{Element, GradientParts, Term, slot};
+use crate::autograd::ParamStore;
 use crate::tensor::{Float, Threads, update_in_chunks};
 
 /// Adam with bias correction, as `torch.optim.Adam`; with `decoupled` weight decay it is AdamW.
@@ -53,9 +53,9 @@ impl<T: Float> Adam<T> {
     /// Computed in PyTorch's order, the same quantity: w ← w − (η / c1)·m / (√v / √c2 + ε)
     /// with c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ. Two divisions and a square root per weight instead of
     /// three and one; the dividers are what bound this loop.
-    pub fn step(&mut self, params: &mut ParamStore<T>, parts: &[&Grads<T>], lr: f64, threads: Threads) {
+    pub fn step(&mut self, params: &mut ParamStore<T>, grads: GradientParts<'_, T>, lr: f64, threads: Threads) {
         let (b1, b2) = (self.beta1, self.beta2);
-        for (id, grad) in super::gradients(parts) {
+        for (id, grad) in grads {
             let w = params.for_update(id).data_mut();
             if self.t.len() <= id.0 {
                 self.t.resize(id.0 + 1, 0);
@@ -87,5 +87,35 @@ impl<T: Float> Adam<T> {
                 }
             });
         }
+    }
+}
+
+impl<T: Float> Adam<T> {
+    /// The step of one element written out (`self` after it, `before` before it): the moments,
+    /// their bias corrections and the step, in the paper's notation.
+    pub(crate) fn terms(&self, before: &Adam<T>, e: &Element) -> Vec<Term> {
+        let (b1, b2, eps, wd) = (self.beta1, self.beta2, self.eps, self.weight_decay);
+        let (mut terms, _) = e.start(wd, !self.decoupled);
+        terms.extend([Term::given("β1", b1), Term::given("β2", b2), Term::given("ε", eps)]);
+        if self.decoupled && wd != 0.0 {
+            terms.push(Term::new("w′", "w − η·λ·w", e.w - e.lr * wd * e.w));
+        }
+        let t = self.t.get(e.at.0.0).copied().unwrap_or(0);
+        let (m, v) = (e.state(&self.m), e.state(&self.v));
+        let (c1, c2) = (1.0 - b1.powi(t as i32), 1.0 - b2.powi(t as i32));
+        let m_hat = m / c1;
+        let v_hat = v / c2;
+        terms.extend([
+            Term::new("t", "steps taken, this one included", t as f64),
+            Term::given("m", e.state(&before.m)),
+            Term::given("v", e.state(&before.v)),
+            Term::new("m⁺", "β1·m + (1 − β1)·g", m),
+            Term::new("v⁺", "β2·v + (1 − β2)·g²", v),
+            Term::new("m̂", "m⁺ / (1 − β1ᵗ)", m_hat),
+            Term::new("v̂", "v⁺ / (1 − β2ᵗ)", v_hat),
+            Term::new("Δw", "η·m̂ / (√v̂ + ε)", e.lr * m_hat / (v_hat.sqrt() + eps)),
+            e.result(if self.decoupled && wd != 0.0 { "w′ − Δw" } else { "w − Δw" }),
+        ]);
+        terms
     }
 }

@@ -15,7 +15,7 @@ pub use adam::Adam;
 pub use clip::{clip_grad_norm, clip_grad_value, grad_norm};
 pub use rmsprop::RmsProp;
 pub use schedule::{LrSchedule, Schedule, ScheduleKind};
-pub use sgd::Sgd;
+pub use sgd::{Sgd, descend};
 
 use serde::{Deserialize, Serialize};
 
@@ -148,10 +148,34 @@ impl<T: Float> Optimizer<T> {
     /// numbers as adding the parts up first, in order, and stepping on that, at any thread
     /// count.
     pub fn step_sum(&mut self, params: &mut ParamStore<T>, parts: &[&Grads<T>], lr: f64, threads: Threads) {
+        self.step_parts(params, gradients(parts).collect(), lr, threads)
+    }
+
+    /// [`Optimizer::step`] on gradients held elsewhere (a compiled plan's), parameter by
+    /// parameter; a parameter not listed is left as it is.
+    pub fn step_on(&mut self, params: &mut ParamStore<T>, grads: &[(ParamId, &[T])], lr: f64) {
+        self.step_parts(params, grads.iter().map(|&(id, g)| (id, vec![g])).collect(), lr, Threads::ONE)
+    }
+
+    /// Element `index` of parameter `id` in the step just taken, written out: each quantity of
+    /// this optimiser's equations with its value, ending in the new weight. `self` is the
+    /// optimiser after the step and `before` the same one before it; `w` and `updated` are the
+    /// element before and after, `g` its gradient, `lr` the step's learning rate.
+    pub fn explain_step(&self, before: &Self, at: (ParamId, usize), [w, g, updated]: [f64; 3], lr: f64) -> Vec<Term> {
+        let step = Element { at, w, g, updated, lr };
+        match (self, before) {
+            (Optimizer::Sgd(o), Optimizer::Sgd(b)) => o.terms(b, &step),
+            (Optimizer::Adam(o), Optimizer::Adam(b)) => o.terms(b, &step),
+            (Optimizer::RmsProp(o), Optimizer::RmsProp(b)) => o.terms(b, &step),
+            _ => panic!("explain_step: the optimiser before the step is another kind ({})", before.kind()),
+        }
+    }
+
+    fn step_parts(&mut self, params: &mut ParamStore<T>, grads: GradientParts<'_, T>, lr: f64, threads: Threads) {
         match self {
-            Optimizer::Sgd(o) => o.step(params, parts, lr, threads),
-            Optimizer::Adam(o) => o.step(params, parts, lr, threads),
-            Optimizer::RmsProp(o) => o.step(params, parts, lr, threads),
+            Optimizer::Sgd(o) => o.step(params, grads, lr, threads),
+            Optimizer::Adam(o) => o.step(params, grads, lr, threads),
+            Optimizer::RmsProp(o) => o.step(params, grads, lr, threads),
         }
     }
 
@@ -207,6 +231,67 @@ pub(crate) fn slot<T: Float>(state: &mut Vec<Vec<T>>, index: usize, len: usize) 
     }
     &mut state[index]
 }
+
+/// One quantity of an update, as the lecture writes it: its symbol (`m̂`; a `⁺` marks a value
+/// after the step), how it is computed from the symbols before it (empty for a given number:
+/// a setting, the weight, its gradient, the state before the step), and its value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Term {
+    pub symbol: &'static str,
+    pub formula: &'static str,
+    pub value: f64,
+}
+
+impl Term {
+    fn new(symbol: &'static str, formula: &'static str, value: f64) -> Term {
+        Term { symbol, formula, value }
+    }
+
+    fn given(symbol: &'static str, value: f64) -> Term {
+        Term { symbol, formula: "", value }
+    }
+}
+
+/// The element an update is explained for: where it is, its value before and after, its
+/// gradient, the learning rate.
+pub(crate) struct Element {
+    pub at: (ParamId, usize),
+    pub w: f64,
+    pub g: f64,
+    pub updated: f64,
+    pub lr: f64,
+}
+
+impl Element {
+    /// A state vector's value for this element (0 before its first update).
+    fn state<T: Float>(&self, state: &[Vec<T>]) -> f64 {
+        state.get(self.at.0.0).and_then(|s| s.get(self.at.1)).map_or(0.0, |v| v.to_f64().unwrap_or(f64::NAN))
+    }
+
+    /// The given numbers (η, w, ∂E/∂w, λ) and g, the gradient the optimiser uses: ∂E/∂w, plus
+    /// λ·w with coupled weight decay.
+    fn start(&self, weight_decay: f64, coupled: bool) -> (Vec<Term>, f64) {
+        let (w, g) = (self.w, self.g);
+        let mut terms = vec![Term::given("η", self.lr), Term::given("w", w), Term::given("∂E/∂w", g)];
+        if weight_decay == 0.0 {
+            terms.push(Term::new("g", "∂E/∂w", g));
+            return (terms, g);
+        }
+        terms.push(Term::given("λ", weight_decay));
+        let g = if coupled { g + weight_decay * w } else { g };
+        terms.push(Term::new("g", if coupled { "∂E/∂w + λ·w" } else { "∂E/∂w" }, g));
+        (terms, g)
+    }
+
+    /// The last line: the new weight as the step left it.
+    fn result(&self, formula: &'static str) -> Term {
+        Term::new("w⁺", formula, self.updated)
+    }
+}
+
+/// One step's gradients: each parameter with the parts that add up to its gradient (the shards
+/// of a data-parallel step, in order; one part otherwise).
+pub type GradientParts<'a, T> = Vec<(ParamId, Vec<&'a [T]>)>;
 
 /// Each parameter the first part has a gradient for, with its gradient in every part (the
 /// shards of one step all reach the same parameters; a part without it is a bug).

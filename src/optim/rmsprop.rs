@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::slot;
-use crate::autograd::{Grads, ParamStore};
+use super::{Element, GradientParts, Term, slot};
+use crate::autograd::ParamStore;
 use crate::tensor::{Float, Threads, update_in_chunks};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,9 +35,9 @@ impl<T: Float> RmsProp<T> {
     }
 
     /// g = ∂E/∂w + λ·w;  s ← α·s + (1 − α)·g²;  w ← w − η·g / (√s + ε).
-    pub fn step(&mut self, params: &mut ParamStore<T>, parts: &[&Grads<T>], lr: f64, threads: Threads) {
+    pub fn step(&mut self, params: &mut ParamStore<T>, grads: GradientParts<'_, T>, lr: f64, threads: Threads) {
         let (lr, alpha, eps, wd) = (T::of(lr), T::of(self.alpha), T::of(self.eps), T::of(self.weight_decay));
-        for (id, grad) in super::gradients(parts) {
+        for (id, grad) in grads {
             let w = params.for_update(id).data_mut();
             let s = slot(&mut self.square_avg, id.0, w.len());
             update_in_chunks(threads, w, &grad, [s], &|w, grad, [s]| {
@@ -49,5 +49,18 @@ impl<T: Float> RmsProp<T> {
                 }
             });
         }
+    }
+}
+
+impl<T: Float> RmsProp<T> {
+    /// The step of one element written out (`self` after it, `before` before it).
+    pub(crate) fn terms(&self, before: &RmsProp<T>, e: &Element) -> Vec<Term> {
+        let (mut terms, _) = e.start(self.weight_decay, true);
+        terms.push(Term::given("α", self.alpha));
+        terms.push(Term::given("ε", self.eps));
+        terms.push(Term::given("s", e.state(&before.square_avg)));
+        terms.push(Term::new("s⁺", "α·s + (1 − α)·g²", e.state(&self.square_avg)));
+        terms.push(e.result("w − η·g / (√s⁺ + ε)"));
+        terms
     }
 }

@@ -7,8 +7,9 @@ use serde_json::{Map, Value};
 
 use super::Regularization;
 use super::session::Session;
-use crate::autograd::Tape;
-use crate::network::{Factor, NetworkFile, PathSum, input_name, model_of, param_names, unit_name};
+use crate::autograd::{ParamId, Tape};
+use crate::network::{Factor, NetworkFile, PathSum, input_name, param_names, unit_name};
+use crate::optim::{OptimizerKind, Term};
 
 /// One example's chain for a parameter: its factors, and their product.
 #[derive(Clone, Debug, Serialize)]
@@ -57,6 +58,10 @@ pub struct Gradient {
     pub learning_rate: f64,
     /// Whether the step changes it (biases may be fixed).
     pub learns: bool,
+    /// The optimiser, and its update of this parameter in the next step written out (its
+    /// state, the quantities of its equations, the new value); empty when it does not learn.
+    pub optimizer: OptimizerKind,
+    pub update: Vec<Term>,
     pub updated: f64,
     pub highlight: Highlight,
 }
@@ -111,10 +116,10 @@ impl Session {
         let source = i.map_or("1".to_string(), |i| input_name(&net, l, i));
         let path_sum = steps[shown].path_sums.iter().find(|p| p.unit == format!("out_{unit}")).cloned();
 
-        let (grads, store) = self.batch_gradients();
-        let suffix = if i.is_some() { "weight" } else { "bias" };
-        let id = store.id(&format!("layers.{l}.{suffix}")).expect("every layer has its parameters");
-        let index = i.map_or(j, |i| j * self.layers[l].weights[j].len() + i);
+        let grads = self.batch_gradients();
+        let (weight, bias) = self.net.layer_params(l);
+        let id = if i.is_some() { weight } else { bias };
+        let index = i.map_or(j, |i| j * self.net.shape()[l].1 + i);
         let gradient = grads.param(id).expect("every parameter reaches E").data()[index];
         let penalty =
             (i.is_some() && self.setup.regularization != Regularization::None && self.setup.regularization_rate > 0.0)
@@ -125,6 +130,18 @@ impl Session {
                 });
         let learns = i.is_some() || self.setup.update_biases;
         let eta = self.setup.learning_rate;
+        // The optimiser's own step on these gradients, on copies: the value it gives is the
+        // one the next update will give.
+        let (mut optimizer, mut params) = (self.optimizer.clone(), self.net.params.clone());
+        let learning: Vec<(ParamId, &[f64])> =
+            self.learning().into_iter().map(|p| (p, grads.param(p).expect("every parameter reaches E").data)).collect();
+        optimizer.step_on(&mut params, &learning, eta);
+        let updated = params.get(id).data()[index];
+        let update = if learns {
+            optimizer.explain_step(&self.optimizer, (id, index), [first.value, gradient, updated], eta)
+        } else {
+            vec![]
+        };
         let mut highlight = Highlight { params: vec![name.to_string()], units: vec![unit.clone()] };
         highlight.units.push(source.trim_start_matches("out_").to_string());
         if let Some(p) = &path_sum {
@@ -146,17 +163,18 @@ impl Session {
             gradient,
             learning_rate: eta,
             learns,
-            updated: if learns { first.value - eta * gradient } else { first.value },
+            optimizer: self.setup.optimizer,
+            update,
+            updated,
             highlight,
         })
     }
 
     /// ∂(λ·R)/∂w of weight `index` of layer `l`, from the penalty alone on a tape.
     fn penalty_gradient(&self, l: usize, index: usize) -> f64 {
-        let (_, store) = model_of(&self.layers);
         let tape = Tape::new();
-        let id = store.id(&format!("layers.{l}.weight")).expect("every layer has its weight");
-        let Some(penalty) = self.penalty_on(&tape, &store) else { return 0.0 };
+        let id = self.net.layer_params(l).0;
+        let Some(penalty) = self.penalty_on(&tape, &self.net.params) else { return 0.0 };
         tape.backward(penalty).param(id).expect("the weight reaches the penalty").data()[index]
     }
 
@@ -176,7 +194,7 @@ impl Session {
         after.update();
         let (wnames, bnames) = param_names(&net);
         let mut updated = Map::new();
-        for (l, layer) in after.layers.iter().enumerate() {
+        for (l, layer) in after.net.layers().iter().enumerate() {
             for j in 0..layer.biases.len() {
                 for (i, w) in layer.weights[j].iter().enumerate() {
                     updated.insert(wnames[l][j][i].clone(), Value::from(*w));

@@ -8,6 +8,9 @@ use rand::seq::SliceRandom;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
+use std::path::Path;
+
+use crate::data::table::{ReadOptions, Table, TargetCells, Task};
 use crate::error::{Error, Result};
 
 /// Half the side of the input plane the data and the heat maps cover.
@@ -245,90 +248,97 @@ pub struct Uploaded {
     pub note: String,
 }
 
-/// Reads an uploaded CSV: a header, then rows of two numeric features and a label. A label
-/// column of at most five distinct values (numbers or text) makes classes; otherwise it is a
-/// regression target. The features are scaled onto [−5, 5] and a regression target onto
-/// [−1, 1], the ranges the playground's shapes use. Errors name the line and column.
+/// What an upload is called in its errors.
+pub const UPLOAD_NAME: &str = "the uploaded CSV";
+
+/// Reads an uploaded CSV with the library's table reader (any delimiter it recognises, the
+/// same missing markers): a header, then rows of two numeric features and a label. The label
+/// is read as `train` reads a target ([`Task::guess`]): text or a few distinct integers make
+/// classes (2 to [`MAX_CLASSES`] here), other numbers a regression target. The features are
+/// scaled onto [−5, 5] and a regression target onto [−1, 1], the ranges the playground's
+/// shapes use. Errors name the line and column.
 pub fn read_upload(text: &str) -> Result<Uploaded> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
-    let header: Vec<String> =
-        reader.headers().map_err(|e| Error::invalid(format!("the header: {e}")))?.iter().map(str::to_string).collect();
+    let name = Path::new(UPLOAD_NAME);
+    let table = Table::from_reader(name, text.as_bytes(), &ReadOptions::default())?;
+    let header = table.names();
     if header.len() != 3 {
-        return Err(Error::invalid(format!(
-            "line 1: {} columns; the playground reads three (two numeric features, then the label)",
-            header.len()
-        )));
+        return Err(Error::data(
+            name,
+            "line 1",
+            format!("{} columns; the playground reads three (two numeric features, then the label)", header.len()),
+        ));
     }
-    let mut rows: Vec<([f64; 2], String)> = vec![];
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| Error::invalid(format!("line {line}: {e}")))?;
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        if record.len() != 3 {
-            return Err(Error::invalid(format!("line {line}: {} fields, the header has 3", record.len())));
-        }
-        if rows.len() == MAX_UPLOADED_POINTS {
-            return Err(Error::invalid(format!(
-                "more than {MAX_UPLOADED_POINTS} rows; the playground is for small data"
-            )));
-        }
-        let mut x = [0.0; 2];
-        for (k, slot) in x.iter_mut().enumerate() {
-            *slot = record[k].parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
-                Error::invalid(format!("line {line}, column \"{}\": {:?} is not a number", header[k], &record[k]))
-            })?;
-        }
-        if record[2].is_empty() {
-            return Err(Error::invalid(format!("line {line}, column \"{}\": the label is empty", header[2])));
-        }
-        rows.push((x, record[2].to_string()));
+    if table.rows() > MAX_UPLOADED_POINTS {
+        return Err(Error::file(
+            name,
+            format!("more than {MAX_UPLOADED_POINTS} rows; the playground is for small data"),
+        ));
     }
-    if rows.len() < 2 {
-        return Err(Error::invalid("at least two rows of data are needed"));
+    if table.rows() < 2 {
+        return Err(Error::file(name, "at least two rows of data are needed"));
     }
-    let mut distinct: Vec<&str> = rows.iter().map(|(_, l)| l.as_str()).collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let numbers: Option<Vec<f64>> = rows.iter().map(|(_, l)| l.parse::<f64>().ok().filter(|v| v.is_finite())).collect();
-    let classification = distinct.len() <= MAX_CLASSES || numbers.is_none();
-    if classification && !(2..=MAX_CLASSES).contains(&distinct.len()) {
-        return Err(Error::invalid(format!(
-            "column \"{}\": {} distinct labels; classes need 2 to {MAX_CLASSES}, and a regression target numbers",
-            header[2],
-            distinct.len()
-        )));
+    for column in &table.columns[..2] {
+        if let Some((line, text)) = &column.first_text {
+            return Err(Error::data(
+                name,
+                format!("line {line}, column {:?}", column.name),
+                format!("{text:?} is not a number"),
+            ));
+        }
+        if column.missing > 0 {
+            return Err(Error::data(
+                name,
+                format!("column {:?}", column.name),
+                format!("{} missing cells; every point needs both coordinates", column.missing),
+            ));
+        }
     }
-    let scale = |values: &mut dyn Iterator<Item = f64>, to: f64| {
-        let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let label = &table.columns[2];
+    let task = Task::guess(label);
+    let cells = TargetCells::read(&table, &label.name, task, None)?;
+    let unlabelled = table.rows() - cells.rows().len();
+    if unlabelled > 0 {
+        let rows = if unlabelled == 1 { "row has" } else { "rows have" };
+        return Err(Error::data(name, format!("column {:?}", label.name), format!("{unlabelled} {rows} no label")));
+    }
+    let scale = |values: &[f32], to: f64| {
+        let (lo, hi) = values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(f64::from(v)), hi.max(f64::from(v))));
         let half = ((hi - lo) / 2.0).max(f64::MIN_POSITIVE);
-        move |v: f64| (v - (lo + hi) / 2.0) / half * to
+        move |v: f32| (f64::from(v) - (lo + hi) / 2.0) / half * to
     };
-    let sx: Vec<_> = (0..2).map(|k| scale(&mut rows.iter().map(|(x, _)| x[k]), 5.0)).collect();
-    let place = |x: [f64; 2]| [sx[0](x[0]), sx[1](x[1])];
+    let (x1, x2) = (&table.columns[0].numbers, &table.columns[1].numbers);
+    let (s1, s2) = (scale(x1, 5.0), scale(x2, 5.0));
+    let place = |r: usize| [s1(x1[r]), s2(x2[r])];
     let mut note = format!("\"{}\" and \"{}\" scaled onto [−5, 5]", header[0], header[1]);
-    let (points, class_names) = if classification {
-        let names: Vec<String> = distinct.iter().map(|s| s.to_string()).collect();
-        let points = rows
-            .iter()
-            .map(|(x, l)| {
-                let c = names.iter().position(|n| n == l).expect("every label is among the distinct ones");
-                Point { x: place(*x), label: Label::Class(c) }
-            })
-            .collect();
-        note.push_str(&format!("; \"{}\" has {} classes", header[2], names.len()));
-        (points, names)
-    } else {
-        let values = numbers.expect("a regression target is numeric");
-        let st = scale(&mut values.iter().copied(), 1.0);
-        let points = rows
-            .iter()
-            .zip(&values)
-            .map(|((x, _), &v)| Point { x: place(*x), label: Label::Values(vec![st(v)]) })
-            .collect();
-        note.push_str(&format!("; the target \"{}\" scaled onto [−1, 1]", header[2]));
-        (points, vec![])
+    let (points, class_names) = match cells {
+        TargetCells::Classes { labels, names } => {
+            if !(2..=MAX_CLASSES).contains(&names.len()) {
+                return Err(Error::data(
+                    name,
+                    format!("column {:?}", label.name),
+                    format!(
+                        "{} classes; the playground shows 2 to {MAX_CLASSES} (a regression target is numbers, not only whole ones)",
+                        names.len()
+                    ),
+                ));
+            }
+            let points = labels
+                .iter()
+                .enumerate()
+                .map(|(r, l)| Point { x: place(r), label: Label::Class(l.expect("every row has a label")) })
+                .collect();
+            note.push_str(&format!("; \"{}\" has {} classes", header[2], names.len()));
+            (points, names)
+        }
+        TargetCells::Values(values) => {
+            let st = scale(&values, 1.0);
+            let points =
+                (0..values.len()).map(|r| Point { x: place(r), label: Label::Values(vec![st(values[r])]) }).collect();
+            note.push_str(&format!("; the target \"{}\" scaled onto [−1, 1]", header[2]));
+            (points, vec![])
+        }
     };
     Ok(Uploaded { points, class_names, note })
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::loss::Loss;
 use crate::nn::Activation;
+use crate::optim::{Optimizer, OptimizerKind, OptimizerSettings};
 
 pub use chains::{ExampleExplained, Gradient};
 pub use data::{
@@ -62,6 +63,10 @@ pub struct Setup {
     /// The loss; absent: half-SSE (the lecture's), or cross-entropy for three or more classes.
     pub loss: Option<Loss>,
     pub learning_rate: f64,
+    /// The optimiser (the library's; plain SGD is TensorFlow Playground's and the lecture's).
+    pub optimizer: OptimizerKind,
+    /// SGD's and Nesterov's momentum (0: none).
+    pub momentum: f64,
     pub regularization: Regularization,
     pub regularization_rate: f64,
     pub batch_size: usize,
@@ -82,6 +87,8 @@ impl Default for Setup {
             activation: Activation::Tanh,
             loss: None,
             learning_rate: 0.03,
+            optimizer: OptimizerKind::Sgd,
+            momentum: 0.0,
             regularization: Regularization::None,
             regularization_rate: 0.0,
             batch_size: 10,
@@ -113,6 +120,12 @@ impl Setup {
             DataSet::Gauss | DataSet::Spiral => self.classes,
             _ => 0,
         }
+    }
+
+    /// A fresh optimiser of the setup's kind (its penalty is the regularisation, so no weight
+    /// decay of its own).
+    pub fn optimizer(&self) -> Optimizer<f64> {
+        Optimizer::new(self.optimizer, OptimizerSettings { momentum: self.momentum, weight_decay: 0.0 })
     }
 
     /// The loss this setup trains on.
@@ -152,6 +165,9 @@ impl Setup {
         }
         if !(self.learning_rate.is_finite() && (0.0..=10.0).contains(&self.learning_rate)) {
             return field("learning_rate", format!("{} is not between 0 and 10", self.learning_rate));
+        }
+        if !(self.momentum.is_finite() && (0.0..1.0).contains(&self.momentum)) {
+            return field("momentum", format!("{} is not at least 0 and below 1", self.momentum));
         }
         if !(self.regularization_rate.is_finite() && (0.0..=10.0).contains(&self.regularization_rate)) {
             return field("regularization_rate", format!("{} is not between 0 and 10", self.regularization_rate));

@@ -1,9 +1,10 @@
-//! One learner's playground: the data split into training and test points, the network (as
-//! `explain`'s layers), and where training stands. A training step is one batch: E is the
-//! batch's mean of each example's loss, plus the regularisation penalty, and every weight moves
-//! by −η·∂E/∂w (recorded on a tape once per batch size and replayed as a plan: `step.rs`). An
-//! epoch is one pass over the training points in order, in batches (the last one may be
-//! smaller), as in TensorFlow Playground.
+//! One learner's playground: the data split into training and test points, the network (the
+//! library's model: a `Sequential` with its weights in a store), the optimiser that trains it,
+//! and where training stands. A training step is one batch: E is the batch's mean of each
+//! example's loss, plus the regularisation penalty; its gradients come from a plan recorded on
+//! a tape once per batch size (`step.rs`), and the setup's optimiser (`optim`, as everywhere)
+//! moves every weight. An epoch is one pass over the training points in order, in batches (the
+//! last one may be smaller), as in TensorFlow Playground.
 
 use serde::Deserialize;
 
@@ -13,8 +14,9 @@ use super::{MAX_EPOCHS_PER_REQUEST, Regularization, Setup};
 use crate::autograd::{Grads, ParamStore, Tape, Var};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::network::{LayerFile, Network, model_of, param_names};
+use crate::network::{LayerFile, Model, Network};
 use crate::nn::{Activation, MlpSpec, Sequential};
+use crate::optim::Optimizer;
 use crate::tensor::Tensor;
 
 /// The most points kept in the loss history; older ones are thinned to every other.
@@ -39,8 +41,10 @@ pub struct Session {
     /// Classes of the labels; 0 when they are values.
     pub(super) classes: usize,
     pub(super) loss: Loss,
-    /// The network: weights `[out][in]` per layer, as `explain` reads them.
-    pub(super) layers: Vec<LayerFile>,
+    /// The network: `layers.{l}.weight` [out, in] and `layers.{l}.bias` per layer.
+    pub(super) net: Model,
+    /// The setup's optimiser, with its state (momenta, step counts) since the last reset.
+    pub(super) optimizer: Optimizer<f64>,
     /// The next training point a batch starts at.
     pub(super) cursor: usize,
     pub(super) updates: usize,
@@ -73,7 +77,8 @@ impl Session {
             uploaded: None,
             classes: 2,
             loss: Loss::HalfSse,
-            layers: vec![],
+            net: Model::from_layers(&[]),
+            optimizer: Optimizer::sgd(0.0, 0.0),
             cursor: 0,
             updates: 0,
             epoch: 0,
@@ -109,6 +114,7 @@ impl Session {
                 != (old.data, old.classes, old.noise, old.train_percent, old.seed);
         let new_network = new_data
             || (&s.features, &s.hidden, s.activation, s.loss) != (&old.features, &old.hidden, old.activation, old.loss);
+        let new_optimizer = (s.optimizer, s.momentum) != (old.optimizer, old.momentum);
         if let Err(e) = self.labels_fit() {
             self.setup = old;
             return Err(e);
@@ -118,6 +124,9 @@ impl Session {
         }
         if new_network {
             self.reset();
+        } else if new_optimizer {
+            // Another optimiser starts from no state; the weights stay.
+            self.optimizer = self.setup.optimizer();
         }
         self.cursor = self.cursor.min(self.train.len() - 1);
         Ok(())
@@ -202,19 +211,21 @@ impl Session {
         let s = &self.setup;
         let lecture = Network::lecture();
         let lecture_shape = s.data == DataSet::Lecture && s.hidden == [2] && outputs == 2 && s.features.len() == 2;
-        self.layers = if lecture_shape {
+        let mut layers = if lecture_shape {
             lecture.layers.iter().map(|l| LayerFile { activation: s.activation, ..l.clone() }).collect()
         } else {
             let sizes: Vec<usize> =
                 std::iter::once(s.features.len()).chain(s.hidden.iter().copied()).chain([outputs]).collect();
             let spec = MlpSpec { sizes, activation: s.activation, output, dropout: 0.0 };
-            let mut store = ParamStore::<f64>::new();
-            Sequential::mlp(&spec, &mut store, &mut crate::rng(s.seed.wrapping_add(1)));
-            layers_of(&store, &spec)
+            let mut params = ParamStore::<f64>::new();
+            let sequential = Sequential::mlp(&spec, &mut params, &mut crate::rng(s.seed.wrapping_add(1)));
+            Model { sequential, params }.layers()
         };
-        if let Some(last) = self.layers.last_mut() {
+        if let Some(last) = layers.last_mut() {
             last.activation = output;
         }
+        self.net = Model::from_layers(&layers);
+        self.optimizer = s.optimizer();
         self.cursor = 0;
         self.updates = 0;
         self.epoch = 0;
@@ -245,7 +256,7 @@ impl Session {
         Network {
             inputs: self.inputs(p),
             targets: self.targets(p),
-            layers: self.layers.clone(),
+            layers: self.net.layers(),
             loss: self.loss,
             learning_rate: self.setup.learning_rate,
             update_biases: self.setup.update_biases,
@@ -262,27 +273,18 @@ impl Session {
 
     /// E of a batch on the tape: the mean over its examples of each one's loss (its terms
     /// summed over the outputs); and the setup's penalty on the weights, if any.
-    pub(super) fn objective<'t>(
-        &self,
-        tape: &'t Tape<f64>,
-        model: &Sequential,
-        store: &ParamStore<f64>,
-        points: &[&Point],
-    ) -> Objective<'t> {
+    pub(super) fn objective<'t>(&self, tape: &'t Tape<f64>, points: &[&Point]) -> Objective<'t> {
         let (x, t) = self.tensors(points);
         let (inputs, targets) = (tape.input(&x), tape.input(&t));
-        let out = model.forward(tape, store, inputs, None);
+        let out = self.net.sequential.forward(tape, &self.net.params, inputs, None);
         let data = self.loss.per_output(out, targets).sum() * (1.0 / points.len().max(1) as f64);
-        Objective { inputs, targets, data, penalty: self.penalty_on(tape, store) }
+        Objective { inputs, targets, data, penalty: self.penalty_on(tape, &self.net.params) }
     }
 
     /// λ·Σ|w| or λ·½Σw² over every weight matrix (biases are not penalised), on the tape.
     pub(super) fn penalty_on<'t>(&self, tape: &'t Tape<f64>, store: &ParamStore<f64>) -> Option<Var<'t, f64>> {
         let rate = self.setup.regularization_rate;
-        let weights = (0..self.layers.len()).map(|l| {
-            let id = store.id(&format!("layers.{l}.weight")).expect("every layer has its weight");
-            tape.param(store, id)
-        });
+        let weights = self.net.all_params().into_iter().map(|(weight, _)| tape.param(store, weight));
         let terms: Vec<Var<'t, f64>> = match self.setup.regularization {
             _ if rate == 0.0 => return None,
             Regularization::None => return None,
@@ -294,21 +296,17 @@ impl Session {
 
     /// The penalty's value for the current weights (0 without regularisation).
     pub fn penalty(&self) -> f64 {
-        let (_, store) = model_of(&self.layers);
         let tape = Tape::new();
-        self.penalty_on(&tape, &store).map_or(0.0, |p| p.item())
+        self.penalty_on(&tape, &self.net.params).map_or(0.0, |p| p.item())
     }
 
-    /// The engine's gradients of the next batch's E (with the penalty), recorded on a tape, with
-    /// the store they are keyed by.
-    pub(super) fn batch_gradients(&self) -> (Grads<f64>, ParamStore<f64>) {
-        let (model, store) = model_of(&self.layers);
+    /// The engine's gradients of the next batch's E (with the penalty), recorded on a tape,
+    /// keyed by the network's parameters.
+    pub(super) fn batch_gradients(&self) -> Grads<f64> {
         let points: Vec<&Point> = self.train[self.batch()].iter().collect();
         let tape = Tape::new();
-        let Objective { data, penalty, .. } = self.objective(&tape, &model, &store, &points);
-        let grads = tape.backward(penalty.map_or(data, |p| data + p));
-        drop(tape);
-        (grads, store)
+        let Objective { data, penalty, .. } = self.objective(&tape, &points);
+        tape.backward(penalty.map_or(data, |p| data + p))
     }
 
     /// One training step on the next batch (on its compiled plan: `step.rs`).
@@ -354,29 +352,16 @@ impl Session {
             }
             self.data_version += 1;
         } else {
-            let net = self.network_for(&self.train[0]);
-            let (weights, biases) = param_names(&net);
-            let mut found = false;
-            for (l, layer) in self.layers.iter_mut().enumerate() {
-                for (j, row) in weights[l].iter().enumerate() {
-                    if let Some(i) = row.iter().position(|n| n == name) {
-                        layer.weights[j][i] = edit.value;
-                        found = true;
-                    }
-                }
-                if let Some(j) = biases[l].iter().position(|n| n == name) {
-                    layer.biases[j] = edit.value;
-                    found = true;
-                }
-            }
-            if !found {
-                let count = weights.iter().flatten().flatten().count();
+            let Some(at) = self.net.locate(name) else {
+                let shape = self.net.shape();
+                let weights: usize = shape.iter().map(|(rows, cols, _)| rows * cols).sum();
+                let biases: usize = shape.iter().map(|(rows, _, _)| rows).sum();
                 let inputs = if self.setup.data == DataSet::Lecture { ", x1, x2, T1, T2" } else { "" };
                 return Err(Error::invalid(format!(
-                    "name: no parameter {name:?}; this network has w1…w{count}, b1…b{}{inputs}",
-                    biases.iter().flatten().count()
+                    "name: no parameter {name:?}; this network has w1…w{weights}, b1…b{biases}{inputs}"
                 )));
-            }
+            };
+            self.net.params.get_mut(at.id).data_mut()[at.index] = edit.value;
         }
         let now = [self.epoch as f64, self.mean_loss(&self.train), self.mean_loss(&self.test)];
         if let Some(last) = self.history.last_mut() {
@@ -391,10 +376,9 @@ impl Session {
         if points.is_empty() {
             return f64::NAN;
         }
-        let (model, store) = model_of(&self.layers);
         let refs: Vec<&Point> = points.iter().collect();
         let tape = Tape::new();
-        self.objective(&tape, &model, &store, &refs).data.item()
+        self.objective(&tape, &refs).data.item()
     }
 
     /// The share of points whose most likely class is their class (classification only).
@@ -402,10 +386,9 @@ impl Session {
         if self.classes == 0 || points.is_empty() {
             return None;
         }
-        let (model, store) = model_of(&self.layers);
         let refs: Vec<&Point> = points.iter().collect();
         let (x, _) = self.tensors(&refs);
-        let out = model.predict(&store, &x, crate::tensor::Threads::ONE);
+        let out = self.net.sequential.predict(&self.net.params, &x, crate::tensor::Threads::ONE);
         let k = out.dims()[1];
         let right = points
             .iter()
@@ -432,20 +415,4 @@ impl Point {
             Label::Class(_) => 1,
         }
     }
-}
-
-/// The layers of an MLP in a store, as `explain`'s layer list.
-fn layers_of(store: &ParamStore<f64>, spec: &MlpSpec) -> Vec<LayerFile> {
-    (0..spec.sizes.len() - 1)
-        .map(|l| {
-            let get = |s: &str| store.get(store.id(&format!("layers.{l}.{s}")).expect("the MLP's parameter"));
-            let (w, b) = (get("weight"), get("bias"));
-            let cols = spec.sizes[l];
-            LayerFile {
-                weights: w.data().chunks(cols).map(<[f64]>::to_vec).collect(),
-                biases: b.data().to_vec(),
-                activation: if l + 2 == spec.sizes.len() { spec.output } else { spec.activation },
-            }
-        })
-        .collect()
 }

@@ -1,9 +1,10 @@
 //! The playground's training step as a compiled plan (see `autograd::plan`). An update used to
 //! build its model, parameter store and tape afresh and record the batch's whole graph (17 µs
-//! for 2-8-8-1 at batch 10); the graph is the same from batch to batch, so it is now recorded
-//! once per batch size and replayed: an update copies in the weights and the batch and runs
-//! the same kernels and rules, so its numbers are the tape's, bit for bit (a test compares them
-//! with [`Session::batch_gradients`], which stays on the tape for the page's explanations).
+//! for 2-8-8-1 at batch 10); the graph is the same from batch to batch, so it is recorded once
+//! per batch size and replayed: an update loads the weights (when the store was written since)
+//! and the batch and runs the same kernels and rules, so its gradients are the tape's, bit for
+//! bit (a test compares them with [`Session::batch_gradients`], which stays on the tape for the
+//! page's explanations). The setup's optimiser then steps on them, as training does anywhere.
 
 use std::fmt;
 
@@ -11,7 +12,6 @@ use super::session::Session;
 use super::{Point, Regularization};
 use crate::autograd::{NodeId, ParamId, Plan, Tape};
 use crate::loss::Loss;
-use crate::network::model_of;
 use crate::nn::Activation;
 
 /// What a batch's recorded graph depends on; everything else (the weights, the points) is a
@@ -31,7 +31,7 @@ impl GraphKey {
     fn of(session: &Session, rows: usize) -> GraphKey {
         let setup = session.setup();
         GraphKey {
-            layers: session.layers.iter().map(|l| (l.weights.len(), l.weights[0].len(), l.activation)).collect(),
+            layers: session.net.shape(),
             loss: session.loss,
             penalty: (setup.regularization, setup.regularization_rate.to_bits()),
             rows,
@@ -45,8 +45,6 @@ struct Compiled {
     plan: Plan<f64>,
     inputs: NodeId,
     targets: NodeId,
-    /// Each layer's (weight, bias).
-    params: Vec<(ParamId, ParamId)>,
 }
 
 /// A session's compiled steps: at most two, a full batch and an epoch's shorter last one.
@@ -67,33 +65,26 @@ impl fmt::Debug for CompiledSteps {
 }
 
 impl Session {
-    /// One step of gradient descent on the next batch, through its compiled plan: every weight
-    /// (and, if the setup says so, every bias) moves by −η·∂E/∂w.
+    /// One step of the setup's optimiser on the next batch, its gradients from the compiled
+    /// plan: every weight moves, and every bias if the setup says so.
     pub(super) fn descend_on_batch(&mut self) {
         let mut steps = std::mem::take(&mut self.compiled);
         let step = steps.for_next_batch(self);
-        self.descend(|l| {
-            let (w, b) = step.params[l];
-            let grad = |p| step.plan.grad(p).expect("every parameter reaches E").data;
-            (grad(w), grad(b))
-        });
+        self.descend(|p| step.plan.grad(p).expect("every parameter reaches E").data);
         self.compiled = steps;
     }
 
-    /// w ← w − η·∂E/∂w for every layer's weights, and likewise for its biases if the setup
-    /// updates them, with layer `l`'s (∂E/∂W in rows of its inputs, ∂E/∂b) from `grads(l)`.
-    pub(super) fn descend<'g>(&mut self, grads: impl Fn(usize) -> (&'g [f64], &'g [f64])) {
-        let (eta, update_biases) = (self.setup().learning_rate, self.setup().update_biases);
-        for (l, layer) in self.layers.iter_mut().enumerate() {
-            let (gw, gb) = grads(l);
-            let cols = layer.weights[0].len();
-            for (row, g) in layer.weights.iter_mut().zip(gw.chunks_exact(cols)) {
-                row.iter_mut().zip(g).for_each(|(w, g)| *w -= eta * g);
-            }
-            if update_biases {
-                layer.biases.iter_mut().zip(gb).for_each(|(b, g)| *b -= eta * g);
-            }
-        }
+    /// The parameters a step moves: every layer's weights, and its biases if the setup says so.
+    pub(super) fn learning(&self) -> Vec<ParamId> {
+        let biases = self.setup().update_biases;
+        self.net.all_params().into_iter().flat_map(|(w, b)| std::iter::once(w).chain(biases.then_some(b))).collect()
+    }
+
+    /// One step of the setup's optimiser, with each learning parameter's ∂E/∂p from `grad`.
+    pub(super) fn descend<'g>(&mut self, grad: impl Fn(ParamId) -> &'g [f64]) {
+        let grads: Vec<(ParamId, &[f64])> = self.learning().into_iter().map(|p| (p, grad(p))).collect();
+        let lr = self.setup().learning_rate;
+        self.optimizer.step_on(&mut self.net.params, &grads, lr);
     }
 }
 
@@ -114,13 +105,7 @@ impl CompiledSteps {
             }
         };
         let step = &mut self.0[index];
-        for (layer, &(w, b)) in session.layers.iter().zip(&step.params) {
-            let weights = step.plan.param_mut(w);
-            for (to, row) in weights.chunks_exact_mut(layer.weights[0].len()).zip(&layer.weights) {
-                to.copy_from_slice(row);
-            }
-            step.plan.param_mut(b).copy_from_slice(&layer.biases);
-        }
+        step.plan.load_params(&session.net.params);
         let (x, t) = session.tensors(&points);
         step.plan.set_input(step.inputs, x.data());
         step.plan.set_input(step.targets, t.data());
@@ -134,20 +119,13 @@ impl Compiled {
     /// Records the batch's E (with the penalty) on a tape, as [`Session::batch_gradients`] does,
     /// and compiles it.
     fn new(session: &Session, points: &[&Point], key: GraphKey) -> Compiled {
-        let (model, store) = model_of(&session.layers);
         let tape = Tape::new();
-        let objective = session.objective(&tape, &model, &store, points);
+        let objective = session.objective(&tape, points);
         let loss = objective.penalty.map_or(objective.data, |p| objective.data + p);
         let plan = tape.compile(loss);
-        let params = (0..session.layers.len())
-            .map(|l| {
-                let id = |what: &str| store.id(&format!("layers.{l}.{what}")).expect("every layer has its parameters");
-                (id("weight"), id("bias"))
-            })
-            .collect();
         let (inputs, targets) = (objective.inputs.id(), objective.targets.id());
         drop(tape);
-        Compiled { key, plan, inputs, targets, params }
+        Compiled { key, plan, inputs, targets }
     }
 }
 
@@ -159,16 +137,13 @@ mod tests {
     /// The update as it was before plans: the batch's gradients from a fresh tape
     /// ([`Session::batch_gradients`]), then w ← w − η·∂E/∂w.
     fn update_on_the_tape(s: &mut Session) {
-        let (grads, store) = s.batch_gradients();
-        s.descend(|l| {
-            let g = |what: &str| grads.param(store.id(&format!("layers.{l}.{what}")).unwrap()).unwrap().data;
-            (g("weight"), g("bias"))
-        });
+        let grads = s.batch_gradients();
+        s.descend(|p| grads.param(p).unwrap().data);
         s.advance();
     }
 
     fn bits(s: &Session) -> Vec<u64> {
-        s.layers.iter().flat_map(|l| l.weights.iter().flatten().chain(&l.biases)).map(|v| v.to_bits()).collect()
+        s.net.params.iter().flat_map(|(_, _, t)| t.data().to_vec()).map(f64::to_bits).collect()
     }
 
     /// Every loss, both penalties, a batch size that leaves a shorter last batch, and a change

@@ -11,7 +11,7 @@ use super::Setup;
 use super::data::{EXTENT, Feature, Point};
 use super::session::{Session, predicted_class};
 use crate::autograd::{ParamStore, Tape};
-use crate::network::{input_name, model_of, param_names, unit_name};
+use crate::network::{input_name, param_names, unit_name};
 use crate::nn::{Activation, Layer};
 use crate::tensor::{Tensor, Threads};
 
@@ -172,7 +172,7 @@ impl Session {
             .enumerate()
             .map(|(i, &feature)| InputView { name: input_name(&net, 0, i), feature, label: feature.label() })
             .collect();
-        let layers = self
+        let layers = net
             .layers
             .iter()
             .enumerate()
@@ -224,14 +224,14 @@ impl Session {
     /// Computed in f32 on every core: the maps are drawn at 8 bits, and the 100² grid through
     /// the largest network is most of a frame's work (its tanh calls, measured).
     fn heatmaps(&self, net: &crate::network::Network) -> HeatMaps {
-        let (model, store64) = model_of(&self.layers);
+        let model = &self.net.sequential;
         let mut store = ParamStore::<f32>::new();
-        for (_, name, t) in store64.iter() {
+        for (_, name, t) in self.net.params.iter() {
             store.insert(name, t.cast());
         }
         let out = model.predict(&store, &self.grid_inputs(GRID), Threads::all()).cast::<f64>();
         let k = out.dims()[1];
-        let output_activation = self.layers.last().expect("a network has layers").activation;
+        let output_activation = net.layers.last().expect("a network has layers").activation;
         let (natural, mid) = natural_range(output_activation);
         let (output, winner) = if k == 1 {
             (HeatMap::of(GRID, out.data(), natural, mid), None)

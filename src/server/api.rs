@@ -252,9 +252,10 @@ pub async fn vocabulary() -> Response {
         Feature::iter().map(|f| serde_json::json!({"name": f, "label": f.label()})).collect();
     let activations: Vec<_> = crate::nn::Activation::iter().filter(|a| *a != crate::nn::Activation::Softmax).collect();
     let losses: Vec<_> = crate::loss::Loss::iter().collect();
+    let optimizers: Vec<_> = crate::optim::OptimizerKind::iter().collect();
     json(&serde_json::json!({
         "data": data, "regression_data": regression, "features": features, "activations": activations,
-        "losses": losses, "regularizations": Regularization::iter().collect::<Vec<_>>(), "max_layers": MAX_LAYERS, "max_units": MAX_UNITS,
+        "losses": losses, "optimizers": optimizers, "regularizations": Regularization::iter().collect::<Vec<_>>(), "max_layers": MAX_LAYERS, "max_units": MAX_UNITS,
         "lecture": Setup::lecture(),
     }))
 }

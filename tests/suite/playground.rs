@@ -2,7 +2,9 @@
 //! average to the engine's gradient and that gradient matches finite differences, the penalty,
 //! epochs and batches, edits, uploads, and every setup bound.
 
+use backprop::optim::OptimizerKind;
 use backprop::playground::{DataSet, Edit, Feature, Regularization, Session, Setup, read_upload};
+use strum::IntoEnumIterator;
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
@@ -114,6 +116,89 @@ fn training_on_each_shape_lowers_the_loss() {
 }
 
 #[test]
+fn the_playground_trains_with_every_optimiser_of_the_library() {
+    for optimizer in OptimizerKind::iter() {
+        let (learning_rate, momentum) = match optimizer {
+            OptimizerKind::Sgd | OptimizerKind::Nesterov => (0.03, 0.9),
+            _ => (0.01, 0.0),
+        };
+        let setup = Setup {
+            data: DataSet::Xor,
+            features: vec![Feature::X1X2],
+            learning_rate,
+            optimizer,
+            momentum,
+            ..Setup::default()
+        };
+        let mut s = Session::new(setup).unwrap();
+        let before = s.snapshot().loss_train;
+        s.run_epochs(30);
+        let after = s.snapshot().loss_train;
+        assert!(after < 0.7 * before, "{optimizer}: {before} → {after}");
+    }
+}
+
+/// Adam as the paper and `torch.optim.Adam`'s documentation write it, for one number: the
+/// reference the chain panel is checked against (written here, apart from `optim`).
+struct TextbookAdam {
+    m: f64,
+    v: f64,
+    t: i32,
+}
+
+impl TextbookAdam {
+    fn step(&mut self, theta: f64, g: f64, lr: f64) -> (f64, [f64; 4]) {
+        let (beta1, beta2, eps) = (0.9, 0.999, 1e-8);
+        self.t += 1;
+        self.m = beta1 * self.m + (1.0 - beta1) * g;
+        self.v = beta2 * self.v + (1.0 - beta2) * g * g;
+        let m_hat = self.m / (1.0 - beta1.powi(self.t));
+        let v_hat = self.v / (1.0 - beta2.powi(self.t));
+        (theta - lr * m_hat / (v_hat.sqrt() + eps), [self.m, self.v, m_hat, v_hat])
+    }
+}
+
+#[test]
+fn the_chain_panels_adam_update_is_adams_step_by_step() {
+    let setup = Setup { optimizer: OptimizerKind::Adam, learning_rate: 0.05, ..Setup::lecture() };
+    let mut s = Session::new(setup).unwrap();
+    let mut reference = TextbookAdam { m: 0.0, v: 0.0, t: 0 };
+    for step in 1..=5 {
+        let g = s.gradient("w5", 0).unwrap();
+        let (expected, [m, v, m_hat, v_hat]) = reference.step(g.value, g.gradient, 0.05);
+        let term =
+            |symbol: &str| g.update.iter().find(|t| t.symbol == symbol).unwrap_or_else(|| panic!("{symbol}")).value;
+        for (symbol, want) in [("m⁺", m), ("v⁺", v), ("m̂", m_hat), ("v̂", v_hat), ("t", f64::from(step))] {
+            assert!(
+                close(term(symbol), want, 1e-12 * want.abs().max(1e-12)),
+                "step {step}: {symbol} {} vs {want}",
+                term(symbol)
+            );
+        }
+        assert!(close(g.updated, expected, 1e-12), "step {step}: w5⁺ {} vs {expected}", g.updated);
+        assert_eq!(term("w⁺"), g.updated);
+        assert!(close(term("Δw"), g.value - g.updated, 1e-12));
+        s.update();
+        let now = s.gradient("w5", 0).unwrap().value;
+        assert_eq!(now, g.updated, "step {step}: the panel's w5⁺ is the weight the update leaves");
+    }
+}
+
+#[test]
+fn momentum_and_the_optimiser_can_change_without_resetting_the_weights() {
+    let mut s = Session::new(Setup::default()).unwrap();
+    s.run_epochs(2);
+    let w = s.gradient("w1", 0).unwrap().value;
+    s.apply(Setup { optimizer: OptimizerKind::Nesterov, momentum: 0.5, ..s.setup().clone() }).unwrap();
+    assert_eq!((s.gradient("w1", 0).unwrap().value, s.snapshot().epoch), (w, 2));
+    let first = s.gradient("w1", 0).unwrap();
+    let v = first.update.iter().find(|t| t.symbol == "v⁺").unwrap();
+    assert_eq!((v.formula, v.value), ("g (the first step)", first.gradient), "a new optimiser starts without momentum");
+    let e = Session::new(Setup { momentum: 1.0, ..Setup::default() }).unwrap_err().to_string();
+    assert!(e.starts_with("momentum:"), "{e}");
+}
+
+#[test]
 fn the_setups_hyperparameters_keep_the_weights_and_its_network_resets_them() {
     let mut s = Session::new(Setup::default()).unwrap();
     s.run_epochs(3);
@@ -181,18 +266,26 @@ fn an_uploaded_csv_becomes_points_and_bad_ones_name_the_line() {
     assert_eq!(s.setup().data, DataSet::Upload);
     s.run_epochs(2);
 
+    // The label is read as `train` reads a target: fractions are values, a few whole numbers
+    // are classes (and more than the playground shows are refused, saying so).
     let values: String =
-        std::iter::once("x,y,z\n".to_string()).chain((0..20).map(|i| format!("{i},{},{}\n", i * 2, i * i))).collect();
+        std::iter::once("x,y,z\n".to_string()).chain((0..20).map(|i| format!("{i},{},{}.5\n", i * 2, i * i))).collect();
     let u = read_upload(&values).unwrap();
     assert!(u.class_names.is_empty() && u.note.contains("[−1, 1]"));
+    let whole = values.replace(".5", "");
+    let e = read_upload(&whole).unwrap_err().to_string();
+    assert!(e.contains("20 classes; the playground shows 2 to 5"), "{e}");
+    let semicolons = read_upload("x;y;z\n0;0;a\n1;1;b\n").unwrap();
+    assert_eq!(semicolons.class_names, ["a", "b"], "the table reader's delimiters");
 
     for (bad, says) in [
         ("x,y\n1,2\n", "line 1: 2 columns"),
         ("x,y,z\n1,2,a\n1,oops,b\n", "line 3, column \"y\""),
         ("x,y,z\n1,2,a\n1,2\n", "line 3: 2 fields"),
-        ("x,y,z\n1,2,\n3,4,a\n", "the label is empty"),
+        ("x,y,z\n1,2,\n3,4,a\n", "column \"z\": 1 row has no label"),
         ("x,y,z\n1,2,a\n", "at least two rows"),
-        ("x,y,z\n1,2,a\n2,3,b\n3,4,c\n4,5,d\n5,6,e\n6,7,f\n", "6 distinct labels"),
+        ("x,y,z\n1,2,a\n2,3,b\n3,4,c\n4,5,d\n5,6,e\n6,7,f\n", "6 classes"),
+        ("x,y,z\n1,,a\n2,3,b\n", "column \"y\": 1 missing cells"),
     ] {
         let e = read_upload(bad).unwrap_err().to_string();
         assert!(e.contains(says), "{bad:?}: {e}");

@@ -2,6 +2,7 @@
 //! readable intermediate values and gradients, replay, and shape errors.
 
 use backprop::autograd::{Op, ParamStore, Plan, Tape};
+use backprop::optim::descend;
 use backprop::tensor::Tensor;
 
 #[test]
@@ -123,7 +124,7 @@ fn a_plan_gives_the_tapes_numbers_bit_for_bit() {
     }
 }
 
-/// `Plan::descend` updates the store and the plan's copy alike, so the next `load_params` has
+/// `Plan::update` (here by gradient descent) updates the store and the plan's copy alike, so the next `load_params` has
 /// nothing to copy; a write through `param_mut` makes the copy no store's, so `load_params`
 /// copies the store's values back in.
 #[test]
@@ -139,7 +140,7 @@ fn a_plan_descends_in_the_store_and_its_copy_and_reloads_after_its_copy_was_writ
         plan.load_params(store);
         plan.forward();
         plan.backward();
-        plan.descend(store, w, 0.25);
+        plan.update(store, w, |w, g| descend(w, g, 0.25));
     };
     // w − ¼·2·x²·w = w·(1 − x²/2): 2·(1 − 4.5) = −7, −1·(1 − 0.125) = −0.875; then 24.5, −0.765625.
     step(&mut plan, &mut store);
@@ -160,7 +161,7 @@ fn a_plan_descends_in_the_store_and_its_copy_and_reloads_after_its_copy_was_writ
     // the next load copies the result in. ∂/∂w at (24.5, −0.765625) is (441, −0.3828125).
     plan.backward();
     store.get_mut(w).data_mut()[0] = 0.0;
-    plan.descend(&mut store, w, 0.25);
+    plan.update(&mut store, w, |w, g| descend(w, g, 0.25));
     assert_eq!(store.get(w).data(), &[-110.25, -0.669921875]);
     plan.load_params(&store);
     plan.forward();

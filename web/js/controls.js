@@ -7,7 +7,7 @@ import { computeChain, fillAnswers, checkNetwork, checkExpression } from './tabs
 
 // ---- setup ⇄ URL --------------------------------------------------------------------------
 export const LIST_FIELDS = ['features', 'hidden'];
-export const NUMBER_FIELDS = ['classes', 'noise', 'train_percent', 'seed', 'learning_rate', 'regularization_rate', 'batch_size'];
+export const NUMBER_FIELDS = ['classes', 'noise', 'train_percent', 'seed', 'learning_rate', 'momentum', 'regularization_rate', 'batch_size'];
 
 export function setupFromHash() {
   const params = new URLSearchParams(location.hash.slice(1));
@@ -87,6 +87,9 @@ export function showControls() {
   $('activation').value = s.activation;
   $('loss').value = s.loss ?? 'default';
   $('learning_rate').value = s.learning_rate;
+  $('optimizer').value = s.optimizer;
+  $('momentum').value = s.momentum;
+  $('momentum-row').hidden = !['sgd', 'nesterov'].includes(s.optimizer);
   $('regularization').value = s.regularization;
   $('regularization_rate').value = s.regularization_rate;
   for (const [id, out, suffix] of [['classes', 'classes-out', ''], ['train_percent', 'train-out', ' %'], ['noise', 'noise-out', ''], ['batch_size', 'batch-out', '']]) {
@@ -113,6 +116,7 @@ export function bindControls() {
   const v = state.vocabulary;
   fillSelect($('activation'), v.activations);
   fillSelect($('regularization'), v.regularizations);
+  fillSelect($('optimizer'), v.optimizers);
   fillSelect($('loss'), ['default', ...v.losses], ['default', ...v.losses]);
   $('play').onclick = () => (state.playing ? pause() : play());
   $('step').onclick = () => guarded(async () => { pause(); await step({ epochs: 1 }); });
@@ -129,7 +133,8 @@ export function bindControls() {
   $('activation').onchange = () => changeSetup({ activation: $('activation').value });
   $('loss').onchange = () => changeSetup({ loss: $('loss').value === 'default' ? null : $('loss').value });
   $('regularization').onchange = () => changeSetup({ regularization: $('regularization').value });
-  for (const id of ['learning_rate', 'regularization_rate']) {
+  $('optimizer').onchange = () => changeSetup({ optimizer: $('optimizer').value });
+  for (const id of ['learning_rate', 'momentum', 'regularization_rate']) {
     $(id).onchange = () => changeSetup({ [id]: Number($(id).value) });
   }
   for (const id of ['classes', 'train_percent', 'noise', 'batch_size']) {

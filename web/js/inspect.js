@@ -81,9 +81,28 @@ export async function showChain(name) {
   }
   const total = h('div', `∂E/∂${g.name} = ${num(g.gradient)}`, 'formula total');
   total.dataset.testid = 'chain-gradient';
-  h('div', g.learns
-    ? `${g.name}⁺ = ${g.name} − η · ∂E/∂${g.name} = ${num(g.value)} − ${num(g.learning_rate)} · ${num(g.gradient)} = ${num(g.updated)}`
-    : `${g.name} stays ${num(g.value)}: biases are fixed (tick “biases learn” to train them)`, 'formula update');
+  if (!g.learns) {
+    h('div', `${g.name} stays ${num(g.value)}: biases are fixed (tick “biases learn” to train them)`, 'formula update');
+  } else if (g.update.every((t) => ['η', 'w', '∂E/∂w', 'g', 'w⁺'].includes(t.symbol))) {
+    // Plain SGD, the lecture's rule, on one line.
+    h('div', `${g.name}⁺ = ${g.name} − η · ∂E/∂${g.name} = ${num(g.value)} − ${num(g.learning_rate)} · ${num(g.gradient)} = ${num(g.updated)}`, 'formula update');
+  } else {
+    // Every quantity of the optimiser's update, as the server computed it.
+    const table = h('div', undefined, 'update-terms');
+    table.dataset.testid = 'update-terms';
+    const given = g.update.filter((t) => !t.formula).map((t) => `${t.symbol} = ${num(t.value)}`).join(',  ');
+    const line = document.createElement('div');
+    line.className = 'formula';
+    line.textContent = `${g.optimizer}: ${given}`;
+    table.appendChild(line);
+    for (const t of g.update.filter((t) => t.formula)) {
+      const row = document.createElement('div');
+      row.className = `formula${t.symbol === 'w⁺' ? ' update' : ''}`;
+      const symbol = t.symbol === 'w⁺' ? `${g.name}⁺` : t.symbol;
+      row.textContent = `${symbol} = ${t.formula} = ${num(t.value)}`;
+      table.appendChild(row);
+    }
+  }
   const button = h('button', 'Show the derivation');
   button.dataset.testid = 'show-derivation';
   button.onclick = () => guarded(showDerivation);

@@ -112,12 +112,17 @@ impl Table {
 
     /// Reads `path`. Errors name the file and, for a bad row, its line.
     pub fn read(path: &Path, options: &ReadOptions) -> Result<Table> {
-        let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        Table::from_reader(path, file, options)
+    }
+
+    /// Reads a table from `source` (an upload's body, say), named `path` in errors.
+    pub fn from_reader(path: &Path, mut source: impl Read, options: &ReadOptions) -> Result<Table> {
         let mut head = vec![0u8; 64 * 1024];
-        let n = read_up_to(&mut file, &mut head).map_err(|e| Error::io(path, e))?;
+        let n = read_up_to(&mut source, &mut head).map_err(|e| Error::io(path, e))?;
         head.truncate(n);
         let delimiter = options.delimiter.unwrap_or_else(|| sniff_delimiter(&head));
-        let source = std::io::Cursor::new(head).chain(file);
+        let source = std::io::Cursor::new(head).chain(source);
         let mut reader = ::csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -259,7 +264,7 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
     if counts[best] == 0 { b',' } else { DELIMITERS[best] }
 }
 
-fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+fn read_up_to(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read(&mut buf[filled..])? {

@@ -51,6 +51,7 @@ pub mod explain;
 pub mod export;
 pub mod io;
 pub mod lecture;
+pub mod limits;
 pub mod loss;
 pub mod metrics;
 pub mod network;

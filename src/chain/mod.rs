@@ -9,6 +9,7 @@ pub mod mistakes;
 pub mod parse;
 pub mod pretty;
 pub mod render;
+pub mod request;
 pub mod simplify;
 
 pub use crate::autograd::symbolic::{Constant, Expr, Func, derivative};
@@ -18,4 +19,5 @@ pub use mistakes::{ChainCheck, check_derivative};
 pub use parse::{Definition, MAX_NODES, ParseError, parse_definition, parse_expr};
 pub use pretty::pretty;
 pub use render::render;
+pub use request::ChainRequest;
 pub use simplify::simplify;

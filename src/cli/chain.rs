@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::emit;
-use crate::chain::{System, derive, render};
+use crate::chain::ChainRequest;
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
+use crate::limits::Limits;
 use crate::present::Format;
 
 /// The chain rule, step by step: dy/dt as the product of local derivatives along every path
@@ -76,17 +77,16 @@ fn point(items: &[String]) -> Result<BTreeMap<String, f64>> {
 }
 
 pub fn run(args: ChainArgs) -> Result<()> {
-    let at = point(&args.at)?;
-    let system =
-        System::new(&args.definitions, args.of.as_deref(), &args.wrt).map_err(|e| Error::invalid(e.to_string()))?;
-    if args.verify && at.is_empty() {
-        return Err(Error::invalid("--verify compares numbers at a point: give one with --at"));
-    }
-    let derivation = derive(system, at, args.verify).map_err(|e| Error::invalid(e.to_string()))?;
-    let page = match &args.check {
-        Some(answer) => crate::chain::mark_answer(&derivation, answer, args.format)?,
-        None => render(&derivation, args.format),
+    let request = ChainRequest {
+        at: point(&args.at)?,
+        definitions: args.definitions,
+        wrt: args.wrt,
+        of: args.of,
+        verify: args.verify,
+        answer: args.check,
+        format: args.format,
     };
+    let page = request.answer(&Limits::COMMAND_LINE)?;
     match &args.out {
         Some(path) => write_atomic(path, page.as_bytes()),
         None => emit(&page),

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::emit;
-use crate::error::{Error, Result};
-use crate::explain::render;
+use crate::check::CheckRequest;
+use crate::error::Result;
+use crate::explain::ExplainRequest;
 use crate::io::write_atomic;
+use crate::limits::Limits;
 use crate::network::Network;
 use crate::present::Format;
 
@@ -34,8 +36,8 @@ use crate::present::Format;
 pub struct ExplainArgs {
     /// The network file [default: the lecture's network].
     network: Option<PathBuf>,
-    /// Training steps to run (the first three are written out in full).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    /// Training steps to run, at most 1,000,000 (the first three are written out in full).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=Limits::COMMAND_LINE.explain_steps as u64))]
     steps: u64,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -47,7 +49,7 @@ pub struct ExplainArgs {
     /// {"step": n, ...} objects). A number is right when it is within one unit of its last
     /// written decimal of the engine's value (your rounding, plus rounding carried from earlier
     /// steps); each wrong one is traced to an earlier wrong answer of yours or to a known
-    /// mistake. Text or JSON.
+    /// mistake. Steps up to 1,000. Text or JSON.
     #[arg(long, value_name = "ANSWERS.json")]
     check: Option<PathBuf>,
     /// Write to FILE (atomically) instead of standard output.
@@ -63,32 +65,26 @@ fn bold_headings(text: &str) -> String {
 }
 
 pub fn run(args: ExplainArgs) -> Result<()> {
-    let net = match &args.network {
+    let network = match &args.network {
         Some(path) => Network::load(path)?,
         None => Network::lecture(),
     };
-    let total = net.explainable_size()?;
-    if let Some(answers) = &args.check {
-        let answers = crate::check::read_answers(answers)?;
-        let checked = crate::check::check(&net, &answers, 1_000)?;
-        let page = match args.format {
-            Format::Text => crate::check::text(&checked),
-            Format::Json => format!("{:#}\n", crate::check::json(&checked)),
-            other => {
-                return Err(Error::invalid(format!("--check writes text or json, not {}", <&str>::from(other))));
-            }
-        };
-        return match &args.out {
-            Some(path) => write_atomic(path, page.as_bytes()),
-            None => emit(&page),
-        };
-    }
-    let format = args.format;
-    let kept = crate::explain::steps_in_full(format, args.steps as usize, total)?;
-    let page = render(format, &net, &crate::network::run(&net, args.steps as usize, kept, args.verify));
+    let page = match &args.check {
+        Some(answers) => {
+            let answers = crate::check::read_answers(answers)?;
+            CheckRequest { network, answers, format: args.format }.answer(&Limits::COMMAND_LINE)?
+        }
+        None => {
+            let request =
+                ExplainRequest { network, steps: args.steps as usize, verify: args.verify, format: args.format };
+            request.answer(&Limits::COMMAND_LINE)?
+        }
+    };
     match &args.out {
         Some(path) => write_atomic(path, page.as_bytes()),
-        None if format == Format::Text && std::io::stdout().is_terminal() => emit(&bold_headings(&page)),
+        None if args.check.is_none() && args.format == Format::Text && std::io::stdout().is_terminal() => {
+            emit(&bold_headings(&page))
+        }
         None => emit(&page),
     }
 }

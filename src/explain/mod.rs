@@ -7,6 +7,8 @@
 mod graph;
 mod html;
 mod render;
+mod request;
 
 pub use graph::computation_graph;
 pub use render::{MAX_JSON_PARAM_STEPS, json_value, render, steps_in_full};
+pub use request::ExplainRequest;

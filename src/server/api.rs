@@ -3,7 +3,6 @@
 //! for a network, or their derivative for an expression → `--check`'s). `?format=` picks the
 //! output format as `--format` does (JSON by default). Also the JSON errors every route uses.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use axum::body::Bytes;
@@ -15,17 +14,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use crate::chain::ChainRequest;
+use crate::check::CheckRequest;
+use crate::explain::ExplainRequest;
+use crate::limits::Limits;
 use crate::network::{Network, NetworkFile};
 use crate::present::Format;
-
-/// The most steps `/api/explain` runs (its parameters are bounded as the CLI's).
-const MAX_EXPLAIN_STEPS: usize = 100;
-/// `verify` runs E twice per parameter per step: at most this many parameter-steps, so one
-/// request cannot hold a core for minutes.
-const MAX_VERIFIED_PARAM_STEPS: usize = 20_000;
-/// The most definitions `/api/chain` takes, and the most steps a check marks.
-const MAX_DEFINITIONS: usize = 32;
-const MAX_CHECK_STEPS: usize = 100;
 
 /// A failed request: its status and a message naming what is wrong.
 #[derive(Debug)]
@@ -113,9 +107,7 @@ fn query(q: Result<Query<FormatQuery>, QueryRejection>) -> Result<FormatQuery, A
 
 /// A network file checked as `explain` checks one; errors name the field.
 fn network(file: NetworkFile) -> Result<Network, ApiError> {
-    let net = Network::check(file).map_err(|(field, message)| ApiError::bad(format!("{field}: {message}")))?;
-    net.explainable_size()?;
-    Ok(net)
+    Network::check(file).map_err(|(field, message)| ApiError::bad(format!("{field}: {message}")))
 }
 
 /// `POST /api/explain[?steps=N&verify=true&format=F]`: the body is a network file.
@@ -123,54 +115,16 @@ pub async fn explain(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<
     let q = query(q)?;
     let bytes = body(raw)?;
     compute(move || {
-        let net = network(json_body(&bytes)?)?;
-        let steps = q.steps.unwrap_or(1);
-        if !(1..=MAX_EXPLAIN_STEPS).contains(&steps) {
-            return Err(ApiError::bad(format!("steps: {steps} is not between 1 and {MAX_EXPLAIN_STEPS}")));
-        }
-        let verify = q.verify.unwrap_or(false);
-        let params = net.parameter_count();
-        if verify && params * steps > MAX_VERIFIED_PARAM_STEPS {
-            return Err(ApiError::bad(format!(
-                "verify: {params} parameters × {steps} steps is more than {MAX_VERIFIED_PARAM_STEPS} finite-difference checks"
-            )));
-        }
         let format = q.format.unwrap_or(Format::Json);
-        let kept = crate::explain::steps_in_full(format, steps, params)?;
-        let explained = crate::network::run(&net, steps, kept, verify);
-        Ok(page(crate::explain::render(format, &net, &explained), format))
+        let request = ExplainRequest {
+            network: network(json_body(&bytes)?)?,
+            steps: q.steps.unwrap_or(1),
+            verify: q.verify.unwrap_or(false),
+            format,
+        };
+        Ok(page(request.answer(&Limits::SERVER)?, format))
     })
     .await
-}
-
-/// `POST /api/chain`'s body: `chain`'s arguments; for `POST /api/check`, also the learner's
-/// `answer` (`chain --check`'s).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ChainRequest {
-    definitions: Vec<String>,
-    wrt: String,
-    #[serde(default)]
-    at: BTreeMap<String, f64>,
-    #[serde(default)]
-    of: Option<String>,
-    #[serde(default)]
-    verify: bool,
-    #[serde(default)]
-    answer: Option<String>,
-}
-
-/// The derivation a chain request asks for.
-fn derivation(r: ChainRequest) -> Result<crate::chain::Derivation, ApiError> {
-    if r.definitions.len() > MAX_DEFINITIONS {
-        return Err(ApiError::bad(format!("definitions: {} is more than {MAX_DEFINITIONS}", r.definitions.len())));
-    }
-    let system =
-        crate::chain::System::new(&r.definitions, r.of.as_deref(), &r.wrt).map_err(|e| ApiError::bad(e.to_string()))?;
-    if r.verify && r.at.is_empty() {
-        return Err(ApiError::bad("verify compares numbers at a point: give one in \"at\""));
-    }
-    crate::chain::derive(system, r.at, r.verify).map_err(|e| ApiError::bad(e.to_string()))
 }
 
 /// `POST /api/chain[?format=F]`: `{"definitions": ["y = 5x + 3", "x = t^2"], "wrt": "t",
@@ -179,13 +133,12 @@ pub async fn chain(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<By
     let q = query(q)?;
     let bytes = body(raw)?;
     compute(move || {
-        let request: ChainRequest = json_body(&bytes)?;
+        let mut request: ChainRequest = json_body(&bytes)?;
         if request.answer.is_some() {
             return Err(ApiError::bad("answer: checking an answer is POST /api/check"));
         }
-        let d = derivation(request)?;
-        let format = q.format.unwrap_or(Format::Json);
-        Ok(page(crate::chain::render(&d, format), format))
+        request.format = q.format.unwrap_or(Format::Json);
+        Ok(page(request.answer(&Limits::SERVER)?, request.format))
     })
     .await
 }
@@ -208,30 +161,20 @@ pub async fn check(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<By
     let bytes = body(raw)?;
     compute(move || {
         let format = q.format.unwrap_or(Format::Json);
-        if !matches!(format, Format::Json | Format::Text) {
-            let name = <&str>::from(format);
-            return Err(ApiError::bad(format!("format: checks are written as text or json, not {name}")));
-        }
+        CheckRequest::takes(format)?;
         let probe: serde_json::Map<String, serde_json::Value> = json_body(&bytes)?;
         if probe.contains_key("answers") {
             let r: NetworkCheck = json_body(&bytes)?;
-            let net = match r.network {
+            let network = match r.network {
                 Some(f) => network(f)?,
                 None => Network::lecture(),
             };
             let answers = crate::check::parse_answers(r.answers.get(), Path::new("answers"))?;
-            let checked = crate::check::check(&net, &answers, MAX_CHECK_STEPS)?;
-            let text = match format {
-                Format::Json => format!("{:#}\n", crate::check::json(&checked)),
-                _ => crate::check::text(&checked),
-            };
-            Ok(page(text, format))
+            Ok(page(CheckRequest { network, answers, format }.answer(&Limits::SERVER)?, format))
         } else if probe.contains_key("answer") {
             let mut r: ChainRequest = json_body(&bytes)?;
-            let answer = r.answer.take().unwrap_or_default();
-            r.verify = false;
-            let d = derivation(r)?;
-            Ok(page(crate::chain::mark_answer(&d, &answer, format)?, format))
+            (r.verify, r.format) = (false, format);
+            Ok(page(r.answer(&Limits::SERVER)?, format))
         } else {
             Err(ApiError::bad(
                 "the body: expected {\"answers\": {…}} (and optionally \"network\"), or {\"definitions\", \"wrt\", \"answer\"}",

@@ -269,7 +269,7 @@ fn a_value_no_mistake_explains_says_so_plainly() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--check writes text or json"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("checks are written as text or json, not dot"));
 }
 
 /// Runs `backprop chain ... --check ANSWER --format json`.

@@ -363,6 +363,31 @@ fn every_command_has_help_with_an_example() {
     }
 }
 
+/// The command line's bounds (`Limits::COMMAND_LINE`) are the ones its help states and the ones
+/// it enforces.
+#[test]
+fn explains_help_states_the_command_lines_limits() {
+    let limits = backprop::limits::Limits::COMMAND_LINE;
+    let thousands = |n: usize| {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let (_, help, _) = run(&["explain", "--help"]);
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains(&format!("at most {}", thousands(limits.explain_steps))), "{help}");
+    assert!(help.contains(&format!("Steps up to {}", thousands(limits.check_steps))), "{help}");
+    let over = (limits.explain_steps + 1).to_string();
+    let (code, _, err) = run(&["explain", "--steps", &over]);
+    assert_eq!(code, 2, "{err}");
+}
+
 #[test]
 fn divergence_stops_with_advice_and_keeps_the_last_good_model() {
     let s = Scratch::new("diverge");

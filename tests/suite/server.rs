@@ -213,6 +213,17 @@ fn the_page_and_the_api_description_are_served() {
     assert_eq!(setup["features"]["items"]["enum"].as_array().unwrap().iter().collect::<Vec<_>>(), features);
     let losses: Vec<&Value> = setup["loss"]["enum"].as_array().unwrap().iter().filter(|l| !l.is_null()).collect();
     assert_eq!(losses, vocabulary["losses"].as_array().unwrap().iter().collect::<Vec<_>>());
+    assert_eq!(setup["optimizer"]["enum"], vocabulary["optimizers"]);
+    // The server's bounds as `Limits::SERVER` sets them (src/limits.rs), the one place they
+    // are written.
+    let limits = backprop::limits::Limits::SERVER;
+    let explain = &spec["paths"]["/api/explain"]["post"];
+    let steps = explain["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "steps").unwrap();
+    assert_eq!(steps["schema"]["maximum"], json!(limits.explain_steps));
+    assert_eq!(explain["x-max-verified-param-steps"], json!(limits.verified_param_steps));
+    assert_eq!(spec["paths"]["/api/check"]["post"]["x-max-steps"], json!(limits.check_steps));
+    let chain = &spec["components"]["schemas"]["ChainRequest"]["properties"];
+    assert_eq!(chain["definitions"]["maxItems"], json!(limits.chain_definitions));
     // A network file takes every activation, softmax too.
     use strum::IntoEnumIterator;
     let every: Vec<Value> = backprop::nn::Activation::iter().map(|a| json!(a)).collect();

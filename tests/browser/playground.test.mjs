@@ -99,6 +99,24 @@ await test("the lecture preset's w5 shows the slide's chain", async (page) => {
   await shot(page, 'lecture-w5');
 });
 
+await test("Adam's update of w5 is written out: its first step moves w5 by about η", async (page) => {
+  await lecture(page);
+  await hook(page, 'learning-rate').fill('0.05');
+  await hook(page, 'learning-rate').dispatchEvent('change');
+  await page.waitForFunction(() => location.hash.includes('learning_rate=0.05'));
+  await hook(page, 'optimizer').selectOption('adam');
+  await page.waitForFunction(() => location.hash.includes('optimizer=adam'));
+  await hook(page, 'weight-w5').click({ force: true });
+  await hook(page, 'update-terms').waitFor();
+  const update = await hook(page, 'update-terms').innerText();
+  // On Adam's first step the bias corrections make m̂ = g (the slide's 0.082167041) and
+  // v̂ = g², so Δw = η·g/(|g| + ε) ≈ η: w5⁺ = 0.4 − 0.05·(1 − 1.2e-7) = 0.350000006.
+  assert.ok(update.includes('m̂ = m⁺ / (1 − β1ᵗ) = 0.082167041'), `m̂ in\n${update}`);
+  assert.ok(update.includes('Δw = η·m̂ / (√v̂ + ε) = 0.049999994'), `Δw in\n${update}`);
+  assert.ok(update.includes('w5⁺ = w − Δw = 0.350000006'), `w5⁺ in\n${update}`);
+  await shot(page, 'adam-w5');
+});
+
 await test('a hidden weight shows its path sum', async (page) => {
   await lecture(page);
   await hook(page, 'weight-w1').click({ force: true });

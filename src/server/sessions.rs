@@ -225,7 +225,7 @@ pub async fn upload(
 ) -> ApiResult {
     let bytes = body(raw)?;
     let text = String::from_utf8(bytes.to_vec()).map_err(|e| ApiError::bad(format!("the CSV is not UTF-8: {e}")))?;
-    let uploaded = read_upload(&text).map_err(|e| ApiError::bad(format!("the CSV: {e}")))?;
+    let uploaded = read_upload(&text)?;
     with_session(sessions, id, q, move |s| s.upload(uploaded).map_err(ApiError::from)).await
 }
 

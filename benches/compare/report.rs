@@ -271,14 +271,15 @@ pub fn markdown(r: &Results, info: &RunInfo) -> String {
 /// Grouped bars of the MLP rows' median samples/s, one colour per tool, as SVG and PNG.
 pub fn chart(r: &Results, dir: &Path) -> Result<(), String> {
     backprop::io::register_plot_font();
-    // Drawn under temporary names, then renamed: a reader never sees half a picture.
-    let (svg, png) = (dir.join("compare.tmp.svg"), dir.join("compare.tmp.png"));
-    draw(r, SVGBackend::new(&svg, (1000, 520)).into_drawing_area())?;
-    draw(r, BitMapBackend::new(&png, (1000, 520)).into_drawing_area())?;
-    for (tmp, name) in [(svg, "compare.svg"), (png, "compare.png")] {
-        std::fs::rename(&tmp, dir.join(name)).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    }
-    Ok(())
+    let (w, h) = (1000, 520);
+    let mut svg = String::new();
+    draw(r, SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area())?;
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    draw(r, BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area())?;
+    let png = backprop::io::png_bytes(&rgb, (w, h)).map_err(|e| e.to_string())?;
+    // Written atomically: a reader never sees half a picture.
+    backprop::io::write_atomic(&dir.join("compare.svg"), svg.as_bytes()).map_err(|e| e.to_string())?;
+    backprop::io::write_atomic(&dir.join("compare.png"), &png).map_err(|e| e.to_string())
 }
 
 fn draw<DB: DrawingBackend>(r: &Results, root: DrawingArea<DB, plotters::coord::Shift>) -> Result<(), String>

@@ -15,5 +15,5 @@ pub use checkpoint::Checkpoint;
 pub use model::{InputKind, MODEL_FORMAT, MODEL_VERSION, ModelInfo, params_from_safetensors, params_to_safetensors};
 pub use model_dir::ModelDir;
 #[cfg(feature = "cli")]
-pub use plot::{register_font as register_plot_font, write_curves};
+pub use plot::{png_bytes, register_font as register_plot_font, write_curves};
 pub use validate::check_model;

@@ -1,4 +1,6 @@
-//! The matrix product, on the `gemm` crate.
+//! The matrix product, on the `gemm` family's kernels (`gemm-f32`, `gemm-f64`, called directly
+//! rather than through the umbrella `gemm` crate, which also builds the complex and f16 kernels:
+//! 19 s of a fresh build on two cores, most of what kept the quick start over two minutes).
 //!
 //! Why `gemm` (0.19, `x86-v4` feature): on this project's machines it measured the fastest Rust
 //! sgemm for the MLP's shapes (≈ 123–134 GFLOP/s median on one thread, at MKL's level and above
@@ -171,41 +173,76 @@ fn product<T: Float>(
         return;
     }
     let parallelism = if threads.get() > 1 && work >= THREADED_PRODUCT {
-        gemm::Parallelism::Rayon(threads.get())
+        gemm_common::Parallelism::Rayon(threads.get())
     } else {
-        gemm::Parallelism::None
+        gemm_common::Parallelism::None
     };
     assert!(dst.len() >= m * n);
     assert!(lhs.data.len() > (m - 1) * lhs.row_stride + (k - 1) * lhs.col_stride);
     assert!(rhs.data.len() > (k - 1) * rhs.row_stride + (n - 1) * rhs.col_stride);
-    // SAFETY: `gemm` reads lhs at i·row_stride + p·col_stride for i < m, p < k and rhs at
+    let (one, kernel) = (T::one(), T::gemm_kernel());
+    let (dst, lhs_rs, lhs_cs, rhs_rs, rhs_cs) = (
+        dst.as_mut_ptr(),
+        lhs.row_stride as isize,
+        lhs.col_stride as isize,
+        rhs.row_stride as isize,
+        rhs.col_stride as isize,
+    );
+    // SAFETY: the kernel reads lhs at i·row_stride + p·col_stride for i < m, p < k and rhs at
     // p·row_stride + j·col_stride for p < k, j < n; the asserts above put the largest such offset
     // inside each slice. It reads (if `accumulate`) and writes dst at i·n + j (row stride n,
     // column stride 1) for i < m, j < n, inside `dst` by the first assert; without `accumulate`
-    // dst's old contents are never read. T is f32 or f64 (the only `Float` types), which gemm
-    // supports. The slices are distinct borrows (one `&mut`), so dst aliases neither input.
+    // dst's old contents are never read. The slices are distinct borrows (one `&mut`), so dst
+    // aliases neither input. The kernels want a column-oriented destination, so a row-major
+    // dst with more than one column is computed as its transpose, dstᵀ = rhsᵀ·lhsᵀ: the same
+    // matrices with the operands' roles and strides swapped, as the umbrella `gemm::gemm` does
+    // before calling these kernels.
     unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            lhs.data.as_ptr(),
-            lhs.col_stride as isize,
-            lhs.row_stride as isize,
-            rhs.data.as_ptr(),
-            rhs.col_stride as isize,
-            rhs.row_stride as isize,
-            T::one(),
-            T::one(),
-            false,
-            false,
-            false,
-            parallelism,
-        );
+        if n > 1 {
+            kernel(
+                n,
+                m,
+                k,
+                dst,
+                n as isize,
+                1,
+                accumulate,
+                rhs.data.as_ptr(),
+                rhs_rs,
+                rhs_cs,
+                lhs.data.as_ptr(),
+                lhs_rs,
+                lhs_cs,
+                one,
+                one,
+                false,
+                false,
+                false,
+                parallelism,
+            );
+        } else {
+            kernel(
+                m,
+                n,
+                k,
+                dst,
+                1,
+                n as isize,
+                accumulate,
+                lhs.data.as_ptr(),
+                lhs_cs,
+                lhs_rs,
+                rhs.data.as_ptr(),
+                rhs_cs,
+                rhs_rs,
+                one,
+                one,
+                false,
+                false,
+                false,
+                parallelism,
+            );
+        }
     }
 }
 

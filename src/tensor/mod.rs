@@ -65,13 +65,47 @@ pub trait Float:
     /// calling thread and kept between calls, so a kernel that needs temporary space allocates
     /// once per thread instead of once per step. Not reentrant: `f` must not call it again.
     fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
+
+    /// This type's matrix-product kernel from the `gemm` family (`gemm-f32`, `gemm-f64`), the
+    /// instruction set chosen on first use; `matmul` calls it.
+    fn gemm_kernel() -> GemmKernel<Self>;
 }
+
+/// A `gemm`-family kernel: dst[m×n] = α·dst (if read) + β·lhs[m×k]·rhs[k×n], each matrix given
+/// by a pointer and its column and row strides, then three conjugation flags (complex types
+/// only) and the parallelism.
+pub type GemmKernel<T> = unsafe fn(
+    usize,
+    usize,
+    usize,
+    *mut T,
+    isize,
+    isize,
+    bool,
+    *const T,
+    isize,
+    isize,
+    *const T,
+    isize,
+    isize,
+    T,
+    T,
+    bool,
+    bool,
+    bool,
+    gemm_common::Parallelism,
+);
 
 /// `impl Float` for a primitive type, with its own per-thread scratch buffer.
 macro_rules! impl_float {
-    ($t:ty, $name:literal) => {
+    ($t:ty, $name:literal, $kernel:expr) => {
         impl Float for $t {
             const NAME: &'static str = $name;
+
+            #[inline]
+            fn gemm_kernel() -> GemmKernel<$t> {
+                $kernel
+            }
 
             #[inline]
             fn of(x: f64) -> $t {
@@ -94,8 +128,8 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, "f32");
-impl_float!(f64, "f64");
+impl_float!(f32, "f32", gemm_f32::gemm::f32::get_gemm_fn());
+impl_float!(f64, "f64", gemm_f64::gemm::f64::get_gemm_fn());
 
 /// A borrowed tensor: a shape and the row-major slice holding it.
 #[derive(Clone, Copy)]

@@ -40,10 +40,10 @@ struct Knobs<'a> {
 fn recompute(net: &Network, step: &Step, k: &Knobs) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
     let (wnames, bnames) = param_names(net);
-    let last = net.layers.len() - 1;
+    let last = net.model.depth() - 1;
     let eta = net.learning_rate;
     let mut next = net.clone();
-    let mut deltas: Vec<Vec<f64>> = vec![vec![]; net.layers.len()];
+    let mut deltas: Vec<Vec<f64>> = vec![vec![]; net.model.depth()];
     for l in (0..=last).rev() {
         let units = &step.layers[l];
         let inputs: Vec<f64> =
@@ -53,8 +53,8 @@ fn recompute(net: &Network, step: &Step, k: &Knobs) -> BTreeMap<String, f64> {
                 u.de_dout.map(|d| d * k.output_scale)
             } else {
                 let terms = (0..deltas[l + 1].len()).filter(|&n| k.single_path.is_none_or(|s| s == n));
-                let weights = if k.updated_next { &next.layers[l + 1].weights } else { &net.layers[l + 1].weights };
-                Some(terms.map(|n| deltas[l + 1][n] * weights[n][j]).sum())
+                let weights = if k.updated_next { &next.model } else { &net.model };
+                Some(terms.map(|n| deltas[l + 1][n] * weights.weight(l + 1, n, j)).sum())
             };
             let (delta, own) = match (de_dout, u.local) {
                 (Some(d), Some(engine_local)) => {
@@ -70,17 +70,17 @@ fn recompute(net: &Network, step: &Step, k: &Knobs) -> BTreeMap<String, f64> {
             deltas[l].push(delta);
             for (i, &x) in inputs.iter().enumerate() {
                 let g = own * x;
-                let w = net.layers[l].weights[j][i];
+                let w = net.model.weight(l, j, i);
                 out.insert(format!("dE/d{}", wnames[l][j][i]), g);
                 let updated = (k.update)(w, g, eta);
                 out.insert(format!("{}+", wnames[l][j][i]), updated);
-                next.layers[l].weights[j][i] = updated;
+                next.model.set_weight(l, j, i, updated);
             }
-            let b = net.layers[l].biases[j];
+            let b = net.model.bias(l, j);
             out.insert(format!("dE/d{}", bnames[l][j]), own);
             let updated = if k.update_biases { (k.update)(b, own, eta) } else { b };
             out.insert(format!("{}+", bnames[l][j]), updated);
-            next.layers[l].biases[j] = updated;
+            next.model.set_bias(l, j, updated);
         }
     }
     out.insert("E+".into(), error_of(&next));
@@ -104,14 +104,14 @@ pub fn variants(net: &Network, step: &Step) -> Vec<Mistake> {
     let mut add = |id: &'static str, explanation: String, values: BTreeMap<String, f64>| {
         out.push(Mistake { id, explanation, values });
     };
-    if net.layers.len() > 1 {
+    if net.model.depth() > 1 {
         add(
             "sequential-update",
             "the hidden units' ∂E/∂out used the already-updated output weights (w⁺); every gradient of a step uses the weights of its forward pass, and all weights are updated together".into(),
             recompute(net, step, &Knobs { updated_next: true, ..base }),
         );
-        for n in 0..net.layers[1].biases.len().max(1) {
-            if net.layers[1].biases.len() > 1 {
+        for n in 0..net.model.units(1).max(1) {
+            if net.model.units(1) > 1 {
                 add(
                     "single-path",
                     format!(
@@ -131,12 +131,12 @@ pub fn variants(net: &Network, step: &Step) -> Vec<Mistake> {
         explanation.into(),
         recompute(net, step, &Knobs { own_local_omitted: true, ..base }),
     );
-    let at_net = |l: usize, _: usize, netv: f64, _: f64, d: f64| match net.layers[l].activation {
+    let at_net = |l: usize, _: usize, netv: f64, _: f64, d: f64| match net.model.activation(l) {
         Activation::Sigmoid => netv * (1.0 - netv),
         Activation::Tanh => 1.0 - netv * netv,
         _ => d,
     };
-    if net.layers.iter().any(|l| matches!(l.activation, Activation::Sigmoid | Activation::Tanh)) {
+    if (0..net.model.depth()).any(|l| matches!(net.model.activation(l), Activation::Sigmoid | Activation::Tanh)) {
         add(
             "derivative-of-net",
             "the activation's derivative was evaluated with the net input where the output belongs: σ'(net) = out·(1 − out), not net·(1 − net)".into(),
@@ -201,16 +201,16 @@ pub fn variants(net: &Network, step: &Step) -> Vec<Mistake> {
         }
     }
     let (wnames, _) = param_names(net);
-    for (l, layer) in net.layers.iter().enumerate() {
-        let flat: Vec<(usize, usize)> =
-            (0..layer.weights.len()).flat_map(|j| (0..layer.weights[j].len()).map(move |i| (j, i))).collect();
+    for (l, names) in wnames.iter().enumerate() {
+        let cols = net.model.fan_in(l);
+        let flat: Vec<(usize, usize)> = (0..net.model.units(l)).flat_map(|j| (0..cols).map(move |i| (j, i))).collect();
         for (a, &(j1, i1)) in flat.iter().enumerate() {
             for &(j2, i2) in &flat[a + 1..] {
                 let mut n = net.clone();
-                let (w1, w2) = (n.layers[l].weights[j1][i1], n.layers[l].weights[j2][i2]);
-                n.layers[l].weights[j1][i1] = w2;
-                n.layers[l].weights[j2][i2] = w1;
-                perturbed.push((format!("{} and {} were swapped", wnames[l][j1][i1], wnames[l][j2][i2]), n));
+                let (w1, w2) = (n.model.weight(l, j1, i1), n.model.weight(l, j2, i2));
+                n.model.set_weight(l, j1, i1, w2);
+                n.model.set_weight(l, j2, i2, w1);
+                perturbed.push((format!("{} and {} were swapped", names[j1][i1], names[j2][i2]), n));
             }
         }
     }

@@ -52,7 +52,7 @@ fn from_learners_inputs(
             .iter()
             .enumerate()
             .find_map(|(l, us)| us.iter().position(|u| u.name == unit).map(|j| (l, j)))?;
-        let act = net.layers[l].activation;
+        let act = net.model.activation(l);
         if !act.is_elementwise() {
             return None;
         }
@@ -85,8 +85,8 @@ fn from_learners_inputs(
             let v = value(&format!("{}+", p.name)).unwrap_or(p.updated);
             first = first.or_else(|| wrong(&format!("{}+", p.name)));
             match i {
-                Some(i) => next.layers[l].weights[j][i] = v,
-                None => next.layers[l].biases[j] = v,
+                Some(i) => next.model.set_weight(l, j, i, v),
+                None => next.model.set_bias(l, j, v),
             }
         }
         return Some((error_of(&next), first?));

@@ -3,19 +3,19 @@
 
 use crate::autograd::Tape;
 use crate::network::model::{Forward, forward};
-use crate::network::{Network, model_of, unit_name};
+use crate::network::{Network, unit_name};
 
 /// Graphviz source of the computation graph the engine records for `net`: one node per tape
 /// node (its op, value and gradient), edges from each op's inputs — micrograd's `draw_dot`, for
 /// any network. Layer values carry their explanation names (`H = net of H1, H2…`).
 pub fn computation_graph(net: &Network) -> String {
-    let (model, store) = model_of(&net.layers);
+    let (model, store) = (&net.model.sequential, &net.model.params);
     let tape = Tape::new();
-    let Forward { layers, error, .. } = forward(net, &model, &store, &tape);
+    let Forward { layers, error, .. } = forward(net, model, store, &tape);
     let grads = tape.backward(error);
     let mut names = std::collections::HashMap::new();
     for (l, &(z, out)) in layers.iter().enumerate() {
-        let units: Vec<String> = (0..net.layers[l].biases.len()).map(|j| unit_name(net, l, j)).collect();
+        let units: Vec<String> = (0..net.model.units(l)).map(|j| unit_name(net, l, j)).collect();
         names.insert(z.id(), units.join(", "));
         names.insert(out.id(), units.iter().map(|u| format!("out_{u}")).collect::<Vec<_>>().join(", "));
     }

@@ -41,22 +41,22 @@ fn loss_formula(net: &Network) -> (String, String) {
 fn step_lines(net: &Network, step: &Step, current: &Network) -> Vec<String> {
     let mut out = vec![format!("Step {}", step.step), String::from("Forward pass")];
     for (l, units) in step.layers.iter().enumerate() {
-        let layer = &current.layers[l];
+        let layer = &current.model;
         for (j, u) in units.iter().enumerate() {
             let names = step.params.iter().filter(|p| p.at.0 == l && p.at.1 == j).collect::<Vec<&Param>>();
-            let symbolic: Vec<String> = (0..layer.weights[j].len())
+            let symbolic: Vec<String> = (0..layer.fan_in(l))
                 .map(|i| format!("{}·{}", input_name(net, l, i), names[i].name))
                 .chain(std::iter::once(names.last().unwrap().name.clone()))
                 .collect();
-            let numeric: Vec<String> = (0..layer.weights[j].len())
+            let numeric: Vec<String> = (0..layer.fan_in(l))
                 .map(|i| {
                     let input = if l == 0 { current.inputs[i] } else { step.layers[l - 1][i].out };
-                    format!("{}·{}", num(input), factor(layer.weights[j][i]))
+                    format!("{}·{}", num(input), factor(layer.weight(l, j, i)))
                 })
-                .chain(std::iter::once(factor(layer.biases[j])))
+                .chain(std::iter::once(factor(layer.bias(l, j))))
                 .collect();
             out.push(format!("  {} = {} = {} = {}", u.name, symbolic.join(" + "), numeric.join(" + "), num(u.net)));
-            out.push(format!("  out_{} = {} = {}", u.name, layer.activation.formula_for(&u.name), num(u.out)));
+            out.push(format!("  out_{} = {} = {}", u.name, layer.activation(l).formula_for(&u.name), num(u.out)));
         }
     }
     let (name, terms) = loss_formula(net);
@@ -66,7 +66,7 @@ fn step_lines(net: &Network, step: &Step, current: &Network) -> Vec<String> {
 
     out.push(String::from("Gradients, output layer first"));
     let mut seen = vec![];
-    for a in current.layers.iter().map(|l| l.activation) {
+    for a in (0..current.model.depth()).map(|l| current.model.activation(l)) {
         if let Some(f) = a.definition().derivative.filter(|f| !seen.contains(f)) {
             out.push(format!("  {f}"));
             seen.push(f);
@@ -129,8 +129,8 @@ fn starting_networks(net: &Network, steps: &[Step]) -> Vec<Network> {
         for p in &step.params {
             let (l, j, i) = p.at;
             match i {
-                Some(i) => current.layers[l].weights[j][i] = p.updated,
-                None => current.layers[l].biases[j] = p.updated,
+                Some(i) => current.model.set_weight(l, j, i, p.updated),
+                None => current.model.set_bias(l, j, p.updated),
             }
         }
     }
@@ -192,9 +192,8 @@ fn markdown(net: &Network, explained: &Steps) -> String {
         let _ = writeln!(out, "## Step {}\n\n### Forward pass\n", step.step);
         for (l, units) in step.layers.iter().enumerate() {
             for (j, u) in units.iter().enumerate() {
-                let layer = &start.layers[l];
                 let names: Vec<&Param> = step.params.iter().filter(|p| p.at.0 == l && p.at.1 == j).collect();
-                let symbolic: Vec<String> = (0..layer.weights[j].len())
+                let symbolic: Vec<String> = (0..start.model.fan_in(l))
                     .map(|i| format!("{} {}", latex_symbol(&input_name(net, l, i)), latex_symbol(&names[i].name)))
                     .chain(std::iter::once(latex_symbol(&names.last().unwrap().name)))
                     .collect();
@@ -203,7 +202,7 @@ fn markdown(net: &Network, explained: &Steps) -> String {
                     out,
                     "$${} = {}({}) = {}$$\n",
                     latex_symbol(&format!("out_{}", u.name)),
-                    layer.activation.definition().latex,
+                    start.model.activation(l).definition().latex,
                     latex_symbol(&u.name),
                     num(u.out)
                 );

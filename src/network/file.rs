@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::Model;
 use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::nn::Activation;
@@ -43,12 +44,13 @@ pub struct NetworkFile {
     pub update_biases: bool,
 }
 
-/// A checked network: every shape agrees, targets are a vector.
+/// A checked network: every shape agrees, targets are a vector; its layers are the library's
+/// model (a `Sequential` with its weights in a store), which every step runs on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network {
     pub inputs: Vec<f64>,
     pub targets: Vec<f64>,
-    pub layers: Vec<LayerFile>,
+    pub model: Model,
     pub loss: Loss,
     pub learning_rate: f64,
     pub update_biases: bool,
@@ -60,7 +62,7 @@ impl Network {
         NetworkFile {
             inputs: self.inputs.clone(),
             targets: TargetsFile::Vector(self.targets.clone()),
-            layers: self.layers.clone(),
+            layers: self.model.layers(),
             loss: self.loss,
             learning_rate: self.learning_rate,
             update_biases: self.update_biases,
@@ -69,7 +71,7 @@ impl Network {
 
     /// Weights and biases, all layers.
     pub fn parameter_count(&self) -> usize {
-        self.layers.iter().map(|l| l.biases.len() * (l.weights[0].len() + 1)).sum()
+        self.model.params.numel()
     }
 
     /// The parameter count, or why explain will not write this network out (more than
@@ -87,7 +89,7 @@ impl Network {
         Network {
             inputs: vec![0.05, 0.10],
             targets: vec![0.01, 0.99],
-            layers: vec![
+            model: Model::from_layers(&[
                 LayerFile {
                     weights: vec![vec![0.15, 0.20], vec![0.25, 0.30]],
                     biases: vec![0.35, 0.35],
@@ -98,7 +100,7 @@ impl Network {
                     biases: vec![0.60, 0.60],
                     activation: Activation::Sigmoid,
                 },
-            ],
+            ]),
             loss: Loss::HalfSse,
             learning_rate: 0.5,
             update_biases: false,
@@ -186,7 +188,7 @@ impl Network {
         Ok(Network {
             inputs: f.inputs,
             targets,
-            layers: f.layers,
+            model: Model::from_layers(&f.layers),
             loss: f.loss,
             learning_rate: f.learning_rate,
             update_biases: f.update_biases,

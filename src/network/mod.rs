@@ -1,7 +1,9 @@
 //! The small network that the lecture's tools work on: explain, check, the playground's chain
 //! panel and the server all read a network here, train it a step at a time on the engine's tape
 //! and name its parts in the lecture's notation. A network file ([`NetworkFile`]) is read and
-//! checked into a [`Network`]; [`step`] and [`run`] return the numbers each feature shows.
+//! checked into a [`Network`], whose layers are the library's own [`Model`] (a `Sequential`
+//! with its weights in a `ParamStore`): [`LayerFile`] is only how layers are written down.
+//! [`step`] and [`run`] return the numbers each feature shows.
 
 mod file;
 pub(crate) mod model;
@@ -9,6 +11,6 @@ mod names;
 mod step;
 
 pub use file::{LayerFile, MAX_PARAMETERS, Network, NetworkFile, TargetsFile};
-pub use model::{Model, Place, error_of, model_of};
+pub use model::{Model, Place, error_of};
 pub use names::{input_name, param_names, unit_name};
 pub use step::{Factor, Param, PathSum, Step, Steps, Unit, run, step};

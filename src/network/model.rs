@@ -4,7 +4,7 @@
 
 use super::{LayerFile, Network};
 use crate::autograd::{ParamId, ParamStore, Tape, Var};
-use crate::nn::{Activation, Layer, Linear, Sequential};
+use crate::nn::{Activation, Layer, Linear, MlpSpec, Sequential};
 use crate::tensor::Tensor;
 
 /// A small network as the library holds any model: `Linear` layers named `layers.{l}`, each
@@ -19,9 +19,46 @@ pub struct Model {
 
 impl Model {
     /// The model of written-down layers.
-    pub fn from_layers(layers: &[LayerFile]) -> Model {
-        let (sequential, params) = model_of(layers);
+    /// The model of written-down layers: `layers.{l}.weight` [out, in] and `layers.{l}.bias`
+    /// in the store, each `Linear` followed by its activation.
+    pub fn from_layers(network_layers: &[LayerFile]) -> Model {
+        let mut params = ParamStore::new();
+        let mut layers = vec![];
+        for (l, layer) in network_layers.iter().enumerate() {
+            let (rows, cols) = (layer.weights.len(), layer.weights[0].len());
+            let name = format!("layers.{l}");
+            let weights = Tensor::new(layer.weights.iter().flatten().copied().collect(), [rows, cols]);
+            params.insert(format!("{name}.weight"), weights);
+            params.insert(format!("{name}.bias"), Tensor::new(layer.biases.clone(), [rows]));
+            let linear = Linear::from_store(&params, &name, (cols, rows)).expect("the tensors were just inserted");
+            layers.push(Layer::Linear(linear));
+            layers.push(Layer::Activation(layer.activation));
+        }
+        Model { sequential: Sequential { layers }, params }
+    }
+
+    /// An MLP as `nn` initialises one, with every layer followed by its activation (the
+    /// output's too, `linear` included, so each layer's units can be read off the tape).
+    pub fn mlp(spec: &MlpSpec, rng: &mut impl rand::Rng) -> Model {
+        let mut params = ParamStore::new();
+        let mut sequential = Sequential::mlp(spec, &mut params, rng);
+        if spec.output == Activation::Linear {
+            sequential.layers.push(Layer::Activation(Activation::Linear));
+        }
         Model { sequential, params }
+    }
+
+    /// The same weights with `hidden` after every layer but the last and `output` after it.
+    pub fn with_activations(mut self, hidden: Activation, output: Activation) -> Model {
+        let last = self.depth() - 1;
+        let mut l = 0;
+        for layer in &mut self.sequential.layers {
+            if let Layer::Activation(a) = layer {
+                *a = if l == last { output } else { hidden };
+                l += 1;
+            }
+        }
+        self
     }
 
     /// Each layer's (outputs, inputs, activation).
@@ -72,6 +109,53 @@ impl Model {
         None
     }
 
+    /// How many layers (each a `Linear` and its activation).
+    pub fn depth(&self) -> usize {
+        self.sequential.linears().count()
+    }
+
+    fn linear(&self, l: usize) -> &Linear {
+        self.sequential.linears().nth(l).unwrap_or_else(|| panic!("the model has no layer {l}"))
+    }
+
+    /// Units of layer `l`.
+    pub fn units(&self, l: usize) -> usize {
+        self.linear(l).outputs
+    }
+
+    /// Inputs of layer `l` (the units below it).
+    pub fn fan_in(&self, l: usize) -> usize {
+        self.linear(l).inputs
+    }
+
+    /// Layer `l`'s activation.
+    pub fn activation(&self, l: usize) -> Activation {
+        self.shape()[l].2
+    }
+
+    /// The weight from unit `i` below to unit `j` of layer `l`.
+    pub fn weight(&self, l: usize, j: usize, i: usize) -> f64 {
+        let linear = self.linear(l);
+        self.params.get(linear.weight).data()[j * linear.inputs + i]
+    }
+
+    /// The bias of unit `j` of layer `l`.
+    pub fn bias(&self, l: usize, j: usize) -> f64 {
+        self.params.get(self.linear(l).bias).data()[j]
+    }
+
+    /// Sets the weight from unit `i` below to unit `j` of layer `l`.
+    pub fn set_weight(&mut self, l: usize, j: usize, i: usize, value: f64) {
+        let (id, cols) = (self.linear(l).weight, self.linear(l).inputs);
+        self.params.get_mut(id).data_mut()[j * cols + i] = value;
+    }
+
+    /// Sets the bias of unit `j` of layer `l`.
+    pub fn set_bias(&mut self, l: usize, j: usize, value: f64) {
+        let id = self.linear(l).bias;
+        self.params.get_mut(id).data_mut()[j] = value;
+    }
+
     /// The value of a located parameter.
     pub fn value(&self, at: Place) -> f64 {
         self.params.get(at.id).data()[at.index]
@@ -94,6 +178,14 @@ impl Model {
     }
 }
 
+/// Two models are equal when their layers and every weight are.
+impl PartialEq for Model {
+    fn eq(&self, other: &Model) -> bool {
+        let values = |m: &Model| m.params.iter().map(|(_, name, t)| (name.to_string(), t.clone())).collect::<Vec<_>>();
+        self.sequential == other.sequential && values(self) == values(other)
+    }
+}
+
 /// A parameter element in a [`Model`]'s store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Place {
@@ -102,24 +194,6 @@ pub struct Place {
     pub id: ParamId,
     /// The element's index in the parameter (row-major).
     pub index: usize,
-}
-
-/// A network's layers as a model: its parameters in a store (`layers.{l}.weight` [out, in] and
-/// `layers.{l}.bias`), and a [`Sequential`] of `Linear` layers, each followed by its activation.
-pub fn model_of(network_layers: &[LayerFile]) -> (Sequential, ParamStore<f64>) {
-    let mut store = ParamStore::new();
-    let mut layers = vec![];
-    for (l, layer) in network_layers.iter().enumerate() {
-        let (rows, cols) = (layer.weights.len(), layer.weights[0].len());
-        let name = format!("layers.{l}");
-        let weights = Tensor::new(layer.weights.iter().flatten().copied().collect(), [rows, cols]);
-        store.insert(format!("{name}.weight"), weights);
-        store.insert(format!("{name}.bias"), Tensor::new(layer.biases.clone(), [rows]));
-        let linear = Linear::from_store(&store, &name, (cols, rows)).expect("the tensors were just inserted");
-        layers.push(Layer::Linear(linear));
-        layers.push(Layer::Activation(layer.activation));
-    }
-    (Sequential { layers }, store)
 }
 
 /// What the forward pass leaves on the tape: each layer's (net, out), the error terms, E.
@@ -148,8 +222,7 @@ pub(crate) fn forward<'t>(
 }
 /// E for the network as it stands (no gradients).
 pub fn error_of(net: &Network) -> f64 {
-    let (model, store) = model_of(&net.layers);
-    error_with(net, &model, &store)
+    error_with(net, &net.model.sequential, &net.model.params)
 }
 
 /// E for `model` with the weights in `store`.

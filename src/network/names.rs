@@ -7,7 +7,7 @@ use super::Network;
 /// Names of the units: `x1…` inputs, `H1…` (or `H{layer}_{unit}` with several hidden
 /// layers), `y1…` outputs.
 pub fn unit_name(net: &Network, layer: usize, unit: usize) -> String {
-    let last = net.layers.len() - 1;
+    let last = net.model.depth() - 1;
     if layer == last {
         format!("y{}", unit + 1)
     } else if last == 1 {
@@ -25,14 +25,12 @@ pub fn input_name(net: &Network, layer: usize, i: usize) -> String {
 /// The weights' and biases' names: numbered row-major through the layers (w1…, b1…).
 pub fn param_names(net: &Network) -> (Vec<Vec<Vec<String>>>, Vec<Vec<String>>) {
     let (mut w, mut b) = (0, 0);
-    let weights = net
-        .layers
-        .iter()
+    let m = &net.model;
+    let weights = (0..m.depth())
         .map(|l| {
-            l.weights
-                .iter()
-                .map(|row| {
-                    row.iter()
+            (0..m.units(l))
+                .map(|_| {
+                    (0..m.fan_in(l))
                         .map(|_| {
                             w += 1;
                             format!("w{w}")
@@ -42,12 +40,9 @@ pub fn param_names(net: &Network) -> (Vec<Vec<Vec<String>>>, Vec<Vec<String>>) {
                 .collect()
         })
         .collect();
-    let biases = net
-        .layers
-        .iter()
+    let biases = (0..m.depth())
         .map(|l| {
-            l.biases
-                .iter()
+            (0..m.units(l))
                 .map(|_| {
                     b += 1;
                     format!("b{b}")

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use super::model::{Forward, error_with, forward};
-use super::{Network, error_of, model_of, param_names, unit_name};
+use super::{Network, error_of, param_names, unit_name};
 use crate::autograd::Tape;
 use crate::autograd::{Var, finite_differences};
 use crate::optim::descend;
@@ -83,9 +83,9 @@ pub struct Step {
 /// One training step of `net` (numbered `number`), read off the tape, with the network it
 /// leaves (every weight updated).
 pub fn step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
-    let (model, store) = model_of(&net.layers);
+    let (model, store) = (&net.model.sequential, &net.model.params);
     let tape = Tape::new();
-    let Forward { layers: vars, terms, error } = forward(net, &model, &store, &tape);
+    let Forward { layers: vars, terms, error } = forward(net, model, store, &tape);
     let grads = tape.backward(error);
     let value = |v: Var<'_, f64>, j: usize| v.value().data()[j];
     let grad = |v: Var<'_, f64>, j: usize| grads.wrt(v).map_or(0.0, |g| g.data()[j]);
@@ -95,9 +95,9 @@ pub fn step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
         .iter()
         .enumerate()
         .map(|(l, &(z, out))| {
-            let act = net.layers[l].activation;
+            let act = net.model.activation(l);
             let local = act.derivative_at(&z.value());
-            (0..net.layers[l].biases.len())
+            (0..net.model.units(l))
                 .map(|j| Unit {
                     name: unit_name(net, l, j),
                     net: value(z, j),
@@ -113,16 +113,15 @@ pub fn step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
     // Hidden units' ∂E/∂out as sums over the paths through the next layer.
     let (wnames, bnames) = param_names(net);
     let mut path_sums = vec![];
-    for l in 0..net.layers.len() - 1 {
+    for l in 0..net.model.depth() - 1 {
         for (j, unit) in layers[l].iter().enumerate() {
-            let next = &net.layers[l + 1];
-            let terms: Vec<(String, f64, String, f64)> = (0..next.biases.len())
+            let terms: Vec<(String, f64, String, f64)> = (0..net.model.units(l + 1))
                 .map(|k| {
                     (
                         layers[l + 1][k].name.clone(),
                         layers[l + 1][k].de_dnet,
                         wnames[l + 1][k][j].clone(),
-                        next.weights[k][j],
+                        net.model.weight(l + 1, k, j),
                     )
                 })
                 .collect();
@@ -138,13 +137,11 @@ pub fn step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
     let eta = net.learning_rate;
     let mut params = vec![];
     let mut next = net.clone();
-    for (l, layer) in net.layers.iter().enumerate() {
-        let gradient = |suffix: &str| {
-            let id = store.id(&format!("layers.{l}.{suffix}")).expect("the model's parameter");
-            grads.param(id).expect("every parameter reaches E").data().to_vec()
-        };
-        let (gw, gb) = (gradient("weight"), gradient("bias"));
-        for j in 0..layer.biases.len() {
+    for l in 0..net.model.depth() {
+        let gradient = |id| grads.param(id).expect("every parameter reaches E").data().to_vec();
+        let (weight, bias) = net.model.layer_params(l);
+        let (gw, gb) = (gradient(weight), gradient(bias));
+        for j in 0..net.model.units(l) {
             let u = &layers[l][j];
             let head: Vec<Factor> = match (u.de_dout, u.local) {
                 (Some(de_dout), Some(local)) => {
@@ -158,15 +155,15 @@ pub fn step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
                 }
                 _ => vec![Factor { symbol: format!("dE/d{}", u.name), value: u.de_dnet }],
             };
-            let cols = layer.weights[j].len();
+            let cols = net.model.fan_in(l);
             for i in 0..cols {
                 let input = if l == 0 { net.inputs[i] } else { layers[l - 1][i].out };
                 let mut factors = head.clone();
                 factors.push(Factor { symbol: format!("d{}/d{}", u.name, wnames[l][j][i]), value: input });
                 let g = gw[j * cols + i];
-                let w = layer.weights[j][i];
+                let w = net.model.weight(l, j, i);
                 let updated = descend(w, g, eta);
-                next.layers[l].weights[j][i] = updated;
+                next.model.set_weight(l, j, i, updated);
                 params.push(Param {
                     name: wnames[l][j][i].clone(),
                     value: w,
@@ -179,9 +176,9 @@ pub fn step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
             }
             let mut factors = head.clone();
             factors.push(Factor { symbol: format!("d{}/d{}", u.name, bnames[l][j]), value: 1.0 });
-            let b = layer.biases[j];
+            let b = net.model.bias(l, j);
             let updated = if net.update_biases { descend(b, gb[j], eta) } else { b };
-            next.layers[l].biases[j] = updated;
+            next.model.set_bias(l, j, updated);
             params.push(Param {
                 name: bnames[l][j].clone(),
                 value: b,
@@ -202,7 +199,7 @@ pub fn step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
                 for ((id, _, _), t) in store.iter().zip(nudged) {
                     *trial.get_mut(id) = t.clone();
                 }
-                error_with(net, &model, &trial)
+                error_with(net, model, &trial)
             },
             &tensors,
             FINITE_DIFFERENCE_STEP,
@@ -210,7 +207,7 @@ pub fn step(net: &Network, number: usize, verify: bool) -> (Step, Network) {
         for p in &mut params {
             let (l, j, i) = p.at;
             p.numeric = Some(match i {
-                Some(i) => numeric[2 * l].data()[j * net.layers[l].weights[j].len() + i],
+                Some(i) => numeric[2 * l].data()[j * net.model.fan_in(l) + i],
                 None => numeric[2 * l + 1].data()[j],
             });
         }

@@ -14,8 +14,8 @@ use super::{MAX_EPOCHS_PER_REQUEST, Regularization, Setup};
 use crate::autograd::{Grads, ParamStore, Tape, Var};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::network::{LayerFile, Model, Network};
-use crate::nn::{Activation, MlpSpec, Sequential};
+use crate::network::{Model, Network};
+use crate::nn::{Activation, MlpSpec};
 use crate::optim::Optimizer;
 use crate::tensor::Tensor;
 
@@ -211,20 +211,15 @@ impl Session {
         let s = &self.setup;
         let lecture = Network::lecture();
         let lecture_shape = s.data == DataSet::Lecture && s.hidden == [2] && outputs == 2 && s.features.len() == 2;
-        let mut layers = if lecture_shape {
-            lecture.layers.iter().map(|l| LayerFile { activation: s.activation, ..l.clone() }).collect()
+        let model = if lecture_shape {
+            lecture.model
         } else {
             let sizes: Vec<usize> =
                 std::iter::once(s.features.len()).chain(s.hidden.iter().copied()).chain([outputs]).collect();
             let spec = MlpSpec { sizes, activation: s.activation, output, dropout: 0.0 };
-            let mut params = ParamStore::<f64>::new();
-            let sequential = Sequential::mlp(&spec, &mut params, &mut crate::rng(s.seed.wrapping_add(1)));
-            Model { sequential, params }.layers()
+            Model::mlp(&spec, &mut crate::rng(s.seed.wrapping_add(1)))
         };
-        if let Some(last) = layers.last_mut() {
-            last.activation = output;
-        }
-        self.net = Model::from_layers(&layers);
+        self.net = model.with_activations(s.activation, output);
         self.optimizer = s.optimizer();
         self.cursor = 0;
         self.updates = 0;
@@ -256,7 +251,7 @@ impl Session {
         Network {
             inputs: self.inputs(p),
             targets: self.targets(p),
-            layers: self.net.layers(),
+            model: self.net.clone(),
             loss: self.loss,
             learning_rate: self.setup.learning_rate,
             update_biases: self.setup.update_biases,

@@ -172,20 +172,16 @@ impl Session {
             .enumerate()
             .map(|(i, &feature)| InputView { name: input_name(&net, 0, i), feature, label: feature.label() })
             .collect();
-        let layers = net
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(l, layer)| LayerView {
-                activation: layer.activation,
-                units: (0..layer.biases.len())
+        let m = &self.net;
+        let layers = (0..m.depth())
+            .map(|l| LayerView {
+                activation: m.activation(l),
+                units: (0..m.units(l))
                     .map(|j| UnitView {
                         name: unit_name(&net, l, j),
-                        bias: ParamView { name: bnames[l][j].clone(), value: layer.biases[j] },
-                        weights: layer.weights[j]
-                            .iter()
-                            .zip(&wnames[l][j])
-                            .map(|(&value, name)| ParamView { name: name.clone(), value })
+                        bias: ParamView { name: bnames[l][j].clone(), value: m.bias(l, j) },
+                        weights: (0..m.fan_in(l))
+                            .map(|i| ParamView { name: wnames[l][j][i].clone(), value: m.weight(l, j, i) })
                             .collect(),
                     })
                     .collect(),
@@ -231,7 +227,7 @@ impl Session {
         }
         let out = model.predict(&store, &self.grid_inputs(GRID), Threads::all()).cast::<f64>();
         let k = out.dims()[1];
-        let output_activation = net.layers.last().expect("a network has layers").activation;
+        let output_activation = self.net.activation(self.net.depth() - 1);
         let (natural, mid) = natural_range(output_activation);
         let (output, winner) = if k == 1 {
             (HeatMap::of(GRID, out.data(), natural, mid), None)

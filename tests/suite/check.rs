@@ -346,7 +346,7 @@ fn mistakes_injected_into_random_networks_are_found() {
         let net = Network::check(file).unwrap();
         let e = &backprop::check::expected(&net, 1)[0];
         let v = |s: &str| e.get(s).unwrap_or_else(|| panic!("case {case}: no {s}"));
-        let (w, eta) = (net.layers[1].weights[0][0], net.learning_rate);
+        let (w, eta) = (net.model.weight(1, 0, 0), net.learning_rate);
         let first_out_w = format!("w{}", widths[0] * widths[1] + 1); // the first output weight
         let first_out_b = format!("b{}", widths[1] + 1);
         let y = v("y1");
@@ -355,11 +355,7 @@ fn mistakes_injected_into_random_networks_are_found() {
             (format!("{first_out_w}+"), w - v(&format!("dE/d{first_out_w}")), "learning-rate"),
             ("dE/dout_y1".into(), -v("dE/dout_y1"), "sign-error"),
             (format!("dE/d{first_out_w}"), 2.0 * v(&format!("dE/d{first_out_w}")), "missing-half"),
-            (
-                format!("{first_out_b}+"),
-                net.layers[1].biases[0] - eta * v(&format!("dE/d{first_out_b}")),
-                "bias-update",
-            ),
+            (format!("{first_out_b}+"), net.model.bias(1, 0) - eta * v(&format!("dE/d{first_out_b}")), "bias-update"),
             (
                 "dout_y1/dy1".into(),
                 if act == Activation::Sigmoid { y * (1.0 - y) } else { 1.0 - y * y },

@@ -117,7 +117,7 @@ fn random_network(rng: &mut backprop::Rng) -> Network {
         Activation::Linear,
     ];
     let outputs = *widths.last().unwrap();
-    let layers = (0..depth)
+    let layers: Vec<LayerFile> = (0..depth)
         .map(|l| {
             let activation = if l + 1 < depth {
                 hidden[rng.random_range(0..hidden.len())]
@@ -148,7 +148,7 @@ fn random_network(rng: &mut backprop::Rng) -> Network {
     Network {
         inputs: (0..widths[0]).map(|_| rng.random_range(-1.0..1.0)).collect(),
         targets,
-        layers,
+        model: backprop::network::Model::from_layers(&layers),
         loss,
         learning_rate: 0.1,
         update_biases: rng.random_bool(0.5),
@@ -158,7 +158,7 @@ fn random_network(rng: &mut backprop::Rng) -> Network {
 /// The error by a plain scalar forward pass, written here independently of the engine.
 fn scalar_error(net: &Network) -> f64 {
     let mut h = net.inputs.clone();
-    for layer in &net.layers {
+    for layer in &net.file().layers {
         let z: Vec<f64> = layer
             .weights
             .iter()
@@ -212,20 +212,13 @@ fn on_random_networks_the_factors_multiply_out_and_the_gradients_match_an_indepe
             );
             // Independent check: central differences of the scalar implementation.
             let (l, j, i) = p.at;
-            let mut nudged = net.clone();
-            let mut error_at = |delta: f64| {
-                let theta = match i {
-                    Some(i) => &mut nudged.layers[l].weights[j][i],
-                    None => &mut nudged.layers[l].biases[j],
-                };
-                *theta += delta;
-                let e = scalar_error(&nudged);
-                let theta = match i {
-                    Some(i) => &mut nudged.layers[l].weights[j][i],
-                    None => &mut nudged.layers[l].biases[j],
-                };
-                *theta -= delta;
-                e
+            let error_at = |delta: f64| {
+                let mut nudged = net.clone();
+                match i {
+                    Some(i) => nudged.model.set_weight(l, j, i, net.model.weight(l, j, i) + delta),
+                    None => nudged.model.set_bias(l, j, net.model.bias(l, j) + delta),
+                }
+                scalar_error(&nudged)
             };
             let numeric = (error_at(1e-6) - error_at(-1e-6)) / 2e-6;
             assert!(

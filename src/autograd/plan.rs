@@ -194,6 +194,19 @@ impl<T: Float> Plan<T> {
         &mut self.values[start..end]
     }
 
+    /// The memory the plan holds, in bytes (its values, gradients and bookkeeping): what a
+    /// server counts against its sessions' budget.
+    pub fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        (self.values.capacity() + self.grads.capacity()) * size_of::<T>()
+            + self.ops.capacity() * size_of::<Op>()
+            + self.layout.capacity() * size_of::<Place>()
+            + self.slots.capacity() * size_of::<Slot>()
+            + (self.run.capacity() + self.rules.capacity()) * size_of::<NodeId>()
+            + self.reached.capacity()
+            + self.params.capacity() * size_of::<(ParamId, NodeId)>()
+    }
+
     /// Writes a new value into input leaf `id` (the same number of values), for the next
     /// [`Plan::forward`]: the next batch of a fixed size.
     pub fn set_input(&mut self, id: NodeId, value: &[T]) {

@@ -376,6 +376,29 @@ impl Session {
         self.objective(&tape, &refs).data.item()
     }
 
+    /// About how much memory the session holds, in bytes: its points (uploaded ones twice: as
+    /// uploaded and as split), the network with the optimiser's state, the compiled plans and
+    /// the loss history. What a server counts against its budget for sessions.
+    pub fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        let point = |p: &Point| {
+            size_of::<Point>() + if let Label::Values(v) = &p.label { v.capacity() * size_of::<f64>() } else { 0 }
+        };
+        let points = |ps: &[Point]| ps.iter().map(point).sum::<usize>();
+        let uploaded = self.uploaded.as_ref().map_or(0, |u| {
+            points(&u.points) + u.note.capacity() + u.class_names.iter().map(|n| n.capacity()).sum::<usize>()
+        });
+        // The weights, and at most two state vectors per weight (Adam's moments).
+        let network = 3 * self.net.params.numel() * size_of::<f64>() + self.net.sequential.layers.len() * 64;
+        size_of::<Session>()
+            + points(&self.train)
+            + points(&self.test)
+            + uploaded
+            + network
+            + self.compiled.bytes()
+            + self.history.capacity() * size_of::<[f64; 3]>()
+    }
+
     /// The share of points whose most likely class is their class (classification only).
     pub fn accuracy(&self, points: &[Point]) -> Option<f64> {
         if self.classes == 0 || points.is_empty() {

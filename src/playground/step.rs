@@ -51,6 +51,13 @@ struct Compiled {
 #[derive(Default)]
 pub(super) struct CompiledSteps(Vec<Compiled>);
 
+impl CompiledSteps {
+    /// The memory the plans hold, in bytes.
+    pub(super) fn bytes(&self) -> usize {
+        self.0.iter().map(|c| c.plan.bytes()).sum()
+    }
+}
+
 /// A copy compiles its own on its first update (a plan is not shared).
 impl Clone for CompiledSteps {
     fn clone(&self) -> CompiledSteps {

@@ -4,6 +4,7 @@
 //! numbers; the page only draws them. Every failure is a 4xx with `{"error": "…"}`; handlers
 //! that compute run on tokio's blocking pool so one busy tab never stalls the others.
 
+mod access;
 mod api;
 mod assets;
 mod sessions;
@@ -18,15 +19,16 @@ use axum::routing::{get, post};
 
 use crate::error::{Error, Result};
 
-pub use sessions::Sessions;
+pub use access::Access;
+pub use sessions::{Capacity, Sessions};
 
 /// The largest request body: a network file, an answers file, a small CSV.
 pub const MAX_BODY: usize = 256 * 1024;
 /// How long one request may take, its body included, before it is answered 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The routes, over a session store.
-pub fn router(sessions: Arc<Sessions>) -> Router {
+/// The routes, over a session store, behind `access`.
+pub fn router(sessions: Arc<Sessions>, access: Access) -> Router {
     Router::new()
         .route("/", get(assets::index))
         .route("/js/{file}", get(assets::script))
@@ -53,12 +55,26 @@ pub fn router(sessions: Arc<Sessions>) -> Router {
             REQUEST_TIMEOUT,
         ))
         .with_state(sessions)
+        .layer(axum::middleware::from_fn_with_state(access, access::require))
+}
+
+/// How the server runs: who may use it, and how many sessions it keeps.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub access: Access,
+    pub capacity: Capacity,
 }
 
 /// Serves until Ctrl-C: hands the address to `announce` once it listens (port 0 picks a free
-/// one; the command line prints it), warns when it is reachable from other machines, opens a
-/// browser if asked.
-pub fn run(host: IpAddr, port: u16, open: bool, announce: impl FnOnce(&str) -> Result<()>) -> Result<()> {
+/// one; the command line prints it, with the token when there is one), warns when it is
+/// reachable from other machines without a token, opens a browser if asked.
+pub fn run(
+    host: IpAddr,
+    port: u16,
+    open: bool,
+    options: Options,
+    announce: impl FnOnce(&str) -> Result<()>,
+) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -73,16 +89,18 @@ pub fn run(host: IpAddr, port: u16, open: bool, announce: impl FnOnce(&str) -> R
             IpAddr::V6(ip) => format!("http://[{ip}]:{}/", address.port()),
             ip => format!("http://{ip}:{}/", address.port()),
         };
-        if !host.is_loopback() {
+        let url = format!("{url}{}", options.access.query());
+        if !host.is_loopback() && options.access == Access::Open {
             eprintln!(
-                "warning: listening on {host}, reachable from other machines; the playground has no authentication"
+                "warning: listening on {host}, reachable from other machines, with no token (--no-token): \
+                 anyone who can reach the port can drive every session"
             );
         }
         announce(&url)?;
         if open && let Err(e) = ::open::that_detached(&url) {
             eprintln!("warning: cannot open a browser ({e}); open {url} yourself");
         }
-        let sessions = Arc::new(Sessions::default());
+        let sessions = Arc::new(Sessions::new(options.capacity));
         let sweeper = tokio::spawn(sessions::sweep(sessions.clone()));
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
@@ -92,7 +110,7 @@ pub fn run(host: IpAddr, port: u16, open: bool, announce: impl FnOnce(&str) -> R
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        let served = axum::serve(listener, router(sessions)).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(listener, router(sessions, options.access)).with_graceful_shutdown(shutdown).await;
         sweeper.abort();
         served.map_err(|e| Error::invalid(format!("the server stopped: {e}")))?;
         eprintln!("stopped");

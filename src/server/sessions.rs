@@ -1,7 +1,9 @@
 //! Training sessions, one per tab: created by `POST /api/sessions` with a setup, then driven by
 //! id (step, reset, edit a number, change the setup, upload data) and read (the snapshot, a
-//! parameter's gradient, one example explained). Sessions idle for [`IDLE`] are freed; at most
-//! [`MAX_SESSIONS`] live at once (the least recently used goes first).
+//! parameter's gradient, one example explained). They are bounded by memory, not by a count
+//! alone ([`Capacity`]): each session's cost is accounted after every request, sessions idle
+//! past the timeout are freed (first, when room is needed), and an active session is never
+//! dropped to make room — a new one is refused with 503 instead, saying so.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,57 +19,132 @@ use serde::Deserialize;
 use super::api::{ApiError, ApiResult, body, compute, json, json_body};
 use crate::playground::{Edit, MAX_EPOCHS_PER_REQUEST, Session, Setup, read_upload};
 
-/// A session unused this long is freed.
-pub const IDLE: Duration = Duration::from_secs(30 * 60);
-pub const MAX_SESSIONS: usize = 64;
 /// The most single updates one step request may run.
 const MAX_UPDATES_PER_REQUEST: usize = 10_000;
+
+/// How many sessions the server keeps, and for how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capacity {
+    /// The bytes all sessions together may hold (each as [`Session::bytes`] counts it).
+    pub memory: usize,
+    /// At most this many sessions, whatever their size.
+    pub max_sessions: usize,
+    /// A session unused this long is freed: by the sweep, and at once when room is needed.
+    pub idle: Duration,
+}
+
+impl Capacity {
+    /// A session unused for half an hour is a closed tab.
+    pub const IDLE: Duration = Duration::from_secs(30 * 60);
+    /// Sessions at most, by default: a class of 200 several times over.
+    pub const MAX_SESSIONS: usize = 2_000;
+
+    /// The default for this machine: an eighth of its memory (at least 256 MiB) for sessions
+    /// of 22–54 kB each (the default network on its 500 points, fresh and after 2,100 epochs),
+    /// [`Capacity::MAX_SESSIONS`], freed after [`Capacity::IDLE`].
+    pub fn for_this_machine() -> Capacity {
+        let total = machine_memory().unwrap_or(4 << 30);
+        Capacity { memory: (total / 8).max(256 << 20), max_sessions: Capacity::MAX_SESSIONS, idle: Capacity::IDLE }
+    }
+}
+
+/// The machine's memory in bytes, from `/proc/meminfo` (Linux).
+fn machine_memory() -> Option<usize> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
 
 struct Entry {
     session: Arc<Mutex<Session>>,
     used: Instant,
+    /// The session's cost as last accounted.
+    bytes: usize,
 }
 
-/// The live sessions by id.
-#[derive(Default)]
+/// The live sessions by id, within their [`Capacity`].
 pub struct Sessions {
     map: Mutex<HashMap<String, Entry>>,
+    capacity: Capacity,
+}
+
+impl Default for Sessions {
+    fn default() -> Sessions {
+        Sessions::new(Capacity::for_this_machine())
+    }
 }
 
 impl Sessions {
-    fn insert(&self, session: Session) -> String {
-        let id = format!("{:032x}", rand::random::<u128>());
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_SESSIONS
-            && let Some(oldest) = map.iter().min_by_key(|(_, e)| e.used).map(|(k, _)| k.clone())
-        {
-            map.remove(&oldest);
+    pub fn new(capacity: Capacity) -> Sessions {
+        Sessions { map: Mutex::new(HashMap::new()), capacity }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a session if there is room: first by freeing the sessions idle past the timeout,
+    /// never by dropping an active one. Without room: 503, saying how many learners there are.
+    fn insert(&self, session: Session) -> Result<String, ApiError> {
+        let bytes = session.bytes();
+        let mut map = self.lock();
+        let Capacity { memory, max_sessions, idle } = self.capacity;
+        let fits = |map: &HashMap<String, Entry>| {
+            map.len() < max_sessions && map.values().map(|e| e.bytes).sum::<usize>() + bytes <= memory
+        };
+        if !fits(&map) {
+            map.retain(|_, e| e.used.elapsed() < idle);
         }
-        map.insert(id.clone(), Entry { session: Arc::new(Mutex::new(session)), used: Instant::now() });
-        id
+        if !fits(&map) {
+            return Err(ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "the server is full: {} learners; ask the teacher to raise --max-sessions or --session-memory",
+                    map.len()
+                ),
+            ));
+        }
+        let id = format!("{:032x}", rand::random::<u128>());
+        map.insert(id.clone(), Entry { session: Arc::new(Mutex::new(session)), used: Instant::now(), bytes });
+        Ok(id)
     }
 
     fn get(&self, id: &str) -> Result<Arc<Mutex<Session>>, ApiError> {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.lock();
+        let minutes = self.capacity.idle.as_secs() / 60;
         let entry = map.get_mut(id).ok_or_else(|| {
             ApiError::not_found(format!(
-                "no session {id:?} (sessions idle for 30 minutes are freed); create one with POST /api/sessions"
+                "no session {id:?} (sessions idle for {minutes} minutes are freed); create one with POST /api/sessions"
             ))
         })?;
         entry.used = Instant::now();
         Ok(entry.session.clone())
     }
 
-    /// Frees the sessions idle longer than `idle`; how many.
-    pub fn free_idle(&self, idle: Duration) -> usize {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+    /// Records a session's cost after a request changed it.
+    fn account(&self, id: &str, bytes: usize) {
+        if let Some(entry) = self.lock().get_mut(id) {
+            entry.bytes = bytes;
+        }
+    }
+
+    /// Frees the sessions idle past the timeout; how many.
+    pub fn free_idle(&self) -> usize {
+        let idle = self.capacity.idle;
+        let mut map = self.lock();
         let before = map.len();
         map.retain(|_, e| e.used.elapsed() < idle);
         before - map.len()
     }
 
+    /// The memory the sessions hold, as accounted.
+    pub fn bytes(&self) -> usize {
+        self.lock().values().map(|e| e.bytes).sum()
+    }
+
     pub fn len(&self) -> usize {
-        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.lock().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -75,12 +152,14 @@ impl Sessions {
     }
 }
 
-/// Frees idle sessions once a minute, for as long as the server runs.
+/// Frees idle sessions every tenth of the timeout (at most once a minute), for as long as the
+/// server runs.
 pub async fn sweep(sessions: Arc<Sessions>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let every = (sessions.capacity.idle / 10).clamp(Duration::from_millis(100), Duration::from_secs(60));
+    let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        sessions.free_idle(IDLE);
+        sessions.free_idle();
     }
 }
 
@@ -110,7 +189,9 @@ async fn with_session(
     let session = sessions.get(&id)?;
     compute(move || {
         let mut s = session.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut s)?;
+        let done = f(&mut s);
+        sessions.account(&id, s.bytes());
+        done?;
         Ok(json(&s.snapshot_since(known)))
     })
     .await
@@ -123,7 +204,7 @@ pub async fn create(State(sessions): State<Arc<Sessions>>, raw: Result<Bytes, By
         let setup: Setup = json_body(&bytes)?;
         let session = Session::new(setup)?;
         let snapshot = serde_json::to_value(session.snapshot()).expect("the snapshot serialises");
-        let id = sessions.insert(session);
+        let id = sessions.insert(session)?;
         Ok((StatusCode::CREATED, json(&serde_json::json!({"id": id, "snapshot": snapshot}))).into_response())
     })
     .await
@@ -137,7 +218,7 @@ pub async fn show(State(sessions): State<Arc<Sessions>>, Path(id): Path<String>,
 /// `DELETE /api/sessions/{id}` → 204.
 pub async fn remove(State(sessions): State<Arc<Sessions>>, Path(id): Path<String>) -> ApiResult {
     sessions.get(&id)?;
-    sessions.map.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    sessions.lock().remove(&id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -278,18 +359,52 @@ pub async fn example(
 mod tests {
     use super::*;
 
+    fn lecture() -> Session {
+        Session::new(Setup::lecture()).unwrap()
+    }
+
+    /// An active session is never dropped: past the count, a new one is refused with 503 and
+    /// the message; sessions idle past the timeout make room first.
     #[test]
-    fn idle_sessions_are_freed_and_the_oldest_makes_room() {
-        let sessions = Sessions::default();
-        let first = sessions.insert(Session::new(Setup::lecture()).unwrap());
-        for _ in 1..MAX_SESSIONS {
-            sessions.insert(Session::new(Setup::lecture()).unwrap());
+    fn a_full_server_refuses_new_sessions_and_idle_ones_make_room() {
+        let capacity = Capacity { memory: usize::MAX, max_sessions: 3, idle: Duration::from_millis(200) };
+        let sessions = Sessions::new(capacity);
+        let first = sessions.insert(lecture()).unwrap();
+        for _ in 1..3 {
+            sessions.insert(lecture()).unwrap();
         }
-        assert_eq!(sessions.len(), MAX_SESSIONS);
-        sessions.insert(Session::new(Setup::lecture()).unwrap());
-        assert_eq!(sessions.len(), MAX_SESSIONS);
-        assert!(sessions.get(&first).is_err(), "the least recently used session made room");
-        assert_eq!(sessions.free_idle(Duration::ZERO), MAX_SESSIONS);
+        let ApiError(status, message) = sessions.insert(lecture()).unwrap_err();
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(message.contains("the server is full: 3 learners") && message.contains("--max-sessions"), "{message}");
+        assert!(sessions.get(&first).is_ok(), "no active session made room");
+        std::thread::sleep(Duration::from_millis(250));
+        sessions.get(&first).unwrap(); // one learner comes back; the two others stay away
+        sessions.insert(lecture()).unwrap();
+        assert_eq!(sessions.len(), 2, "the idle sessions were freed for the new one");
+        assert!(sessions.get(&first).is_ok());
+        std::thread::sleep(Duration::from_millis(250));
+        assert_eq!(sessions.free_idle(), 2);
         assert!(sessions.is_empty());
+    }
+
+    /// The budget is memory: sessions are refused once their accounted bytes would pass it,
+    /// and a session's growth (an upload, plans) is accounted after the request.
+    #[test]
+    fn sessions_are_bounded_by_their_accounted_memory() {
+        let one = lecture().bytes();
+        assert!(one > 1_000 && one < 100_000, "a lecture session is {one} bytes");
+        let default = Session::new(Setup::default()).unwrap().bytes();
+        assert!(default < 200_000, "a default session is {default} bytes");
+        let capacity = Capacity { memory: 2 * one + one / 2, max_sessions: 100, idle: Capacity::IDLE };
+        let sessions = Sessions::new(capacity);
+        let a = sessions.insert(lecture()).unwrap();
+        sessions.insert(lecture()).unwrap();
+        assert_eq!(sessions.insert(lecture()).unwrap_err().0, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(sessions.bytes(), 2 * one);
+        sessions.account(&a, 10 * one);
+        assert_eq!(sessions.bytes(), 11 * one);
+        // 200 default sessions fit in the default budget of any machine (at least 256 MiB).
+        assert!(200 * default < Capacity::for_this_machine().memory);
+        assert!(Capacity::for_this_machine().max_sessions >= 200);
     }
 }

@@ -18,8 +18,15 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// The server with more options than a free port; its URL as printed (with any `?token=`)
+    /// minus the path.
+    fn start_with(options: &[&str]) -> Server {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("backprop"))
             .args(["playground", "--port", "0"])
+            .args(options)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -30,6 +37,9 @@ impl Server {
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
             .expect("the URL")
+            .split('?')
+            .next()
+            .unwrap()
             .trim_end_matches('/')
             .to_string();
         let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
@@ -92,6 +102,52 @@ fn lecture_file() -> Value {
         ],
         "loss": "half-sse", "learning_rate": 0.5
     })
+}
+
+/// With a token (always made beyond loopback; here given, on loopback), every route without it
+/// is 401 with a message; the page's address with `?token=` sets the cookie the page's own
+/// requests then carry; scripts send the header.
+#[test]
+fn a_token_guards_every_route_and_the_first_page_load_sets_its_cookie() {
+    let server = Server::start_with(&["--token", "s3cret"]);
+    for (method, path) in [("GET", "/"), ("GET", "/api/vocabulary"), ("POST", "/api/sessions"), ("GET", "/js/main.js")]
+    {
+        server.fails(method, path, Some("{}"), 401, "needs its token");
+    }
+    server.fails("GET", "/api/vocabulary", None, 401, "needs its token");
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let wrong =
+        agent.get(format!("{}/api/vocabulary", server.url)).header("X-Backprop-Token", "s3creT").call().unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    let right =
+        agent.get(format!("{}/api/vocabulary", server.url)).header("X-Backprop-Token", "s3cret").call().unwrap();
+    assert_eq!(right.status().as_u16(), 200);
+    let page = agent.get(format!("{}/?token=s3cret", server.url)).call().unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let cookie = page.headers().get("set-cookie").expect("a cookie").to_str().unwrap().to_string();
+    assert!(cookie.starts_with("backprop_token=s3cret;") && cookie.contains("HttpOnly"), "{cookie}");
+    let with_cookie = agent
+        .post(format!("{}/api/sessions", server.url))
+        .header("Cookie", "backprop_token=s3cret")
+        .send("{}")
+        .unwrap();
+    assert_eq!(with_cookie.status().as_u16(), 201);
+}
+
+/// Past `--max-sessions`, a new session is refused with 503 and a message for the page; the
+/// sessions already there go on working.
+#[test]
+fn a_full_server_answers_503_and_keeps_every_active_session() {
+    let server = Server::start_with(&["--max-sessions", "2"]);
+    let ids: Vec<String> = (0..2)
+        .map(|_| server.ok("POST", "/api/sessions", Some(json!({})))["id"].as_str().unwrap().to_string())
+        .collect();
+    server.fails("POST", "/api/sessions", Some("{}"), 503, "the server is full: 2 learners");
+    for id in &ids {
+        server.ok("POST", &format!("/api/sessions/{id}/step"), Some(json!({"epochs": 1})));
+    }
+    assert_eq!(server.call("DELETE", &format!("/api/sessions/{}", ids[0]), None).0, 204);
+    server.ok("POST", "/api/sessions", Some(json!({})));
 }
 
 #[test]
@@ -373,9 +429,31 @@ fn a_half_sent_request_does_not_hold_up_the_server_and_ctrl_c_stops_it() {
 }
 
 #[test]
-fn another_host_than_loopback_is_warned_about() {
+fn another_host_than_loopback_needs_the_printed_token_or_warns_without_one() {
+    // Bound to every address: a token is made and printed in the address to open, and a
+    // request without it is refused.
+    let server = Server::start_with(&["--host", "0.0.0.0"]);
+    let mut printed = String::new();
+    server.fails("GET", "/api/vocabulary", None, 401, "needs its token");
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let page = agent.get(format!("{}/", server.url)).call().unwrap();
+    assert_eq!(page.status().as_u16(), 401);
+    drop(server);
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("backprop"))
         .args(["playground", "--port", "0", "--host", "0.0.0.0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut printed).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let token = printed.split("?token=").nth(1).expect("the token in the address").split_whitespace().next().unwrap();
+    assert!(token.len() == 32 && token.chars().all(|c| c.is_ascii_hexdigit()), "{printed}");
+
+    // --no-token: open to anyone, said loudly.
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("backprop"))
+        .args(["playground", "--port", "0", "--host", "0.0.0.0", "--no-token"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -384,5 +462,5 @@ fn another_host_than_loopback_is_warned_about() {
     BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(line.contains("no authentication"), "{line}");
+    assert!(line.contains("with no token") && line.contains("anyone"), "{line}");
 }

@@ -24,6 +24,11 @@ pub use sessions::{Capacity, Sessions};
 
 /// The largest request body: a network file, an answers file, a small CSV.
 pub const MAX_BODY: usize = 256 * 1024;
+/// An over-long body is read (and thrown away) up to this size before the 413 goes out: a
+/// client that writes its whole body before reading (Python's urllib) then sees the answer
+/// instead of a broken pipe. Past it, the connection is closed as soon as the 413 is sent.
+const DRAINED: u64 = 16 * 1024 * 1024;
+
 /// How long one request may take, its body included, before it is answered 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -56,6 +61,29 @@ pub fn router(sessions: Arc<Sessions>, access: Access) -> Router {
         ))
         .with_state(sessions)
         .layer(axum::middleware::from_fn_with_state(access, access::require))
+        .layer(axum::middleware::from_fn(refuse_oversized))
+}
+
+/// A body whose declared length is over [`MAX_BODY`]: 413 at once, after reading and
+/// discarding it (up to [`DRAINED`]) so the client is listening when the answer comes.
+async fn refuse_oversized(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use http_body_util::BodyExt;
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let Some(length) = declared.filter(|&n| n > MAX_BODY as u64) else { return next.run(request).await };
+    if length <= DRAINED {
+        let mut body = request.into_body();
+        while let Some(Ok(_)) = body.frame().await {}
+    }
+    api::ApiError(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the body is {length} bytes; the length limit is {MAX_BODY}"),
+    )
+    .into_response()
 }
 
 /// How the server runs: who may use it, and how many sessions it keeps.

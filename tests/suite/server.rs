@@ -347,6 +347,20 @@ fn every_bad_request_is_a_4xx_with_a_message() {
     );
     let huge = format!("{{\"definitions\": [\"{}\"], \"wrt\": \"x\"}}", "x".repeat(300_000));
     server.fails("POST", "/api/chain", Some(&huge), 413, "length limit");
+    // A client that writes its whole over-long body before reading (as Python's urllib does)
+    // reads the 413, not a broken pipe.
+    let address = server.url.trim_start_matches("http://").to_string();
+    let mut client = std::net::TcpStream::connect(&address).unwrap();
+    let body = "x".repeat(12_000_000);
+    let head = format!(
+        "POST /api/chain HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    client.write_all(head.as_bytes()).unwrap();
+    client.write_all(body.as_bytes()).expect("the whole body is read");
+    let mut answer = String::new();
+    let _ = client.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 413") && answer.contains("length limit"), "{answer}");
     let many: Vec<String> = (0..40).map(|i| format!("v{i} = x")).collect();
     server.fails(
         "POST",

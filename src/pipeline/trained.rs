@@ -46,7 +46,7 @@ impl TrainedModel {
         let mut training = Training::new(files.clone(), spec.clone(), Threads::all())?;
         let report = training.run(&Resume::default(), &mut every_epoch(|_, _| Control::Continue))?;
         let epochs = report.history.last().map_or(0, |m| m.epoch);
-        Ok(training.into_model(&report, epochs))
+        Ok(training.into_model(report, epochs))
     }
 
     /// Reads a model directory written by `backprop train` or [`TrainedModel::save`].

@@ -115,9 +115,9 @@ impl Training {
     }
 
     /// The trained model: the kept weights of `report`, described.
-    pub fn into_model(self, report: &TrainReport, epochs_trained: usize) -> TrainedModel {
+    pub fn into_model(self, report: TrainReport, epochs_trained: usize) -> TrainedModel {
         let info = ModelInfo { epochs_trained, weights_from_epoch: report.kept_epoch, ..self.info };
-        TrainedModel { info, model: self.learner.model, params: report.kept.clone() }
+        TrainedModel { info, model: self.learner.model, params: report.kept }
     }
 
     /// The run before it starts, so the user sees every default that was chosen and what

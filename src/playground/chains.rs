@@ -119,7 +119,7 @@ impl Session {
         let grads = self.batch_gradients();
         let (weight, bias) = self.net.layer_params(l);
         let id = if i.is_some() { weight } else { bias };
-        let index = i.map_or(j, |i| j * self.net.shape()[l].1 + i);
+        let index = i.map_or(j, |i| j * self.net.fan_in(l) + i);
         let gradient = grads.param(id).expect("every parameter reaches E").data()[index];
         let penalty =
             (i.is_some() && self.setup.regularization != Regularization::None && self.setup.regularization_rate > 0.0)
@@ -194,12 +194,13 @@ impl Session {
         after.update();
         let (wnames, bnames) = param_names(&net);
         let mut updated = Map::new();
-        for (l, layer) in after.net.layers().iter().enumerate() {
-            for j in 0..layer.biases.len() {
-                for (i, w) in layer.weights[j].iter().enumerate() {
-                    updated.insert(wnames[l][j][i].clone(), Value::from(*w));
+        let m = &after.net;
+        for (l, (rows, biases)) in wnames.iter().zip(&bnames).enumerate() {
+            for (j, (row, bias)) in rows.iter().zip(biases).enumerate() {
+                for (i, name) in row.iter().enumerate() {
+                    updated.insert(name.clone(), Value::from(m.weight(l, j, i)));
                 }
-                updated.insert(bnames[l][j].clone(), Value::from(layer.biases[j]));
+                updated.insert(bias.clone(), Value::from(m.bias(l, j)));
             }
         }
         let points = &self.train[batch.clone()];

@@ -180,69 +180,48 @@ fn product<T: Float>(
     assert!(dst.len() >= m * n);
     assert!(lhs.data.len() > (m - 1) * lhs.row_stride + (k - 1) * lhs.col_stride);
     assert!(rhs.data.len() > (k - 1) * rhs.row_stride + (n - 1) * rhs.col_stride);
+    // The kernels want a column-oriented destination, so a row-major dst with more than one
+    // column is computed as its transpose, dstᵀ = rhsᵀ·lhsᵀ: the same matrices with the
+    // operands' roles swapped and each one's strides read the other way round, as the umbrella
+    // `gemm::gemm` does before calling these kernels. (column stride, row stride) as the
+    // kernel reads an operand:
+    let transpose = n > 1;
+    let strides = |o: &Operand<T>| {
+        let (rs, cs) = (o.row_stride as isize, o.col_stride as isize);
+        if transpose { (rs, cs) } else { (cs, rs) }
+    };
+    let (rows, cols, dst_cs, dst_rs, a, b) =
+        if transpose { (n, m, n as isize, 1, rhs, lhs) } else { (m, n, 1, n as isize, lhs, rhs) };
+    let ((a_cs, a_rs), (b_cs, b_rs)) = (strides(a), strides(b));
     let (one, kernel) = (T::one(), T::gemm_kernel());
-    let (dst, lhs_rs, lhs_cs, rhs_rs, rhs_cs) = (
-        dst.as_mut_ptr(),
-        lhs.row_stride as isize,
-        lhs.col_stride as isize,
-        rhs.row_stride as isize,
-        rhs.col_stride as isize,
-    );
     // SAFETY: the kernel reads lhs at i·row_stride + p·col_stride for i < m, p < k and rhs at
-    // p·row_stride + j·col_stride for p < k, j < n; the asserts above put the largest such offset
-    // inside each slice. It reads (if `accumulate`) and writes dst at i·n + j (row stride n,
-    // column stride 1) for i < m, j < n, inside `dst` by the first assert; without `accumulate`
-    // dst's old contents are never read. The slices are distinct borrows (one `&mut`), so dst
-    // aliases neither input. The kernels want a column-oriented destination, so a row-major
-    // dst with more than one column is computed as its transpose, dstᵀ = rhsᵀ·lhsᵀ: the same
-    // matrices with the operands' roles and strides swapped, as the umbrella `gemm::gemm` does
-    // before calling these kernels.
+    // p·row_stride + j·col_stride for p < k, j < n (in either role); the asserts above put the
+    // largest such offset inside each slice. It reads (if `accumulate`) and writes dst at
+    // i·n + j (row stride n, column stride 1) for i < m, j < n, inside `dst` by the first
+    // assert; without `accumulate` dst's old contents are never read. The slices are distinct
+    // borrows (one `&mut`), so dst aliases neither input.
     unsafe {
-        if n > 1 {
-            kernel(
-                n,
-                m,
-                k,
-                dst,
-                n as isize,
-                1,
-                accumulate,
-                rhs.data.as_ptr(),
-                rhs_rs,
-                rhs_cs,
-                lhs.data.as_ptr(),
-                lhs_rs,
-                lhs_cs,
-                one,
-                one,
-                false,
-                false,
-                false,
-                parallelism,
-            );
-        } else {
-            kernel(
-                m,
-                n,
-                k,
-                dst,
-                1,
-                n as isize,
-                accumulate,
-                lhs.data.as_ptr(),
-                lhs_cs,
-                lhs_rs,
-                rhs.data.as_ptr(),
-                rhs_cs,
-                rhs_rs,
-                one,
-                one,
-                false,
-                false,
-                false,
-                parallelism,
-            );
-        }
+        kernel(
+            rows,
+            cols,
+            k,
+            dst.as_mut_ptr(),
+            dst_cs,
+            dst_rs,
+            accumulate,
+            a.data.as_ptr(),
+            a_cs,
+            a_rs,
+            b.data.as_ptr(),
+            b_cs,
+            b_rs,
+            one,
+            one,
+            false,
+            false,
+            false,
+            parallelism,
+        );
     }
 }
 

@@ -179,7 +179,11 @@ export function showPhase() {
   else if (bp.phase <= 2 * layers) {
     const l = 2 * layers - bp.phase;
     text = `Backward, layer ${l + 1}: ∂E/∂net for ${names[l].join(', ')}${l === layers - 1 ? ` (E = ${num(step0.loss)})` : ' = (Σ over paths of ∂E/∂net · w) · f′(net)'}.`;
-  } else text = `The updates, w⁺ = w − η·∂E/∂w over the batch: E of the batch goes ${num(bp.example.batch_loss)} → ${num(bp.example.batch_loss_after)}. Next applies them.`;
+  } else {
+    const s = state.setup;
+    const rule = s.optimizer === 'sgd' && !s.momentum ? 'w⁺ = w − η·∂E/∂w' : `${s.optimizer}'s step (click a weight to see it written out)`;
+    text = `The updates, ${rule} over the batch: E of the batch goes ${num(bp.example.batch_loss)} → ${num(bp.example.batch_loss_after)}. Next applies them.`;
+  }
   $('bp-phase').textContent = text;
   drawNetwork();
 }

@@ -321,7 +321,7 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
         Op::Step(a) => k::map(out, x(a).data, |a| if a > T::zero() { T::one() } else { T::zero() }),
         Op::Sign(a) => k::map(out, x(a).data, |a| if a == T::zero() { a } else { a.signum() }),
         Op::Sigmoid(a) => k::map(out, x(a).data, T::sigmoid),
-        Op::Tanh(a) => k::map(out, x(a).data, T::tanh),
+        Op::Tanh(a) => T::tanh_into(out, x(a).data),
         Op::Relu(a) => k::map(out, x(a).data, T::relu),
         Op::LeakyRelu(a, s) => k::map(out, x(a).data, |a| if a > T::zero() { a } else { c(s) * a }),
         Op::Gelu(a) => k::map(out, x(a).data, |a| gelu(a).0),
@@ -536,7 +536,7 @@ fn gelu<T: Float>(x: T) -> (T, T) {
     let (half, one) = (T::of(0.5), T::one());
     let k = T::of((2.0 / std::f64::consts::PI).sqrt());
     let c = T::of(0.044715);
-    let t = (k * (x + c * x * x * x)).tanh();
+    let t = (k * (x + c * x * x * x)).tanh_kernel();
     let value = half * x * (one + t);
     let slope = half * (one + t) + half * x * (one - t * t) * k * (one + T::of(3.0) * c * x * x);
     (value, slope)

@@ -9,6 +9,7 @@ mod linear;
 mod matmul;
 mod shape;
 pub mod shape_rules;
+mod tanh32;
 mod threads;
 pub(crate) mod tuning;
 
@@ -56,6 +57,13 @@ pub trait Float:
         }
     }
 
+    /// tanh as the kernels compute it: std's for `f64`; for `f32`, [`tanh32::tanh`], which
+    /// vectorises and stays within 1 ulp.
+    fn tanh_kernel(self) -> Self;
+
+    /// `out[i] = x[i].tanh_kernel()`: for `f32` on AVX2 when the CPU has it.
+    fn tanh_into(out: &mut [Self], x: &[Self]);
+
     #[inline]
     fn relu(self) -> Self {
         if self > Self::zero() { self } else { Self::zero() }
@@ -98,9 +106,19 @@ pub type GemmKernel<T> = unsafe fn(
 
 /// `impl Float` for a primitive type, with its own per-thread scratch buffer.
 macro_rules! impl_float {
-    ($t:ty, $name:literal, $kernel:expr) => {
+    ($t:ty, $name:literal, $kernel:expr, $tanh:expr, $tanh_into:expr) => {
         impl Float for $t {
             const NAME: &'static str = $name;
+
+            #[inline]
+            fn tanh_kernel(self) -> $t {
+                $tanh(self)
+            }
+
+            #[inline]
+            fn tanh_into(out: &mut [$t], x: &[$t]) {
+                $tanh_into(out, x)
+            }
 
             #[inline]
             fn gemm_kernel() -> GemmKernel<$t> {
@@ -128,8 +146,8 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, "f32", gemm_f32::gemm::f32::get_gemm_fn());
-impl_float!(f64, "f64", gemm_f64::gemm::f64::get_gemm_fn());
+impl_float!(f32, "f32", gemm_f32::gemm::f32::get_gemm_fn(), tanh32::tanh, tanh32::tanh_into);
+impl_float!(f64, "f64", gemm_f64::gemm::f64::get_gemm_fn(), f64::tanh, |out, x| kernels::map(out, x, f64::tanh));
 
 /// A borrowed tensor: a shape and the row-major slice holding it.
 #[derive(Clone, Copy)]
@@ -342,7 +360,7 @@ impl<T: Float> Tensor<T> {
         self.map(T::sigmoid)
     }
     pub fn tanh(&self) -> Tensor<T> {
-        self.map(T::tanh)
+        Tensor::build(self.shape, |out| T::tanh_into(out, &self.data))
     }
     pub fn relu(&self) -> Tensor<T> {
         self.map(T::relu)

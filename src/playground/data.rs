@@ -90,15 +90,20 @@ pub enum Feature {
 
 impl Feature {
     /// The feature's value at a point.
-    pub fn of(self, [x1, x2]: [f64; 2]) -> f64 {
+    pub fn of(self, point: [f64; 2]) -> f64 {
+        self.function()(point)
+    }
+
+    /// The feature's formula as a function of the point, chosen once for a loop over many.
+    pub fn function(self) -> fn([f64; 2]) -> f64 {
         match self {
-            Feature::X1 => x1,
-            Feature::X2 => x2,
-            Feature::X1Squared => x1 * x1,
-            Feature::X2Squared => x2 * x2,
-            Feature::X1X2 => x1 * x2,
-            Feature::SinX1 => x1.sin(),
-            Feature::SinX2 => x2.sin(),
+            Feature::X1 => |[x1, _]| x1,
+            Feature::X2 => |[_, x2]| x2,
+            Feature::X1Squared => |[x1, _]| x1 * x1,
+            Feature::X2Squared => |[_, x2]| x2 * x2,
+            Feature::X1X2 => |[x1, x2]| x1 * x2,
+            Feature::SinX1 => |[x1, _]| x1.sin(),
+            Feature::SinX2 => |[_, x2]| x2.sin(),
         }
     }
 

@@ -1,5 +1,5 @@
-//! Who may use the playground. Bound to a loopback address it is open, as a local tool is.
-//! Bound anywhere else it needs a token, as Jupyter does: one is made at start (or given with
+//! Who may use the playground. Bound to 127.0.0.1 or ::1 (the default) it is open, as a local
+//! tool is. Bound anywhere else (another loopback address included) it needs a token, as Jupyter does: one is made at start (or given with
 //! `--token`) and printed in the page's URL (`/?token=…`); the first page load with it sets a
 //! cookie, so the page's own requests carry it from then on; scripts send it in the
 //! `X-Backprop-Token` header. Anything else gets 401 with a JSON message. Tokens are compared
@@ -29,11 +29,11 @@ pub enum Access {
 
 impl Access {
     /// The access for a bind address: a given token always; none with `no_token` (the caller
-    /// warns); none on loopback; else a fresh random one.
+    /// warns); none on the default address; else a fresh random one.
     pub fn for_bind(host: IpAddr, token: Option<String>, no_token: bool) -> Access {
         match token {
             Some(t) => Access::Token(t),
-            None if no_token || host.is_loopback() => Access::Open,
+            None if no_token || is_default_host(host) => Access::Open,
             None => Access::Token(format!("{:032x}", rand::random::<u128>())),
         }
     }
@@ -45,6 +45,14 @@ impl Access {
             Access::Token(t) => format!("?{QUERY}={t}"),
         }
     }
+}
+
+/// 127.0.0.1 or ::1: the addresses open without a token. Any other (0.0.0.0, a LAN address,
+/// and also 127.0.0.2, which `is_loopback` counts but which a teacher would only choose on
+/// purpose) needs one: asking for a token where none was needed costs a click, the reverse
+/// exposes every session.
+pub fn is_default_host(host: IpAddr) -> bool {
+    host == IpAddr::from(std::net::Ipv4Addr::LOCALHOST) || host == IpAddr::from(std::net::Ipv6Addr::LOCALHOST)
 }
 
 /// The token a request carries: its header, its cookie, or its `?token=` query.
@@ -111,6 +119,9 @@ mod tests {
         assert_ne!(Access::for_bind(lan, None, false), Access::for_bind(lan, None, false), "random each start");
         assert_eq!(Access::for_bind(lan, None, true), Access::Open);
         assert_eq!(Access::for_bind(local, None, false), Access::Open);
+        assert_eq!(Access::for_bind("::1".parse().unwrap(), None, false), Access::Open);
+        let other_loopback: IpAddr = "127.0.0.2".parse().unwrap();
+        assert!(matches!(Access::for_bind(other_loopback, None, false), Access::Token(_)));
         assert_eq!(Access::for_bind(local, Some("s".into()), false), Access::Token("s".into()));
     }
 

@@ -6,14 +6,15 @@
 use std::path::Path;
 
 use axum::body::Bytes;
-use axum::extract::Query;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use super::work::Work;
 use crate::chain::ChainRequest;
 use crate::check::CheckRequest;
 use crate::explain::ExplainRequest;
@@ -82,13 +83,6 @@ pub fn json<T: serde::Serialize>(value: &T) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
-/// Runs a computation on the blocking pool.
-pub async fn compute<F: FnOnce() -> ApiResult + Send + 'static>(f: F) -> ApiResult {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("the computation failed: {e}"))))
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormatQuery {
@@ -111,10 +105,14 @@ fn network(file: NetworkFile) -> Result<Network, ApiError> {
 }
 
 /// `POST /api/explain[?steps=N&verify=true&format=F]`: the body is a network file.
-pub async fn explain(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<Bytes, BytesRejection>) -> ApiResult {
+pub async fn explain(
+    State(work): State<Work>,
+    q: Result<Query<FormatQuery>, QueryRejection>,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult {
     let q = query(q)?;
     let bytes = body(raw)?;
-    compute(move || {
+    work.answer(move || {
         let format = q.format.unwrap_or(Format::Json);
         let request = ExplainRequest {
             network: network(json_body(&bytes)?)?,
@@ -129,10 +127,14 @@ pub async fn explain(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<
 
 /// `POST /api/chain[?format=F]`: `{"definitions": ["y = 5x + 3", "x = t^2"], "wrt": "t",
 /// "at": {"t": 3}}` → what `backprop chain` prints.
-pub async fn chain(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<Bytes, BytesRejection>) -> ApiResult {
+pub async fn chain(
+    State(work): State<Work>,
+    q: Result<Query<FormatQuery>, QueryRejection>,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult {
     let q = query(q)?;
     let bytes = body(raw)?;
-    compute(move || {
+    work.answer(move || {
         let mut request: ChainRequest = json_body(&bytes)?;
         if request.answer.is_some() {
             return Err(ApiError::bad("answer: checking an answer is POST /api/check"));
@@ -156,10 +158,14 @@ struct NetworkCheck {
 /// `POST /api/check[?format=text]`: `{"network": …, "answers": {"dE/dw5": 0.0822}}` →
 /// `explain --check`'s output, or `{"definitions": …, "wrt": "t", "at": {"t": 3}, "answer":
 /// "10t = 30"}` → `chain --check`'s.
-pub async fn check(q: Result<Query<FormatQuery>, QueryRejection>, raw: Result<Bytes, BytesRejection>) -> ApiResult {
+pub async fn check(
+    State(work): State<Work>,
+    q: Result<Query<FormatQuery>, QueryRejection>,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult {
     let q = query(q)?;
     let bytes = body(raw)?;
-    compute(move || {
+    work.answer(move || {
         let format = q.format.unwrap_or(Format::Json);
         CheckRequest::takes(format)?;
         let probe: serde_json::Map<String, serde_json::Value> = json_body(&bytes)?;

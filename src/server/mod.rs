@@ -2,12 +2,14 @@
 //! the stateless JSON API that mirrors the CLI (`/api/explain`, `/api/chain`, `/api/check`,
 //! in [`api`]) and the training sessions the page drives ([`sessions`]). The server does the
 //! numbers; the page only draws them. Every failure is a 4xx with `{"error": "…"}`; handlers
-//! that compute run on tokio's blocking pool so one busy tab never stalls the others.
+//! that compute wait for a turn ([`work`], one per core) and run on tokio's blocking pool, so
+//! one busy tab never stalls the others.
 
 mod access;
 mod api;
 mod assets;
 mod sessions;
+mod work;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -21,6 +23,7 @@ use crate::error::{Error, Result};
 
 pub use access::Access;
 pub use sessions::{Capacity, Sessions};
+pub use work::Work;
 
 /// The largest request body: a network file, an answers file, a small CSV.
 pub const MAX_BODY: usize = 256 * 1024;
@@ -32,8 +35,27 @@ const DRAINED: u64 = 16 * 1024 * 1024;
 /// How long one request may take, its body included, before it is answered 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The routes, over a session store, behind `access`.
-pub fn router(sessions: Arc<Sessions>, access: Access) -> Router {
+/// What every handler may reach: the sessions, and the turns to compute in.
+#[derive(Clone)]
+struct Shared {
+    sessions: Arc<Sessions>,
+    work: Work,
+}
+
+impl axum::extract::FromRef<Shared> for Arc<Sessions> {
+    fn from_ref(shared: &Shared) -> Arc<Sessions> {
+        shared.sessions.clone()
+    }
+}
+
+impl axum::extract::FromRef<Shared> for Work {
+    fn from_ref(shared: &Shared) -> Work {
+        shared.work.clone()
+    }
+}
+
+/// The routes, over a session store and the turns to compute in, behind `access`.
+pub fn router(sessions: Arc<Sessions>, work: Work, access: Access) -> Router {
     Router::new()
         .route("/", get(assets::index))
         .route("/js/{file}", get(assets::script))
@@ -59,7 +81,7 @@ pub fn router(sessions: Arc<Sessions>, access: Access) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .with_state(sessions)
+        .with_state(Shared { sessions, work })
         .layer(axum::middleware::from_fn_with_state(access, access::require))
         .layer(axum::middleware::from_fn(refuse_oversized))
 }
@@ -118,9 +140,9 @@ pub fn run(
             ip => format!("http://{ip}:{}/", address.port()),
         };
         let url = format!("{url}{}", options.access.query());
-        if !host.is_loopback() && options.access == Access::Open {
+        if !access::is_default_host(host) && options.access == Access::Open {
             eprintln!(
-                "warning: listening on {host}, reachable from other machines, with no token (--no-token): \
+                "warning: listening on {host}, with no token (--no-token): \
                  anyone who can reach the port can drive every session"
             );
         }
@@ -138,7 +160,9 @@ pub fn run(
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        let served = axum::serve(listener, router(sessions, options.access)).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(listener, router(sessions, Work::default(), options.access))
+            .with_graceful_shutdown(shutdown)
+            .await;
         sweeper.abort();
         served.map_err(|e| Error::invalid(format!("the server stopped: {e}")))?;
         eprintln!("stopped");

@@ -16,7 +16,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
-use super::api::{ApiError, ApiResult, body, compute, json, json_body};
+use super::api::{ApiError, ApiResult, body, json, json_body};
+use super::work::Work;
 use crate::playground::{Edit, MAX_EPOCHS_PER_REQUEST, Session, Setup, read_upload};
 
 /// The most single updates one step request may run.
@@ -56,8 +57,12 @@ fn machine_memory() -> Option<usize> {
     kib.checked_mul(1024)
 }
 
+/// A session behind its own queue: a request waits (without holding a thread) until the
+/// session's previous request is done, so one learner's requests run in the order sent.
+type Shared = Arc<tokio::sync::Mutex<Session>>;
+
 struct Entry {
-    session: Arc<Mutex<Session>>,
+    session: Shared,
     used: Instant,
     /// The session's cost as last accounted.
     bytes: usize,
@@ -106,11 +111,14 @@ impl Sessions {
             ));
         }
         let id = format!("{:032x}", rand::random::<u128>());
-        map.insert(id.clone(), Entry { session: Arc::new(Mutex::new(session)), used: Instant::now(), bytes });
+        map.insert(
+            id.clone(),
+            Entry { session: Arc::new(tokio::sync::Mutex::new(session)), used: Instant::now(), bytes },
+        );
         Ok(id)
     }
 
-    fn get(&self, id: &str) -> Result<Arc<Mutex<Session>>, ApiError> {
+    fn get(&self, id: &str) -> Result<Shared, ApiError> {
         let mut map = self.lock();
         let minutes = self.capacity.idle.as_secs() / 60;
         let entry = map.get_mut(id).ok_or_else(|| {
@@ -178,29 +186,43 @@ fn known(q: KnownQuery) -> Result<Option<u64>, ApiError> {
     q.map(|Query(k)| k.known_data).map_err(|e| ApiError::bad(e.body_text()))
 }
 
-/// Runs `f` on session `id` on the blocking pool, answering with its snapshot.
+/// Session `id`, once its earlier requests are done.
+async fn session(sessions: &Sessions, id: &str) -> Result<tokio::sync::OwnedMutexGuard<Session>, ApiError> {
+    Ok(sessions.get(id)?.lock_owned().await)
+}
+
+/// The answer after a request changed a session: its cost accounted, then its snapshot.
+fn changed(sessions: &Sessions, id: &str, s: &Session, done: Result<(), ApiError>, known: Option<u64>) -> ApiResult {
+    sessions.account(id, s.bytes());
+    done?;
+    Ok(json(&s.snapshot_since(known)))
+}
+
+/// Runs `f` on session `id` in one turn of work, answering with its snapshot.
 async fn with_session(
     sessions: Arc<Sessions>,
+    work: Work,
     id: String,
     q: KnownQuery,
     f: impl FnOnce(&mut Session) -> Result<(), ApiError> + Send + 'static,
 ) -> ApiResult {
     let known = known(q)?;
-    let session = sessions.get(&id)?;
-    compute(move || {
-        let mut s = session.lock().unwrap_or_else(|e| e.into_inner());
+    let mut s = session(&sessions, &id).await?;
+    work.answer(move || {
         let done = f(&mut s);
-        sessions.account(&id, s.bytes());
-        done?;
-        Ok(json(&s.snapshot_since(known)))
+        changed(&sessions, &id, &s, done, known)
     })
     .await
 }
 
 /// `POST /api/sessions` with a setup (every field optional) → 201 `{"id", "snapshot"}`.
-pub async fn create(State(sessions): State<Arc<Sessions>>, raw: Result<Bytes, BytesRejection>) -> ApiResult {
+pub async fn create(
+    State(sessions): State<Arc<Sessions>>,
+    State(work): State<Work>,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult {
     let bytes = body(raw)?;
-    compute(move || {
+    work.answer(move || {
         let setup: Setup = json_body(&bytes)?;
         let session = Session::new(setup)?;
         let snapshot = serde_json::to_value(session.snapshot()).expect("the snapshot serialises");
@@ -211,8 +233,13 @@ pub async fn create(State(sessions): State<Arc<Sessions>>, raw: Result<Bytes, By
 }
 
 /// `GET /api/sessions/{id}` → the snapshot.
-pub async fn show(State(sessions): State<Arc<Sessions>>, Path(id): Path<String>, q: KnownQuery) -> ApiResult {
-    with_session(sessions, id, q, |_| Ok(())).await
+pub async fn show(
+    State(sessions): State<Arc<Sessions>>,
+    State(work): State<Work>,
+    Path(id): Path<String>,
+    q: KnownQuery,
+) -> ApiResult {
+    with_session(sessions, work, id, q, |_| Ok(())).await
 }
 
 /// `DELETE /api/sessions/{id}` → 204.
@@ -225,12 +252,13 @@ pub async fn remove(State(sessions): State<Arc<Sessions>>, Path(id): Path<String
 /// `PUT /api/sessions/{id}/setup` with a whole setup → the snapshot.
 pub async fn setup(
     State(sessions): State<Arc<Sessions>>,
+    State(work): State<Work>,
     Path(id): Path<String>,
     q: KnownQuery,
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let setup: Setup = json_body(&body(raw)?)?;
-    with_session(sessions, id, q, move |s| s.apply(setup).map_err(ApiError::from)).await
+    with_session(sessions, work, id, q, move |s| s.apply(setup).map_err(ApiError::from)).await
 }
 
 /// How far one step request trains.
@@ -244,42 +272,53 @@ struct StepRequest {
 }
 
 /// `POST /api/sessions/{id}/step` with `{"epochs": n}` (default 1) or `{"updates": n}` (single
-/// batches, as backprop mode steps) → the snapshot.
+/// batches, as backprop mode steps) → the snapshot. Many epochs run a slice of work at a time
+/// ([`Work::in_slices`]), so others' single epochs go between them.
 pub async fn step(
     State(sessions): State<Arc<Sessions>>,
+    State(work): State<Work>,
     Path(id): Path<String>,
     q: KnownQuery,
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let r: StepRequest = json_body(&body(raw)?)?;
-    enum Run {
-        Epochs(usize),
-        Updates(usize),
-    }
-    let run = match (r.epochs, r.updates) {
+    let (count, whole_epochs) = match (r.epochs, r.updates) {
         (Some(_), Some(_)) => return Err(ApiError::bad("give epochs or updates, not both")),
-        (None, Some(u)) if (1..=MAX_UPDATES_PER_REQUEST).contains(&u) => Run::Updates(u),
+        (None, Some(u)) if (1..=MAX_UPDATES_PER_REQUEST).contains(&u) => (u, false),
         (None, Some(u)) => {
             return Err(ApiError::bad(format!("updates: {u} is not between 1 and {MAX_UPDATES_PER_REQUEST}")));
         }
         (e, None) => match e.unwrap_or(1) {
-            e @ 1..=MAX_EPOCHS_PER_REQUEST => Run::Epochs(e),
+            e @ 1..=MAX_EPOCHS_PER_REQUEST => (e, true),
             e => return Err(ApiError::bad(format!("epochs: {e} is not between 1 and {MAX_EPOCHS_PER_REQUEST}"))),
         },
     };
-    with_session(sessions, id, q, move |s| {
-        match run {
-            Run::Epochs(epochs) => s.run_epochs(epochs),
-            Run::Updates(updates) => (0..updates).for_each(|_| s.update()),
-        }
-        Ok(())
-    })
-    .await
+    let known = known(q)?;
+    let s = session(&sessions, &id).await?;
+    work.in_slices(
+        (s, count),
+        move |(s, left)| {
+            if whole_epochs {
+                s.run_epochs(1)
+            } else {
+                s.update()
+            }
+            *left -= 1;
+            *left == 0
+        },
+        move |(s, _)| changed(&sessions, &id, &s, Ok(()), known),
+    )
+    .await?
 }
 
 /// `POST /api/sessions/{id}/reset` → new initial weights, epoch 0.
-pub async fn reset(State(sessions): State<Arc<Sessions>>, Path(id): Path<String>, q: KnownQuery) -> ApiResult {
-    with_session(sessions, id, q, |s| {
+pub async fn reset(
+    State(sessions): State<Arc<Sessions>>,
+    State(work): State<Work>,
+    Path(id): Path<String>,
+    q: KnownQuery,
+) -> ApiResult {
+    with_session(sessions, work, id, q, |s| {
         s.reset();
         Ok(())
     })
@@ -289,17 +328,19 @@ pub async fn reset(State(sessions): State<Arc<Sessions>>, Path(id): Path<String>
 /// `POST /api/sessions/{id}/edit` with `{"name": "w5", "value": 0.4}` → the snapshot.
 pub async fn edit(
     State(sessions): State<Arc<Sessions>>,
+    State(work): State<Work>,
     Path(id): Path<String>,
     q: KnownQuery,
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let e: Edit = json_body(&body(raw)?)?;
-    with_session(sessions, id, q, move |s| s.edit(&e).map_err(ApiError::from)).await
+    with_session(sessions, work, id, q, move |s| s.edit(&e).map_err(ApiError::from)).await
 }
 
 /// `POST /api/sessions/{id}/data` with a CSV (x1, x2, label) → the snapshot, trained from the start.
 pub async fn upload(
     State(sessions): State<Arc<Sessions>>,
+    State(work): State<Work>,
     Path(id): Path<String>,
     q: KnownQuery,
     raw: Result<Bytes, BytesRejection>,
@@ -307,7 +348,7 @@ pub async fn upload(
     let bytes = body(raw)?;
     let text = String::from_utf8(bytes.to_vec()).map_err(|e| ApiError::bad(format!("the CSV is not UTF-8: {e}")))?;
     let uploaded = read_upload(&text)?;
-    with_session(sessions, id, q, move |s| s.upload(uploaded).map_err(ApiError::from)).await
+    with_session(sessions, work, id, q, move |s| s.upload(uploaded).map_err(ApiError::from)).await
 }
 
 /// Which example of the batch to show.
@@ -325,13 +366,13 @@ fn shown(q: Result<Query<Shown>, QueryRejection>) -> Result<usize, ApiError> {
 /// `GET /api/sessions/{id}/gradient/{name}[?shown=k]` → the parameter's chains for the next batch.
 pub async fn gradient(
     State(sessions): State<Arc<Sessions>>,
+    State(work): State<Work>,
     Path((id, name)): Path<(String, String)>,
     q: Result<Query<Shown>, QueryRejection>,
 ) -> ApiResult {
     let shown = shown(q)?;
-    let session = sessions.get(&id)?;
-    compute(move || {
-        let s = session.lock().unwrap_or_else(|e| e.into_inner());
+    let s = session(&sessions, &id).await?;
+    work.answer(move || {
         let g = s
             .gradient(&name, shown)
             .ok_or_else(|| ApiError::not_found(format!("no parameter {name:?} in this network")))?;
@@ -343,16 +384,13 @@ pub async fn gradient(
 /// `GET /api/sessions/{id}/example[?shown=k]` → one example of the next batch explained.
 pub async fn example(
     State(sessions): State<Arc<Sessions>>,
+    State(work): State<Work>,
     Path(id): Path<String>,
     q: Result<Query<Shown>, QueryRejection>,
 ) -> ApiResult {
     let shown = shown(q)?;
-    let session = sessions.get(&id)?;
-    compute(move || {
-        let s = session.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(json(&s.explain_example(shown)))
-    })
-    .await
+    let s = session(&sessions, &id).await?;
+    work.answer(move || Ok(json(&s.explain_example(shown)))).await
 }
 
 #[cfg(test)]

@@ -48,3 +48,5 @@ mod model_files;
 mod browser;
 #[cfg(feature = "playground")]
 mod server;
+#[cfg(feature = "playground")]
+mod classroom;

@@ -442,28 +442,56 @@ fn a_half_sent_request_does_not_hold_up_the_server_and_ctrl_c_stops_it() {
     assert!(stderr.contains("stopped"), "{stderr}");
 }
 
+/// Every route the router has, with a body where it takes one.
+const ROUTES: [(&str, &str); 16] = [
+    ("GET", "/"),
+    ("GET", "/js/core.js"),
+    ("GET", "/style.css"),
+    ("GET", "/api/openapi.json"),
+    ("GET", "/api/vocabulary"),
+    ("POST", "/api/explain"),
+    ("POST", "/api/chain"),
+    ("POST", "/api/check"),
+    ("POST", "/api/sessions"),
+    ("GET", "/api/sessions/0"),
+    ("DELETE", "/api/sessions/0"),
+    ("POST", "/api/sessions/0/step"),
+    ("POST", "/api/sessions/0/reset"),
+    ("POST", "/api/sessions/0/edit"),
+    ("GET", "/api/sessions/0/gradient/w1"),
+    ("GET", "/api/sessions/0/example"),
+];
+
 #[test]
 fn another_host_than_loopback_needs_the_printed_token_or_warns_without_one() {
-    // Bound to every address: a token is made and printed in the address to open, and a
-    // request without it is refused.
-    let server = Server::start_with(&["--host", "0.0.0.0"]);
+    // Bound to 127.0.0.2 — not the default address, as a teacher's LAN address is not — a
+    // token is made and printed in the address to open; every route refuses a request
+    // without it, and the page and the API work with it.
+    let server = Server::start_with(&["--host", "127.0.0.2"]);
+    assert!(server.url.starts_with("http://127.0.0.2:"), "{}", server.url);
+    for (method, path) in ROUTES {
+        server.fails(method, path, Some("{}"), 401, "needs its token");
+    }
     let mut printed = String::new();
-    server.fails("GET", "/api/vocabulary", None, 401, "needs its token");
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
-    let page = agent.get(format!("{}/", server.url)).call().unwrap();
-    assert_eq!(page.status().as_u16(), 401);
     drop(server);
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("backprop"))
-        .args(["playground", "--port", "0", "--host", "0.0.0.0"])
+        .args(["playground", "--port", "0", "--host", "127.0.0.2"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut printed).unwrap();
+    let address = printed.split_whitespace().find(|w| w.starts_with("http://")).expect("the address").to_string();
+    let token = address.split("?token=").nth(1).expect("the token in the address");
+    assert!(token.len() == 32 && token.chars().all(|c| c.is_ascii_hexdigit()), "{printed}");
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let page = agent.get(&address).call().unwrap();
+    assert_eq!(page.status().as_u16(), 200, "the printed address opens the page");
+    let base = address.split("/?").next().unwrap();
+    let created = agent.post(format!("{base}/api/sessions")).header("X-Backprop-Token", token).send("{}").unwrap();
+    assert_eq!(created.status().as_u16(), 201);
     child.kill().unwrap();
     child.wait().unwrap();
-    let token = printed.split("?token=").nth(1).expect("the token in the address").split_whitespace().next().unwrap();
-    assert!(token.len() == 32 && token.chars().all(|c| c.is_ascii_hexdigit()), "{printed}");
 
     // --no-token: open to anyone, said loudly.
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("backprop"))

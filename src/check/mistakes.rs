@@ -10,10 +10,13 @@ use crate::network::{Network, Step, error_of, param_names};
 use crate::nn::Activation;
 use crate::present::num;
 
-/// One variant: which mistake, what it is and the right idea, and the values it gives.
+/// One variant: which mistake, where in the step it slips, what it is and the right idea, and
+/// the values it gives.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mistake {
     pub id: &'static str,
+    /// The part of the step it changes, as "the slip is in …" ends.
+    pub slip: &'static str,
     pub explanation: String,
     pub values: BTreeMap<String, f64>,
 }
@@ -101,19 +104,19 @@ pub fn variants(net: &Network, step: &Step) -> Vec<Mistake> {
         update_biases: net.update_biases,
     };
     let mut out = vec![];
-    let mut add = |id: &'static str, explanation: String, values: BTreeMap<String, f64>| {
-        out.push(Mistake { id, explanation, values });
+    let mut add = |(id, slip): (&'static str, &'static str), explanation: String, values: BTreeMap<String, f64>| {
+        out.push(Mistake { id, slip, explanation, values });
     };
     if net.model.depth() > 1 {
         add(
-            "sequential-update",
+            ("sequential-update", "the hidden units' path sums"),
             "the hidden units' ∂E/∂out used the already-updated output weights (w⁺); every gradient of a step uses the weights of its forward pass, and all weights are updated together".into(),
             recompute(net, step, &Knobs { updated_next: true, ..base }),
         );
         for n in 0..net.model.units(1).max(1) {
             if net.model.units(1) > 1 {
                 add(
-                    "single-path",
+                    ("single-path", "the hidden units' path sums"),
                     format!(
                         "a hidden unit's ∂E/∂out was taken through one unit of the next layer (number {}) only; it is the sum over every unit it feeds",
                         n + 1
@@ -125,9 +128,13 @@ pub fn variants(net: &Network, step: &Step) -> Vec<Mistake> {
     }
     let one = |_: usize, _: usize, _: f64, _: f64, _: f64| 1.0;
     let explanation = "the activation's derivative dout/dnet (σ'(net) = out·(1 − out) for sigmoid) was left out of the chain; every factor of the chain belongs in the product";
-    add("missing-activation-derivative", explanation.into(), recompute(net, step, &Knobs { local: &one, ..base }));
     add(
-        "missing-activation-derivative",
+        ("missing-activation-derivative", "the activation's derivative"),
+        explanation.into(),
+        recompute(net, step, &Knobs { local: &one, ..base }),
+    );
+    add(
+        ("missing-activation-derivative", "the activation's derivative"),
         explanation.into(),
         recompute(net, step, &Knobs { own_local_omitted: true, ..base }),
     );
@@ -138,13 +145,13 @@ pub fn variants(net: &Network, step: &Step) -> Vec<Mistake> {
     };
     if (0..net.model.depth()).any(|l| matches!(net.model.activation(l), Activation::Sigmoid | Activation::Tanh)) {
         add(
-            "derivative-of-net",
+            ("derivative-of-net", "the activation's derivative"),
             "the activation's derivative was evaluated with the net input where the output belongs: σ'(net) = out·(1 − out), not net·(1 − net)".into(),
             recompute(net, step, &Knobs { local: &at_net, ..base }),
         );
     }
     add(
-        "sign-error",
+        ("sign-error", "∂E/∂out"),
         "(T − out) was used where ∂E/∂out = −(T − out) = out − T belongs".into(),
         recompute(net, step, &Knobs { output_scale: -1.0, ..base }),
     );
@@ -155,28 +162,32 @@ pub fn variants(net: &Network, step: &Step) -> Vec<Mistake> {
             values.insert(format!("E{}", i + 1), 2.0 * t);
         }
         add(
-            "missing-half",
+            ("missing-half", "the error's ½"),
             "the error was taken as Σ(T − out)² without the ½, which doubles every gradient; E = Σ ½(T − out)²".into(),
             values,
         );
     }
     let ascend = |w: f64, g: f64, eta: f64| w + eta * g;
     add(
-        "update-sign",
+        ("update-sign", "the update"),
         "the update added η·∂E/∂w; gradient descent subtracts it: w ← w − η·∂E/∂w".into(),
         recompute(net, step, &Knobs { update: &ascend, ..base }),
     );
     let no_eta = |w: f64, g: f64, _: f64| w - g;
     let eta_twice = |w: f64, g: f64, eta: f64| w - eta * eta * g;
     let lr = "the learning rate η was left out or applied twice: w ← w − η·∂E/∂w, once";
-    add("learning-rate", lr.into(), recompute(net, step, &Knobs { update: &no_eta, ..base }));
-    add("learning-rate", lr.into(), recompute(net, step, &Knobs { update: &eta_twice, ..base }));
+    add(("learning-rate", "the update"), lr.into(), recompute(net, step, &Knobs { update: &no_eta, ..base }));
+    add(("learning-rate", "the update"), lr.into(), recompute(net, step, &Knobs { update: &eta_twice, ..base }));
     let biases = if net.update_biases {
         "the biases were held fixed, but this network trains them too"
     } else {
         "the biases were updated, but this network holds them fixed (as the lecture does)"
     };
-    add("bias-update", biases.into(), recompute(net, step, &Knobs { update_biases: !net.update_biases, ..base }));
+    add(
+        ("bias-update", "which parameters the update changes"),
+        biases.into(),
+        recompute(net, step, &Knobs { update_biases: !net.update_biases, ..base }),
+    );
     // An input or weight read from the wrong place, through the engine.
     let mut perturbed: Vec<(String, Network)> = vec![];
     for i in 0..net.inputs.len() {
@@ -216,7 +227,11 @@ pub fn variants(net: &Network, step: &Step) -> Vec<Mistake> {
     }
     for (what, n) in perturbed.into_iter().take(200) {
         let values = super::network::expected(&n, 1).remove(0).values.into_iter().collect();
-        add("wrong-input", format!("{what}: an input or weight read from the wrong place"), values);
+        add(
+            ("wrong-input", "reading the numbers"),
+            format!("{what}: an input or weight read from the wrong place"),
+            values,
+        );
     }
     out
 }

@@ -12,5 +12,5 @@ mod request;
 pub use answers::{StepAnswers, nearest, parse_answers, read_answers};
 pub use mistakes::{Mistake, variants};
 pub use network::{Expected, Mark, expected, mark};
-pub use report::{Checked, check, json, text};
+pub use report::{Checked, Diagnosis, check, json, text};
 pub use request::CheckRequest;

@@ -1,6 +1,10 @@
 //! Marking a learner's answers for a network, with the diagnosis: each wrong answer either
 //! follows from an earlier wrong answer of theirs (carried), or is reproduced by mistakes of
-//! the catalogue (named by id), or neither — said plainly, with the engine's value.
+//! the catalogue (named by id), or neither — said plainly, with the engine's value. Mistakes
+//! that give the same wrong value are weighed against the learner's other answers: one that
+//! would have made a right answer wrong is dropped (kept, saying so, only when every one
+//! would), the rest are ranked by how many of the other wrong answers they also give, and a
+//! line says why ("your dE/dw5 is right, so the slip is in the update").
 
 use std::collections::BTreeMap;
 
@@ -19,8 +23,74 @@ pub struct Checked {
     pub mark: Mark,
     /// The learner's earlier wrong answer this one follows from.
     pub carried_from: Option<String>,
-    /// The mistakes that give the learner's value: (id, explanation, value).
-    pub mistakes: Vec<(String, String, f64)>,
+    /// The mistakes that give the learner's value, the likeliest first.
+    pub mistakes: Vec<Diagnosis>,
+    /// Why the first is the likeliest, in one line, when the other answers decided it.
+    pub why: Option<String>,
+}
+
+/// A mistake of the catalogue that gives a wrong answer, weighed against the others.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnosis {
+    pub id: String,
+    pub explanation: String,
+    /// The value it gives for the answer.
+    pub value: f64,
+    /// The learner's other wrong answers (this step) it also gives.
+    pub also_gives: Vec<String>,
+    /// A right answer of the learner's that this mistake would have made wrong.
+    pub ruled_out_by: Option<String>,
+    slip: &'static str,
+}
+
+/// `mistake` weighed against the learner's answers of its step other than `symbol`.
+fn weigh(mistake: &Mistake, symbol: &str, value: f64, given: &BTreeMap<String, &Mark>) -> Diagnosis {
+    let mut also_gives = vec![];
+    let mut ruled_out_by = None;
+    for (other, m) in given.iter().filter(|(s, _)| s.as_str() != symbol) {
+        // What the mistake gives for the other answer (the engine's value where it changes nothing).
+        let gives = mistake.values.get(other).copied().unwrap_or(m.expected);
+        if m.correct && !m.given.matches(gives) {
+            ruled_out_by.get_or_insert_with(|| other.clone());
+        } else if !m.correct && m.given.matches(gives) {
+            also_gives.push(other.clone());
+        }
+    }
+    Diagnosis {
+        id: mistake.id.to_string(),
+        explanation: mistake.explanation.clone(),
+        value,
+        also_gives,
+        ruled_out_by,
+        slip: mistake.slip,
+    }
+}
+
+/// The diagnoses of one wrong answer, likeliest first, and the line that says why.
+fn rank(mut found: Vec<Diagnosis>) -> (Vec<Diagnosis>, Option<String>) {
+    let fits = |d: &Diagnosis| d.ruled_out_by.is_none();
+    let Some(best) = found.iter().filter(|d| fits(d)).max_by_key(|d| d.also_gives.len()).cloned() else {
+        let why = (!found.is_empty()).then(|| {
+            "no known mistake fits all your answers: each below would have made a right one wrong".to_string()
+        });
+        return (found, why);
+    };
+    let dropped = found.iter().find(|d| !fits(d)).cloned();
+    found.retain(fits);
+    // Most other answers explained first; the catalogue's order among equals.
+    found.sort_by_key(|d| std::cmp::Reverse(d.also_gives.len()));
+    let why = match dropped {
+        Some(d) => Some(format!(
+            "your {} is right, so the slip is in {}",
+            d.ruled_out_by.as_deref().unwrap_or_default(),
+            best.slip
+        )),
+        None if !best.also_gives.is_empty() && found.len() > 1 => {
+            Some(format!("{} also gives your {}", best.id, best.also_gives.join(" and ")))
+        }
+        None => None,
+    };
+    (found, why)
 }
 
 /// Each step explained with the network it starts from, and the error after the last update.
@@ -110,7 +180,7 @@ pub fn check(net: &Network, answers: &[StepAnswers], max_steps: usize) -> Result
         let given: BTreeMap<String, &Mark> = here.iter().map(|m| (m.symbol.clone(), *m)).collect();
         let catalogue: Vec<Mistake> = if here.iter().any(|m| !m.correct) { variants(start, step) } else { vec![] };
         for m in here {
-            let mut checked = Checked { mark: m.clone(), carried_from: None, mistakes: vec![] };
+            let mut checked = Checked { mark: m.clone(), carried_from: None, mistakes: vec![], why: None };
             if !m.correct {
                 if let Some((v, from)) = from_learners_inputs(start, step, &m.symbol, &given)
                     && m.given.matches(v)
@@ -118,14 +188,22 @@ pub fn check(net: &Network, answers: &[StepAnswers], max_steps: usize) -> Result
                     checked.carried_from = Some(from);
                 }
                 // A carried answer is right for the learner's own earlier value: no new mistake.
+                let mut found: Vec<Diagnosis> = vec![];
                 for mistake in catalogue.iter().filter(|_| checked.carried_from.is_none()) {
                     if let Some(&v) = mistake.values.get(&m.symbol)
                         && m.given.matches(v)
-                        && !checked.mistakes.iter().any(|(id, _, _)| id == mistake.id)
                     {
-                        checked.mistakes.push((mistake.id.to_string(), mistake.explanation.clone(), v));
+                        let d = weigh(mistake, &m.symbol, v, &given);
+                        // One entry per id: its variant that fits the other answers best.
+                        let score = |d: &Diagnosis| (d.ruled_out_by.is_none(), d.also_gives.len());
+                        match found.iter_mut().find(|f| f.id == d.id) {
+                            Some(f) if score(&d) > score(f) => *f = d,
+                            Some(_) => {}
+                            None => found.push(d),
+                        }
                     }
                 }
+                (checked.mistakes, checked.why) = rank(found);
             }
             out.push(checked);
         }
@@ -151,8 +229,12 @@ pub fn text(checked: &[Checked]) -> String {
         if let Some(from) = &c.carried_from {
             out.push_str(&format!("      follows from your {from}: right for the value you used there\n"));
         }
-        for (id, explanation, value) in &c.mistakes {
-            out.push_str(&format!("      {id} (gives {}): {explanation}\n", num(*value)));
+        for d in &c.mistakes {
+            let unlikely = d.ruled_out_by.as_ref().map(|s| format!(", though your {s} is right")).unwrap_or_default();
+            out.push_str(&format!("      {} (gives {}{unlikely}): {}\n", d.id, num(d.value), d.explanation));
+        }
+        if let Some(why) = &c.why {
+            out.push_str(&format!("      why: {why}\n"));
         }
         if c.carried_from.is_none() && c.mistakes.is_empty() {
             out.push_str("      no known mistake gives this value; the engine's value is above, and `backprop explain` shows its chain\n");
@@ -169,16 +251,23 @@ pub fn text(checked: &[Checked]) -> String {
 }
 
 /// The marks as JSON: `{"answers": [{"symbol", "step", "given", "expected", "correct",
-/// "carried_from", "mistakes": [{"id", "explanation", "value"}]}], "summary": {…}}`.
+/// "carried_from", "mistakes": [{"id", "explanation", "value", "also_gives", "ruled_out_by"}],
+/// "why"}], "summary": {…}}`.
 pub fn json(checked: &[Checked]) -> Value {
     let answers: Vec<Value> = checked
         .iter()
         .map(|c| {
-            let mistakes: Vec<Value> =
-                c.mistakes.iter().map(|(id, e, v)| json!({"id": id, "explanation": e, "value": v})).collect();
+            let mistakes: Vec<Value> = c
+                .mistakes
+                .iter()
+                .map(|d| {
+                    json!({"id": d.id, "explanation": d.explanation, "value": d.value,
+                           "also_gives": d.also_gives, "ruled_out_by": d.ruled_out_by})
+                })
+                .collect();
             json!({"step": c.mark.step, "symbol": c.mark.symbol, "given": c.mark.given.text,
                    "expected": c.mark.expected, "correct": c.mark.correct,
-                   "carried_from": c.carried_from, "mistakes": mistakes})
+                   "carried_from": c.carried_from, "mistakes": mistakes, "why": c.why})
         })
         .collect();
     let right = checked.iter().filter(|c| c.mark.correct).count();

@@ -232,6 +232,53 @@ fn each_injected_mistake_is_marked_wrong_and_named() {
     }
 }
 
+/// The ids of the mistakes named for `symbol`, in the report's order, and the report's why.
+fn diagnosis(v: &serde_json::Value, symbol: &str) -> (Vec<String>, serde_json::Value) {
+    let a = v["answers"].as_array().unwrap().iter().find(|a| a["symbol"] == symbol).unwrap();
+    let ids = a["mistakes"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_string()).collect();
+    (ids, a["why"].clone())
+}
+
+/// Issue 34's example: with out_H1 and dE/dw5 right (the slide's numbers), w5+ = 0.4411 is
+/// what both a sign error in ∂E/∂out and a sign error in the update give; the first would
+/// have made dE/dw5 wrong too, so only the second is named, and the report says why.
+#[test]
+fn a_mistake_that_would_have_made_a_right_answer_wrong_is_not_named() {
+    let v = checked(r#"{"out_H1": 0.5933, "dE/dw5": 0.0822, "w5+": 0.4411}"#, &[]);
+    let (ids, why) = diagnosis(&v, "w5+");
+    assert_eq!(ids, ["update-sign"]);
+    assert_eq!(why, "your dE/dw5 is right, so the slip is in the update");
+    // Without the right dE/dw5, both fit, in the catalogue's order.
+    let (ids, why) = diagnosis(&checked(r#"{"w5+": 0.4411}"#, &[]), "w5+");
+    assert_eq!(ids, ["sign-error", "update-sign"]);
+    assert!(why.is_null(), "{why}");
+}
+
+/// A mistake that also gives the learner's other wrong answers comes first: ∂E/∂out with the
+/// wrong sign (−0.7414) and w5+ = 0.4411 are both a sign error in ∂E/∂out.
+#[test]
+fn the_mistake_that_explains_more_of_the_answers_comes_first() {
+    let v = checked(r#"{"dE/dout_y1": -0.7414, "w5+": 0.4411}"#, &[]);
+    let (ids, why) = diagnosis(&v, "w5+");
+    assert_eq!(ids, ["sign-error", "update-sign"]);
+    assert_eq!(why, "sign-error also gives your dE/dout_y1");
+    let a = v["answers"].as_array().unwrap().iter().find(|a| a["symbol"] == "w5+").unwrap();
+    assert_eq!(a["mistakes"][0]["also_gives"], serde_json::json!(["dE/dout_y1"]));
+}
+
+/// When every mistake that gives the value contradicts a right answer, they are still shown,
+/// each saying which answer rules it out: dE/dw5 doubled is Σ(T − out)² without the ½, but
+/// the learner's E = 0.2984 has the ½.
+#[test]
+fn when_no_mistake_fits_every_answer_each_says_which_answer_rules_it_out() {
+    let v = checked(r#"{"E": 0.2984, "dE/dw5": 0.1643}"#, &[]);
+    let (ids, why) = diagnosis(&v, "dE/dw5");
+    assert_eq!(ids, ["missing-half"]);
+    assert!(why.as_str().unwrap().starts_with("no known mistake fits all your answers"), "{why}");
+    let a = v["answers"].as_array().unwrap().iter().find(|a| a["symbol"] == "dE/dw5").unwrap();
+    assert_eq!(a["mistakes"][0]["ruled_out_by"], "E");
+}
+
 /// An answer computed from an earlier wrong answer is marked carried, not a new mistake.
 #[test]
 fn an_answer_that_follows_from_an_earlier_wrong_one_is_carried() {
@@ -383,7 +430,7 @@ fn mistakes_injected_into_random_networks_are_found() {
             }
             let wrong_one = marks.iter().find(|m| m.mark.symbol == symbol).unwrap();
             assert!(
-                wrong_one.mistakes.iter().any(|(i, _, _)| i == id),
+                wrong_one.mistakes.iter().any(|d| d.id == id),
                 "case {case}: {symbol} = {wrong} not diagnosed as {id}: {:?}",
                 wrong_one.mistakes
             );

@@ -255,7 +255,8 @@ pub fn soak(server: &Server, learners: usize, length: Duration, pause: Duration,
         .map(|n| {
             let mut learner = Learner::new(server);
             std::thread::spawn(move || {
-                let mut dice = Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (n as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+                let mut dice =
+                    Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (n as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
                 let mut mine = Tally::default();
                 while Instant::now() < deadline {
                     let joined = learner.join("{}");

@@ -38,5 +38,8 @@ fn a_soak_of_mixed_traffic_fails_nothing_and_gives_its_memory_back() {
     let end = server.resident();
     assert!(tally.errors.is_empty(), "{} errors, the first: {:?}", tally.errors.len(), tally.errors.first());
     assert!(tally.single.len() > 100 && tally.other.len() > 100, "the soak ran");
-    assert!(start > 0 && (end as f64) <= 1.1 * start as f64, "memory {start} bytes after the warm-up, {end} at the end");
+    assert!(
+        start > 0 && (end as f64) <= 1.1 * start as f64,
+        "memory {start} bytes after the warm-up, {end} at the end"
+    );
 }

@@ -47,6 +47,6 @@ mod model_files;
 #[cfg(feature = "playground")]
 mod browser;
 #[cfg(feature = "playground")]
-mod server;
-#[cfg(feature = "playground")]
 mod classroom;
+#[cfg(feature = "playground")]
+mod server;

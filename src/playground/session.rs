@@ -54,6 +54,9 @@ pub struct Session {
     pub(super) history: Vec<[f64; 3]>,
     /// Counts changes of the points, so a page that has them can be sent none.
     pub(super) data_version: u64,
+    /// Counts fresh starts of the weights (a reset, a new network or new data), so a page
+    /// knows when its record of hand edits no longer applies.
+    pub(super) weights_version: u64,
     /// The training step's compiled plans (see `step.rs`).
     pub(super) compiled: CompiledSteps,
 }
@@ -84,6 +87,7 @@ impl Session {
             epoch: 0,
             history: vec![],
             data_version: 0,
+            weights_version: 0,
             compiled: CompiledSteps::default(),
         };
         s.apply(setup)?;
@@ -224,6 +228,7 @@ impl Session {
         self.cursor = 0;
         self.updates = 0;
         self.epoch = 0;
+        self.weights_version += 1;
         self.history.clear();
         self.record();
     }

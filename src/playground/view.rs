@@ -136,6 +136,8 @@ pub struct Snapshot<'a> {
     pub heatmaps: HeatMaps,
     /// Changes whenever the points do.
     pub data_version: u64,
+    /// Changes whenever the weights start afresh (edits made before no longer apply).
+    pub weights_version: u64,
     /// The points, unless the asker already has this `data_version`'s.
     pub points: Option<Vec<PointView<'a>>>,
 }
@@ -223,6 +225,7 @@ impl Session {
             network: NetworkView { inputs, layers, loss: self.loss },
             heatmaps: self.heatmaps(&net),
             data_version: self.data_version,
+            weights_version: self.weights_version,
             points,
         }
     }

@@ -15,17 +15,21 @@ import { chromium } from 'playwright-core';
 const binary = process.env.BACKPROP ?? 'target/release/backprop';
 const shots = process.env.SCREENSHOTS;
 
-// The server on a free port; its URL from the line it prints.
-const server = spawn(binary, ['playground', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (chunk) => {
-    out += chunk;
-    const m = out.match(/http:\/\/\S+\//);
-    if (m) resolve(m[0]);
+// The server on a free port (or the given one); its URL from the line it prints.
+async function startServer(port = '0') {
+  const child = spawn(binary, ['playground', '--port', port], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const address = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/http:\/\/\S+\//);
+      if (m) resolve(m[0]);
+    });
+    child.on('exit', (code) => reject(new Error(`the server exited (${code}) before printing its URL`)));
   });
-  server.on('exit', (code) => reject(new Error(`the server exited (${code}) before printing its URL`)));
-});
+  return { child, address };
+}
+let { child: server, address: url } = await startServer();
 
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'backprop-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
@@ -36,9 +40,12 @@ const context = await chromium.launchPersistentContext(profile, {
 
 const problems = [];
 let failures = 0;
-async function test(name, body) {
+// `expected`: console errors the test causes on purpose (the browser logs a 404 it receives).
+async function test(name, body, expected = null) {
   const page = await context.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`${name}: console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !(expected && expected.test(m.text()))) problems.push(`${name}: console: ${m.text()}`);
+  });
   page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
   try {
     await body(page);
@@ -233,6 +240,40 @@ await test('many tabs at once each keep their own session', async (page) => {
   assert.equal(await hook(page, 'loss-train').innerText(), '0.291027774');
   await other.close();
 });
+
+await test('a session lost to a server restart comes back with its data and edits, and a notice', async (page) => {
+  await open(page);
+  // Two clusters of points, uploaded as a learner's own CSV.
+  const rows = ['x1,x2,label'];
+  for (let i = 0; i < 40; i += 1) rows.push(`${(i % 2 ? 2 : -2) + (i % 5) / 10},${(i % 7) / 10 - 0.3},${i % 2 ? 'b' : 'a'}`);
+  await hook(page, 'upload').setInputFiles({ name: 'mine.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+  await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent.includes('mine.csv loaded'));
+  await hook(page, 'weight-w1').click({ force: true });
+  await hook(page, 'chain-product').waitFor();
+  const before = await hook(page, 'loss-train').innerText();
+  await hook(page, 'edit-value').fill('1.5');
+  await hook(page, 'edit-value').press('Enter');
+  await page.waitForFunction((b) => document.querySelector('[data-testid="loss-train"]').textContent !== b, before);
+  const edited = await hook(page, 'loss-train').innerText();
+  const note = await hook(page, 'data-note').innerText();
+
+  // The server restarts on the same port; the open page's next step finds its session gone.
+  const port = new URL(url).port;
+  server.kill('SIGINT');
+  await new Promise((resolve) => server.on('exit', resolve));
+  ({ child: server } = await startServer(port));
+  await hook(page, 'step').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="status"]').textContent.includes('session was gone'));
+  const notice = await hook(page, 'status').innerText();
+  assert.match(notice, /your data \(mine\.csv\) and your 1 hand edit/);
+  assert.equal(await hook(page, 'status').getAttribute('class'), 'status notice');
+  await shot(page, 'recovered-session');
+  assert.equal(await hook(page, 'epoch').innerText(), '0');
+  assert.equal(await hook(page, 'data-note').innerText(), note, 'the uploaded points are back');
+  assert.equal(await hook(page, 'loss-train').innerText(), edited, 'the hand-edited w1 is back');
+  await hook(page, 'step').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="epoch"]').textContent === '1');
+}, /status of 404 \(Not Found\)/);
 
 await context.close();
 fs.rmSync(profile, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // The setup: the URL, the session, the controls, training (play, step).
 
-import { $, state, num, api, status, guarded } from './core.js';
+import { $, state, num, api, status, guarded, lostSession } from './core.js';
 import { render, drawPoints } from './draw.js';
 import { enterBackprop, loadBackprop, leaveBackprop, backpropMove } from './inspect.js';
 import { computeChain, fillAnswers, checkNetwork, checkExpression } from './tabs.js';
@@ -41,6 +41,34 @@ export async function createSession(setup) {
   receive(created.snapshot);
 }
 
+// A new session the learner asked for: nothing of the old one is kept for a recovery.
+export async function newSession(setup) {
+  state.kept = { upload: null, edits: [], weightsVersion: null };
+  await createSession(setup);
+}
+
+// The session is gone (the server restarted, or it sat idle past its timeout): a new one from
+// the setup in the address, then the uploaded data and the hand edits it had, and a notice.
+export async function recoverSession() {
+  const { upload, edits } = state.kept;
+  const setup = { ...setupFromHash() };
+  try {
+    // Uploaded data comes back by upload; until then the session has a built-in set.
+    await createSession(setup.data === 'upload' ? { ...setup, data: 'circle', loss: null } : setup);
+    if (upload) {
+      receive(await api('POST', sessionPath('/data'), upload.text));
+      receive(await api('PUT', sessionPath('/setup'), { ...state.setup, ...setup }));
+    }
+    for (const e of edits) receive(await api('POST', sessionPath('/edit'), e));
+    state.kept = { upload, edits, weightsVersion: state.snapshot.weights_version };
+  } catch (e) {
+    status(`this page's session was gone, and making a new one failed: ${e.message}`, true);
+    return;
+  }
+  const restored = [upload && `your data (${upload.name})`, edits.length && `your ${edits.length} hand edit${edits.length === 1 ? '' : 's'}`].filter(Boolean);
+  status(`This page's session was gone (the server restarted, or it sat idle too long): a new one was made from the setup in the address${restored.length ? `, with ${restored.join(' and ')}` : ''}. Training starts again from epoch 0.`, false, true);
+}
+
 export async function changeSetup(change) {
   const setup = { ...state.setup, ...change };
   await guarded(async () => {
@@ -50,6 +78,11 @@ export async function changeSetup(change) {
 }
 
 export function receive(snapshot) {
+  if (snapshot.weights_version !== state.kept.weightsVersion) {
+    // The weights started afresh: earlier edits no longer apply.
+    state.kept.edits = [];
+    state.kept.weightsVersion = snapshot.weights_version;
+  }
   if (snapshot.points) {
     state.points = snapshot.points;
     state.dataVersion = snapshot.data_version;
@@ -126,7 +159,7 @@ export function bindControls() {
   });
   $('preset').onchange = () => guarded(async () => {
     pause();
-    await createSession($('preset').value === 'lecture' ? { ...v.lecture } : {});
+    await newSession($('preset').value === 'lecture' ? { ...v.lecture } : {});
   });
   $('dataset').onchange = () => changeSetup({ data: $('dataset').value });
   $('problem').onchange = () => changeSetup({ data: $('problem').value === 'regression' ? v.regression_data[0] : 'circle', loss: null });
@@ -151,7 +184,9 @@ export function bindControls() {
   $('upload').onchange = () => guarded(async () => {
     const file = $('upload').files[0];
     if (!file) return;
-    receive(await api('POST', sessionPath('/data'), await file.text()));
+    const text = await file.text();
+    receive(await api('POST', sessionPath('/data'), text));
+    state.kept.upload = { name: file.name, text };
     status(`${file.name} loaded`);
   });
   document.querySelectorAll('[data-edit]').forEach((input) => {
@@ -178,6 +213,7 @@ export function bindControls() {
 export async function edit(name, value) {
   await guarded(async () => {
     receive(await api('POST', sessionPath('/edit'), { name, value }));
+    state.kept.edits.push({ name, value });
     status(`${name} = ${num(value)}`);
   });
 }
@@ -204,8 +240,9 @@ export async function play() {
     try {
       snapshot = await pending;
     } catch (e) {
-      status(e.message, true);
       pause();
+      if (lostSession(e)) await recoverSession();
+      else status(e.message, true);
       break;
     }
     pending = state.playing ? next() : null;

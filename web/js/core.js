@@ -1,6 +1,6 @@
 // The page's shared pieces: its state, the API, numbers as the CLI prints them, errors.
 
-import { createSession } from './controls.js';
+import { recoverSession } from './controls.js';
 
 export const $ = (id) => document.getElementById(id);
 export const SVG = 'http://www.w3.org/2000/svg';
@@ -15,6 +15,9 @@ export const state = {
   shown: 0,           // which example of the batch the chain and backprop mode show
   backprop: null,     // {example, phase} in backprop mode
   busy: false,
+  // What a lost session is re-created with: the uploaded CSV, and the hand edits made since the
+  // weights last started afresh (the snapshot's weights_version says when).
+  kept: { upload: null, edits: [], weightsVersion: null },
 };
 
 // ---- numbers as the CLI prints them (rounded for display only) ----------------------------
@@ -35,7 +38,12 @@ export async function api(method, path, body, { text = false } = {}) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     init.headers['content-type'] = typeof body === 'string' ? 'text/csv' : 'application/json';
   }
-  const response = await fetch(path, init);
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (_) {
+    throw new Error('the server is not answering (stopped, or restarting?): try again in a moment');
+  }
   if (!response.ok) {
     let message = `${response.status}`;
     try { message = (await response.json()).error; } catch (_) { /* not JSON */ }
@@ -45,17 +53,21 @@ export async function api(method, path, body, { text = false } = {}) {
   return text ? response.text() : response.json();
 }
 
-export function status(message, error = false) {
+export function status(message, error = false, notice = false) {
   const el = $('status');
   el.textContent = message;
   el.classList.toggle('error', error);
+  el.classList.toggle('notice', notice);
 }
+
+// The server's answer for a session it no longer has (restarted, or idle past its timeout).
+export const lostSession = (e) => /no session/.test(e.message);
 
 export async function guarded(work) {
   try {
     await work();
   } catch (e) {
-    status(e.message, true);
-    if (/no session/.test(e.message)) await createSession(state.setup);
+    if (lostSession(e)) await recoverSession();
+    else status(e.message, true);
   }
 }

@@ -3,7 +3,7 @@
 // chain and update comes from /api).
 
 import { $, state, api, guarded } from './core.js';
-import { setupFromHash, createSession, fillSelect, bindControls } from './controls.js';
+import { setupFromHash, newSession, fillSelect, bindControls } from './controls.js';
 import { computeChain } from './tabs.js';
 
 // ---- start --------------------------------------------------------------------------------
@@ -11,8 +11,8 @@ export async function start() {
   state.vocabulary = await api('GET', '/api/vocabulary');
   fillSelect($('dataset'), state.vocabulary.data);
   bindControls();
-  await guarded(() => createSession(setupFromHash()));
-  if (!state.id) await createSession({});
+  await guarded(() => newSession(setupFromHash()));
+  if (!state.id) await guarded(() => newSession({}));
   await guarded(computeChain);
 }
 

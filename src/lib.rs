@@ -47,6 +47,7 @@ pub mod check;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod exercise;
 pub mod explain;
 pub mod export;
 pub mod io;

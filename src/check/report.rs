@@ -3,8 +3,9 @@
 //! the catalogue (named by id), or neither — said plainly, with the engine's value. Mistakes
 //! that give the same wrong value are weighed against the learner's other answers: one that
 //! would have made a right answer wrong is dropped (kept, saying so, only when every one
-//! would), the rest are ranked by how many of the other wrong answers they also give, and a
-//! line says why ("your dE/dw5 is right, so the slip is in the update").
+//! would), the rest are ranked by how many of the other answers they agree with (the right
+//! ones they leave right, the wrong ones they also give), and a line says why ("your dE/dw5 is
+//! right, so the slip is in the update").
 
 use std::collections::BTreeMap;
 
@@ -36,6 +37,9 @@ pub struct Diagnosis {
     pub explanation: String,
     /// The value it gives for the answer.
     pub value: f64,
+    /// How many of the learner's other answers (this step) it agrees with: the right ones it
+    /// leaves right and the wrong ones it also gives.
+    pub agrees: usize,
     /// The learner's other wrong answers (this step) it also gives.
     pub also_gives: Vec<String>,
     /// A right answer of the learner's that this mistake would have made wrong.
@@ -47,19 +51,24 @@ pub struct Diagnosis {
 fn weigh(mistake: &Mistake, symbol: &str, value: f64, given: &BTreeMap<String, &Mark>) -> Diagnosis {
     let mut also_gives = vec![];
     let mut ruled_out_by = None;
+    let mut agrees = 0;
     for (other, m) in given.iter().filter(|(s, _)| s.as_str() != symbol) {
         // What the mistake gives for the other answer (the engine's value where it changes nothing).
         let gives = mistake.values.get(other).copied().unwrap_or(m.expected);
-        if m.correct && !m.given.matches(gives) {
+        if m.given.matches(gives) {
+            agrees += 1;
+            if !m.correct {
+                also_gives.push(other.clone());
+            }
+        } else if m.correct {
             ruled_out_by.get_or_insert_with(|| other.clone());
-        } else if !m.correct && m.given.matches(gives) {
-            also_gives.push(other.clone());
         }
     }
     Diagnosis {
         id: mistake.id.to_string(),
         explanation: mistake.explanation.clone(),
         value,
+        agrees,
         also_gives,
         ruled_out_by,
         slip: mistake.slip,
@@ -69,16 +78,18 @@ fn weigh(mistake: &Mistake, symbol: &str, value: f64, given: &BTreeMap<String, &
 /// The diagnoses of one wrong answer, likeliest first, and the line that says why.
 fn rank(mut found: Vec<Diagnosis>) -> (Vec<Diagnosis>, Option<String>) {
     let fits = |d: &Diagnosis| d.ruled_out_by.is_none();
-    let Some(best) = found.iter().filter(|d| fits(d)).max_by_key(|d| d.also_gives.len()).cloned() else {
+    // The one agreeing with most of the other answers first; the catalogue's order among equals.
+    found.sort_by_key(|d| std::cmp::Reverse(d.agrees));
+    let Some(best) = found.iter().find(|d| fits(d)).cloned() else {
         let why = (!found.is_empty()).then(|| {
-            "no known mistake fits all your answers: each below would have made a right one wrong".to_string()
+            "no known mistake fits all your answers (each below would have made a right one wrong); \
+             the first fits the most of them"
+                .to_string()
         });
         return (found, why);
     };
     let dropped = found.iter().find(|d| !fits(d)).cloned();
     found.retain(fits);
-    // Most other answers explained first; the catalogue's order among equals.
-    found.sort_by_key(|d| std::cmp::Reverse(d.also_gives.len()));
     let why = match dropped {
         Some(d) => Some(format!(
             "your {} is right, so the slip is in {}",
@@ -195,7 +206,7 @@ pub fn check(net: &Network, answers: &[StepAnswers], max_steps: usize) -> Result
                     {
                         let d = weigh(mistake, &m.symbol, v, &given);
                         // One entry per id: its variant that fits the other answers best.
-                        let score = |d: &Diagnosis| (d.ruled_out_by.is_none(), d.also_gives.len());
+                        let score = |d: &Diagnosis| (d.ruled_out_by.is_none(), d.agrees);
                         match found.iter_mut().find(|f| f.id == d.id) {
                             Some(f) if score(&d) > score(f) => *f = d,
                             Some(_) => {}
@@ -251,7 +262,8 @@ pub fn text(checked: &[Checked]) -> String {
 }
 
 /// The marks as JSON: `{"answers": [{"symbol", "step", "given", "expected", "correct",
-/// "carried_from", "mistakes": [{"id", "explanation", "value", "also_gives", "ruled_out_by"}],
+/// "carried_from", "mistakes": [{"id", "explanation", "value", "agrees", "also_gives",
+/// "ruled_out_by"}],
 /// "why"}], "summary": {…}}`.
 pub fn json(checked: &[Checked]) -> Value {
     let answers: Vec<Value> = checked
@@ -261,7 +273,7 @@ pub fn json(checked: &[Checked]) -> Value {
                 .mistakes
                 .iter()
                 .map(|d| {
-                    json!({"id": d.id, "explanation": d.explanation, "value": d.value,
+                    json!({"id": d.id, "explanation": d.explanation, "value": d.value, "agrees": d.agrees,
                            "also_gives": d.also_gives, "ruled_out_by": d.ruled_out_by})
                 })
                 .collect();

@@ -31,11 +31,15 @@ use crate::present::Format;
 ///   backprop explain my-network.json --steps 100 --verify
 ///   backprop explain --format html --out lecture.html
 ///   backprop explain --check my-answers.json
+///   backprop explain --exercise 7 --check my-answers.json
 #[derive(Args)]
 #[command(verbatim_doc_comment)]
 pub struct ExplainArgs {
     /// The network file [default: the lecture's network].
     network: Option<PathBuf>,
+    /// The network of `backprop exercise --seed SEED`'s sheet instead of a file.
+    #[arg(long, value_name = "SEED", conflicts_with = "network")]
+    exercise: Option<u64>,
     /// Training steps to run, at most 1,000,000 (the first three are written out in full).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=Limits::COMMAND_LINE.explain_steps as u64))]
     steps: u64,
@@ -65,9 +69,10 @@ fn bold_headings(text: &str) -> String {
 }
 
 pub fn run(args: ExplainArgs) -> Result<()> {
-    let network = match &args.network {
-        Some(path) => Network::load(path)?,
-        None => Network::lecture(),
+    let network = match (&args.network, args.exercise) {
+        (Some(path), _) => Network::load(path)?,
+        (None, Some(seed)) => crate::exercise::Exercise::new(seed).network,
+        (None, None) => Network::lecture(),
     };
     let page = match &args.check {
         Some(answers) => {

@@ -4,6 +4,7 @@
 
 mod chain;
 mod eval;
+mod exercise;
 mod explain;
 mod export;
 mod finite;
@@ -37,6 +38,7 @@ enum Command {
     Predict(predict::PredictArgs),
     Inspect(inspect::InspectArgs),
     Explain(explain::ExplainArgs),
+    Exercise(exercise::ExerciseArgs),
     Export(export::ExportArgs),
     Chain(chain::ChainArgs),
     Lecture(lecture::LectureArgs),
@@ -66,6 +68,7 @@ pub fn run() -> ExitCode {
         Command::Predict(args) => predict::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Exercise(args) => exercise::run(args),
         Command::Export(args) => export::run(args),
         Command::Chain(args) => chain::run(args),
         Command::Lecture(args) => lecture::run(args),

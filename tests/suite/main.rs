@@ -35,6 +35,8 @@ mod cli_tables;
 #[cfg(feature = "cli")]
 mod docs;
 #[cfg(feature = "cli")]
+mod exercise;
+#[cfg(feature = "cli")]
 mod explain;
 #[cfg(feature = "cli")]
 mod export;

@@ -220,14 +220,15 @@ pub fn generate(data: DataSet, classes: usize, noise: f64, rng: &mut crate::Rng)
                 })
                 .collect()
         }
-        DataSet::Lecture => vec![lecture_point()],
+        // The lecture's one example comes from its network (`Setup::lecture_network`).
+        DataSet::Lecture => vec![],
         DataSet::Upload => vec![],
     }
 }
 
-/// The lecture's example.
-pub fn lecture_point() -> Point {
-    Point { x: [0.05, 0.10], label: Label::Values(vec![0.01, 0.99]) }
+/// A lecture-shaped network's one example: its two inputs and its targets.
+pub fn example_point(net: &crate::network::Network) -> Point {
+    Point { x: [net.inputs[0], net.inputs[1]], label: Label::Values(net.targets.clone()) }
 }
 
 /// Shuffles `points` and splits them: the first `train_percent` % train, the rest test (each

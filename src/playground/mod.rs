@@ -72,6 +72,10 @@ pub struct Setup {
     pub batch_size: usize,
     /// Whether biases learn (the lecture keeps them fixed).
     pub update_biases: bool,
+    /// With the lecture's data: the network and example of `backprop exercise --seed N`'s
+    /// sheet instead of the slide's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exercise: Option<u64>,
 }
 
 impl Default for Setup {
@@ -93,6 +97,7 @@ impl Default for Setup {
             regularization_rate: 0.0,
             batch_size: 10,
             update_biases: true,
+            exercise: None,
         }
     }
 }
@@ -110,6 +115,14 @@ impl Setup {
             batch_size: 1,
             update_biases: false,
             ..Setup::default()
+        }
+    }
+
+    /// The lecture's network, or the exercise sheet's when the setup names one.
+    pub fn lecture_network(&self) -> crate::network::Network {
+        match self.exercise {
+            Some(seed) => crate::exercise::Exercise::new(seed).network,
+            None => crate::network::Network::lecture(),
         }
     }
 
@@ -147,6 +160,9 @@ impl Setup {
         }
         if self.features.is_empty() {
             return field("features", "at least one input feature is needed".into());
+        }
+        if self.exercise.is_some() && self.data != DataSet::Lecture {
+            return field("exercise", "an exercise sheet is the lecture's network: it needs data \"lecture\"".into());
         }
         let mut seen = self.features.clone();
         seen.sort_by_key(|f| *f as u8);

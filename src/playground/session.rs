@@ -114,8 +114,8 @@ impl Session {
         let s = &self.setup;
         let new_data = data_changed
             || self.train.is_empty()
-            || (s.data, s.classes, s.noise, s.train_percent, s.seed)
-                != (old.data, old.classes, old.noise, old.train_percent, old.seed);
+            || (s.data, s.classes, s.noise, s.train_percent, s.seed, s.exercise)
+                != (old.data, old.classes, old.noise, old.train_percent, old.seed, old.exercise);
         let new_network = new_data
             || (&s.features, &s.hidden, s.activation, s.loss) != (&old.features, &old.hidden, old.activation, old.loss);
         let new_optimizer = (s.optimizer, s.momentum) != (old.optimizer, old.momentum);
@@ -171,6 +171,7 @@ impl Session {
         let mut rng = crate::rng(s.seed);
         let points = match (s.data, &self.uploaded) {
             (DataSet::Upload, Some(u)) => u.points.clone(),
+            (DataSet::Lecture, _) => vec![data::example_point(&s.lecture_network())],
             (d, _) => data::generate(d, s.classes, f64::from(s.noise) / 100.0, &mut rng),
         };
         let (train, test) = data::split(points, s.train_percent, &mut rng);
@@ -213,7 +214,7 @@ impl Session {
     pub fn reset(&mut self) {
         let (outputs, output) = self.output_layer();
         let s = &self.setup;
-        let lecture = Network::lecture();
+        let lecture = s.lecture_network();
         let lecture_shape = s.data == DataSet::Lecture && s.hidden == [2] && outputs == 2 && s.features.len() == 2;
         let model = if lecture_shape {
             lecture.model

@@ -5,7 +5,7 @@
 //   BACKPROP=target/release/backprop node tests/browser/playground.test.mjs
 //   SCREENSHOTS=docs/screenshots ... also writes the README's screenshots.
 
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -228,6 +228,38 @@ await test('check my work marks a right and a wrong number', async (page) => {
   await hook(page, 'check-expression').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="check-expression-out"]').textContent.includes('✗'));
   await shot(page, 'check');
+});
+
+await test('an exercise sheet opens from its link, shows its givens, and its mistake is named', async (page) => {
+  // The sheet as `backprop exercise` prints it for a learner with seed 7.
+  const sheet = JSON.parse(execFileSync(binary, ['exercise', '--seed', '7', '--key', '--format', 'json']));
+  await page.goto(`${url}#exercise=7`);
+  await hook(page, 'weight-w1').waitFor({ state: 'attached' });
+  await page.waitForFunction((e) => document.querySelector('[data-testid="loss-train"]').textContent === e, String(Number(sheet.key.E.toFixed(9))));
+  await hook(page, 'tab-check').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="check-title"]').textContent === 'Exercise 7: one step by hand');
+  const w5 = sheet.network.layers[1].weights[0][0];
+  assert.equal(await hook(page, 'given-w5').innerText(), `w5 = ${w5}`);
+  assert.equal(await hook(page, 'given-x2').innerText(), `x2 = ${sheet.network.inputs[1]}`);
+  assert.equal(await hook(page, 'given-T1').innerText(), `T1 = ${sheet.network.targets[0]}`);
+  // The key's numbers to four decimals, and w5+ with the update's sign turned.
+  for (const symbol of ['out_H1', 'E', 'dE/dw5']) await hook(page, `answer-${symbol}`).fill(sheet.key[symbol].toFixed(4));
+  await hook(page, 'answer-w5+').fill((w5 + 0.5 * sheet.key['dE/dw5']).toFixed(4));
+  await hook(page, 'check-network').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="check-network-out"]').textContent.includes('✗'));
+  const out = await hook(page, 'check-network-out').innerText();
+  assert.match(out, /3 of 4 right/);
+  assert.match(out, /✗ w5\+[^\n]*\n\s+update-sign/);
+  assert.match(out, /why: your dE\/dw5 is right, so the slip is in the update/);
+  await shot(page, 'exercise-check');
+});
+
+await test('the check tab offers no boxes for a network too big to work by hand', async (page) => {
+  await open(page, '#data=spiral&hidden=8,8');
+  await hook(page, 'tab-check').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid="too-big"]').hidden);
+  assert.match(await hook(page, 'too-big').innerText(), /has 88 weights.*lecture preset.*exercise/);
+  assert.equal(await page.locator('[data-testid="answers"] input').count(), 0);
 });
 
 await test('many tabs at once each keep their own session', async (page) => {

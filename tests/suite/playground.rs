@@ -29,6 +29,23 @@ fn the_lecture_preset_gives_the_slides_numbers() {
     assert_eq!((s.snapshot().epoch, s.snapshot().updates), (1, 1));
 }
 
+/// `#exercise=N`: the lecture's setup with an exercise sheet's numbers; the page's numbers are
+/// the sheet's key (itself checked against the lecture's formulas in `exercise.rs`), and an
+/// exercise without the lecture's data is refused, naming the field.
+#[test]
+fn an_exercise_setup_is_the_sheets_network_and_its_key() {
+    let exercise = backprop::exercise::Exercise::new(7);
+    let key: std::collections::HashMap<String, f64> = exercise.key().into_iter().collect();
+    let mut s = Session::new(Setup { exercise: Some(7), ..Setup::lecture() }).unwrap();
+    assert!(close(s.snapshot().loss_train, key["E"], 1e-12));
+    let g = s.gradient("w5", 0).unwrap();
+    assert!(close(g.gradient, key["dE/dw5"], 1e-12) && close(g.updated, key["w5+"], 1e-12));
+    s.update();
+    assert!(close(s.snapshot().loss_train, key["E+"], 1e-12));
+    let err = Session::new(Setup { exercise: Some(7), ..Setup::default() }).err().expect("refused");
+    assert!(err.to_string().starts_with("exercise:"), "{err}");
+}
+
 #[test]
 fn a_hidden_weights_chain_goes_through_its_path_sum() {
     let s = Session::new(Setup::lecture()).unwrap();

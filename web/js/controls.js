@@ -7,11 +7,13 @@ import { computeChain, fillAnswers, checkNetwork, checkExpression } from './tabs
 
 // ---- setup ⇄ URL --------------------------------------------------------------------------
 export const LIST_FIELDS = ['features', 'hidden'];
-export const NUMBER_FIELDS = ['classes', 'noise', 'train_percent', 'seed', 'learning_rate', 'momentum', 'regularization_rate', 'batch_size'];
+export const NUMBER_FIELDS = ['classes', 'noise', 'train_percent', 'seed', 'learning_rate', 'momentum', 'regularization_rate', 'batch_size', 'exercise'];
 
 export function setupFromHash() {
   const params = new URLSearchParams(location.hash.slice(1));
   if (params.get('preset') === 'lecture' && [...params.keys()].length === 1) return { ...state.vocabulary.lecture };
+  // A teacher's link to an exercise sheet: #exercise=7 is the lecture's setup with its numbers.
+  if (params.has('exercise') && [...params.keys()].length === 1) return { ...state.vocabulary.lecture, exercise: Number(params.get('exercise')) };
   const setup = {};
   for (const [k, v] of params) {
     if (k === 'preset') continue;
@@ -207,6 +209,7 @@ export function bindControls() {
   });
   $('chain-compute').onclick = () => guarded(computeChain);
   $('check-network').onclick = () => guarded(checkNetwork);
+  $('print-sheet').onclick = () => window.print();
   $('check-expression').onclick = () => guarded(checkExpression);
 }
 

@@ -79,14 +79,45 @@ export function drawChainGraph(d) {
 }
 
 // ---- the check tab ------------------------------------------------------------------------
+// The most weights the tab offers boxes for: past it, a hand calculation is not what to ask.
+const HAND_SIZED = 12;
+
 export async function fillAnswers() {
   const example = await api('GET', `/api/sessions/${state.id}/example?shown=0`);
   state.checkNetwork = example.network;
+  const net = example.network;
+  const layers = state.snapshot.network.layers;
+  const weights = layers.flatMap((l) => l.units.flatMap((u) => u.weights));
+  const exercise = state.setup.exercise;
+  $('check-title').textContent = exercise ? `Exercise ${exercise}: one step by hand` : 'Your numbers for the current network';
+  // What the hand calculation starts from: the example, every weight and bias, η, the loss.
+  const given = [
+    ...net.inputs.map((x, i) => [`x${i + 1}`, x]),
+    ...(Array.isArray(net.targets) ? net.targets.map((t, k) => [`T${k + 1}`, t]) : [['class', net.targets]]),
+    ...layers.flatMap((l) => l.units.flatMap((u) => [...u.weights.map((w) => [w.name, w.value]), [u.bias.name, u.bias.value]])),
+    ['η', net.learning_rate],
+  ];
+  $('givens').innerHTML = '';
+  for (const [name, value] of given) {
+    const item = document.createElement('span');
+    item.dataset.testid = `given-${name}`;
+    item.textContent = `${name} = ${num(value)}`;
+    $('givens').appendChild(item);
+  }
+  $('givens-loss').textContent = `E = ${net.loss === 'half-sse' ? 'Σ ½(T − out)²' : net.loss}; ${net.update_biases ? 'the biases learn too' : 'the biases stay fixed'}; w ← w − η·∂E/∂w`;
   const box = $('answers');
   box.innerHTML = '';
+  const tooBig = weights.length > HAND_SIZED;
+  $('too-big').hidden = !tooBig;
+  $('too-big').textContent = tooBig
+    ? `This network has ${weights.length} weights: a hand calculation is the lecture's 2-2-2 network (8 weights). Pick the lecture preset, or open an exercise sheet (#exercise=1, or any number), then come back.`
+    : '';
+  if (tooBig) return;
   const s = example.explain.steps[0];
-  const symbols = [...s.forward.flatMap((u) => [u.name, `out_${u.name}`]), 'E', ...Object.keys(s.gradients).map((p) => `dE/d${p}`), ...Object.keys(s.updated).map((p) => `${p}+`), 'E+'];
-  for (const symbol of symbols.slice(0, 80)) {
+  // Fixed biases have nothing to compute: their boxes are left out.
+  const params = Object.keys(s.gradients).filter((p) => net.update_biases || !p.startsWith('b'));
+  const symbols = [...s.forward.flatMap((u) => [u.name, `out_${u.name}`]), 'E', ...params.map((p) => `dE/d${p}`), ...params.map((p) => `${p}+`), 'E+'];
+  for (const symbol of symbols) {
     const label = document.createElement('label');
     label.innerHTML = `<span>${sym(symbol)}</span>`;
     const input = document.createElement('input');

@@ -10,7 +10,7 @@
 //!   peak and at the end, once every session has been freed.
 //!
 //! Run: `cargo bench --bench classroom -- [--learners 200] [--steps 20] [--players 50]
-//! [--soak-minutes 10]`. The learners' threads share the cores with the server, as a test
+//! [--soak-minutes 10] [--binary PATH]`. The learners' threads share the cores with the server, as a test
 //! client on the same machine must.
 
 #[path = "load/mod.rs"]
@@ -34,13 +34,12 @@ struct Options {
     player_epochs: usize,
     #[arg(long, default_value_t = 10.0)]
     soak_minutes: f64,
+    /// Another `backprop` binary to serve (an earlier build, for a before/after ratio).
+    #[arg(long, value_name = "PATH")]
+    binary: Option<PathBuf>,
     /// Passed by `cargo bench`.
     #[arg(long, hide = true)]
     bench: bool,
-}
-
-fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_backprop"))
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -70,22 +69,24 @@ fn report(what: &str, tally: &Tally, server: &Server) {
 
 fn main() {
     let o = Options::parse();
+    let binary = o.binary.clone().unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_backprop")));
+    println!("serving: {}", binary.display());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("backprop playground under a classroom's load, {cores} cores, loopback");
 
-    let server = Server::start(&binary(), &[]);
+    let server = Server::start(&binary, &[]);
     println!("server at start: {:.1} MiB", mib(server.resident()));
     let tally = load::lesson(&server, o.learners, o.steps, 0, 0);
     report(&format!("{} learners", o.learners), &tally, &server);
     drop(server);
 
-    let server = Server::start(&binary(), &[]);
+    let server = Server::start(&binary, &[]);
     let tally = load::lesson(&server, o.learners, o.steps, o.players, o.player_epochs);
     report(&format!("+ {} × {} epochs", o.players, o.player_epochs), &tally, &server);
     drop(server);
 
     if o.soak_minutes > 0.0 {
-        let server = Server::start(&binary(), &[]);
+        let server = Server::start(&binary, &[]);
         let warm = load::soak(&server, 50, Duration::from_secs(20), Duration::from_secs(2), 1);
         let start = server.resident();
         let length = Duration::from_secs_f64(o.soak_minutes * 60.0);

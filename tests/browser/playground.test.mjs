@@ -16,13 +16,13 @@ const binary = process.env.BACKPROP ?? 'target/release/backprop';
 const shots = process.env.SCREENSHOTS;
 
 // The server on a free port (or the given one); its URL from the line it prints.
-async function startServer(port = '0') {
-  const child = spawn(binary, ['playground', '--port', port], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startServer(port = '0', more = []) {
+  const child = spawn(binary, ['playground', '--port', port, ...more], { stdio: ['ignore', 'pipe', 'inherit'] });
   const address = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      const m = out.match(/http:\/\/\S+\//);
+      const m = out.match(/http:\/\/\S+\/(\?token=\w+)?/);
       if (m) resolve(m[0]);
     });
     child.on('exit', (code) => reject(new Error(`the server exited (${code}) before printing its URL`)));
@@ -261,6 +261,23 @@ await test('the check tab offers no boxes for a network too big to work by hand'
   assert.match(await hook(page, 'too-big').innerText(), /has 88 weights.*lecture preset.*exercise/);
   assert.equal(await page.locator('[data-testid="answers"] input').count(), 0);
 });
+
+await test('beyond the default address the printed link with its token opens a working page; without it, 401', async (page) => {
+  const guarded = await startServer('0', ['--host', '127.0.0.2']);
+  try {
+    assert.match(guarded.address, /^http:\/\/127\.0\.0\.2:\d+\/\?token=[0-9a-f]{32}$/);
+    const bare = guarded.address.split('?')[0];
+    const refused = await page.goto(bare);
+    assert.equal(refused.status(), 401);
+    await page.goto(guarded.address);
+    await hook(page, 'weight-w1').waitFor({ state: 'attached' });
+    await page.waitForFunction(() => document.querySelector('[data-testid="loss-train"]').textContent !== '–');
+    await hook(page, 'step').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="epoch"]').textContent === '1');
+  } finally {
+    guarded.child.kill('SIGINT');
+  }
+}, /status of 401/);
 
 await test('many tabs at once each keep their own session', async (page) => {
   await lecture(page);

@@ -270,6 +270,10 @@ fn the_page_and_the_api_description_are_served() {
     let losses: Vec<&Value> = setup["loss"]["enum"].as_array().unwrap().iter().filter(|l| !l.is_null()).collect();
     assert_eq!(losses, vocabulary["losses"].as_array().unwrap().iter().collect::<Vec<_>>());
     assert_eq!(setup["optimizer"]["enum"], vocabulary["optimizers"]);
+    // Every field of the setup is described, and nothing else.
+    let fields = serde_json::to_value(backprop::playground::Setup { exercise: Some(1), ..Default::default() }).unwrap();
+    let described: Vec<&String> = setup.as_object().unwrap().keys().collect();
+    assert_eq!(described, fields.as_object().unwrap().keys().collect::<Vec<_>>());
     // The server's bounds as `Limits::SERVER` sets them (src/limits.rs), the one place they
     // are written.
     let limits = backprop::limits::Limits::SERVER;

@@ -18,8 +18,8 @@ use strum::EnumDiscriminants;
 
 use super::params::ParamId;
 use crate::tensor::{
-    Float, Shape, Threads, View, Write, kernels as k, linear, linear_grad_input, linear_grad_weight, matmul,
-    shape_rules as rules,
+    Conv2dGeometry, Float, Shape, Threads, View, Write, conv2d, conv2d_grad_bias, conv2d_grad_input,
+    conv2d_grad_weight, kernels as k, linear, linear_grad_input, linear_grad_weight, matmul, shape_rules as rules,
 };
 
 /// Index of a node on its tape (nodes are numbered in creation order).
@@ -52,6 +52,14 @@ pub enum Op {
         x: NodeId,
         w: NodeId,
         b: NodeId,
+    },
+    /// 2-D convolution (PyTorch's `conv2d`): x [n, c_in, h, w], w [c_out, c_in, kh, kw],
+    /// b [c_out] → [n, c_out, oh, ow].
+    Conv2d {
+        x: NodeId,
+        w: NodeId,
+        b: NodeId,
+        geometry: Conv2dGeometry,
     },
     /// Swaps the last two axes.
     Transpose(NodeId),
@@ -143,7 +151,7 @@ impl Op {
             | MatMul { a, b, .. }
             | BceWithLogits { z: a, t: b }
             | HalfSse { y: a, t: b } => Inputs::of(&[a, b]),
-            Linear { x, w, b } => Inputs::of(&[x, w, b]),
+            Linear { x, w, b } | Conv2d { x, w, b, .. } => Inputs::of(&[x, w, b]),
             Neg(a)
             | AddScalar(a, _)
             | MulScalar(a, _)
@@ -244,6 +252,7 @@ pub(crate) fn output_shape(op: &Op, s: impl Fn(NodeId) -> Shape) -> Shape {
         }
         MatMul { a, b, trans_a, trans_b } => rules::matmul_shape(s(a), trans_a, s(b), trans_b),
         Linear { x, w, b } => rules::linear_shape(s(x), s(w), s(b)),
+        Conv2d { x, w, b, geometry } => geometry.output_shape(s(x), s(w), s(b)),
         Transpose(a) => rules::transposed_shape(s(a)),
         Reshape(a, shape) => {
             assert_eq!(
@@ -298,6 +307,7 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
             matmul(out, x(a).mat().t_if(trans_a), x(b).mat().t_if(trans_b), Write::Overwrite, threads)
         }
         Op::Linear { x: input, w, b } => linear(out, x(input), x(w), x(b), threads),
+        Op::Conv2d { x: input, w, b, geometry } => conv2d(out, x(input), x(w), x(b), geometry, threads),
         Op::Transpose(a) => k::transpose(out, x(a), false),
         Op::Reshape(a, _) => out.copy_from_slice(x(a).data),
         Op::Sum(a) => out[0] = x(a).data.iter().copied().sum(),
@@ -410,6 +420,15 @@ pub(crate) fn backward<'v, T: Float>(
             g.add_product(input, |gx, write| linear_grad_input(gx, grad, x(w), write, threads));
             g.add_product(w, |gw, write| linear_grad_weight(gw, grad, x(input), write, threads));
             g.add(b, |gb| k::acc_zip(gb, x(b).shape, grad, grad, |g, _| g));
+        }
+        // y = w ⋆ x + b            ∂x += col2im(Wᵀ·grad)   ∂W += Σ_images grad·im2col(x)ᵀ
+        //                          ∂b += Σ grad over images and positions
+        // (a kernel weight's gradient: the sum over every position it touched of grad there
+        // times the input it saw; see `tensor/conv.rs`)
+        Op::Conv2d { x: input, w, b, geometry } => {
+            g.add(input, |gx| conv2d_grad_input(gx, grad, x(w), x(input).shape, geometry, threads));
+            g.add_product(w, |gw, write| conv2d_grad_weight(gw, grad, x(input), x(w).shape, geometry, write, threads));
+            g.add(b, |gb| conv2d_grad_bias(gb, grad));
         }
         // y = aᵀ                   ∂a += gradᵀ
         Op::Transpose(a) => g.add(a, |ga| k::transpose(ga, grad, true)),

@@ -119,6 +119,13 @@ impl<'t, T: Float> Var<'t, T> {
         self.tape.apply(Op::Linear { x: self.id, w, b })
     }
 
+    /// 2-D convolution, as PyTorch's `conv2d`: self [n, c_in, h, w], `w` [c_out, c_in, kh, kw],
+    /// `b` [c_out] → [n, c_out, oh, ow].
+    pub fn conv2d(self, w: Var<'_, T>, b: Var<'_, T>, geometry: crate::tensor::Conv2dGeometry) -> Var<'t, T> {
+        let (w, b) = (self.check_same_tape(w, "conv2d"), self.check_same_tape(b, "conv2d"));
+        self.tape.apply(Op::Conv2d { x: self.id, w, b, geometry })
+    }
+
     pub fn reshape(self, shape: impl Into<Shape>) -> Var<'t, T> {
         self.tape.apply(Op::Reshape(self.id, shape.into()))
     }

@@ -4,6 +4,7 @@
 //! tape in [`crate::autograd`] runs these kernels on its own arena, and inference without a tape
 //! runs them through [`Tensor`]'s methods.
 
+mod conv;
 pub mod kernels;
 mod linear;
 mod matmul;
@@ -13,6 +14,7 @@ mod tanh32;
 mod threads;
 pub(crate) mod tuning;
 
+pub use conv::{Conv2dGeometry, conv2d, conv2d_grad_bias, conv2d_grad_input, conv2d_grad_weight};
 pub use linear::{linear, linear_grad_input, linear_grad_weight};
 pub use matmul::{Mat, Write, matmul};
 pub use shape::{MAX_RANK, Shape};

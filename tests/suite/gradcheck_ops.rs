@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use backprop::autograd::{GradcheckOptions, Op, OpKind, ParamStore, Tape, Var, gradcheck};
 use backprop::nn::Activation;
-use backprop::tensor::Tensor;
+use backprop::tensor::{Conv2dGeometry, Tensor};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use strum::IntoEnumIterator;
@@ -115,6 +115,20 @@ fn cases(g: &mut Gen) -> Vec<Case> {
         vec![g.tensor(&[5, 7], -1.0, 1.0), g.tensor(&[70, 7], -1.0, 1.0), g.tensor(&[70], -1.0, 1.0)],
         Box::new(|_, v| v[0].linear(v[1], v[2])),
     ));
+    // Convolutions: plain; strided, padded and dilated; large enough for gemm.
+    let plain = Conv2dGeometry::default();
+    let odd = Conv2dGeometry { stride: [2, 1], padding: [1, 2], dilation: [2, 1] };
+    for (name, x, w, geometry) in [
+        ("conv2d 3×3", [2, 3, 5, 6], [4, 3, 3, 3], plain),
+        ("conv2d strided, padded, dilated", [1, 2, 7, 6], [3, 2, 3, 2], odd),
+        ("conv2d, large enough for gemm", [2, 4, 8, 8], [8, 4, 3, 3], Conv2dGeometry { padding: [1, 1], ..plain }),
+    ] {
+        cs.push(case(
+            name,
+            vec![g.tensor(&x, -1.0, 1.0), g.tensor(&w, -1.0, 1.0), g.tensor(&[w[0]], -1.0, 1.0)],
+            Box::new(move |_, v| v[0].conv2d(v[1], v[2], geometry)),
+        ));
+    }
     cs.push(case("transpose", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(|_, v| v[0].t())));
     cs.push(case("reshape", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(move |_, v| v[0].reshape([n * m]))));
 

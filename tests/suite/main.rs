@@ -10,6 +10,7 @@ mod common;
 
 // The engine, its ops and the library's layers.
 mod chain_cas;
+mod conv;
 mod data;
 mod gradcheck_ops;
 mod layers;

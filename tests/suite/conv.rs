@@ -1,0 +1,93 @@
+//! 2-D convolution's forward values against its definition, written out here as the sum it
+//! is (PyTorch's `conv2d`: y[n, k, oy, ox] = b[k] + Σ_c Σ_i Σ_j w[k, c, i, j]·x[n, c, oy·s + i·d − p,
+//! ox·s + j·d − p], zero outside the image), and a hand-worked case. The backward rules are
+//! checked against finite differences in `gradcheck_ops.rs`.
+
+use backprop::autograd::Tape;
+use backprop::tensor::{Conv2dGeometry, Tensor};
+use rand::{Rng, SeedableRng};
+
+/// The definition, one output at a time.
+fn by_definition(x: &Tensor<f64>, w: &Tensor<f64>, b: &Tensor<f64>, g: Conv2dGeometry) -> Vec<f64> {
+    let [n, c_in, h, wd] = x.dims()[..] else { panic!() };
+    let [c_out, _, kh, kw] = w.dims()[..] else { panic!() };
+    let out =
+        |len: usize, k: usize, a: usize| (len + 2 * g.padding[a] - (g.dilation[a] * (k - 1) + 1)) / g.stride[a] + 1;
+    let (oh, ow) = (out(h, kh, 0), out(wd, kw, 1));
+    let mut y = vec![];
+    for img in 0..n {
+        for k in 0..c_out {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut sum = b.data()[k];
+                    for c in 0..c_in {
+                        for i in 0..kh {
+                            for j in 0..kw {
+                                let yy = (oy * g.stride[0] + i * g.dilation[0]) as isize - g.padding[0] as isize;
+                                let xx = (ox * g.stride[1] + j * g.dilation[1]) as isize - g.padding[1] as isize;
+                                if yy < 0 || xx < 0 || yy >= h as isize || xx >= wd as isize {
+                                    continue;
+                                }
+                                let xv = x.data()[((img * c_in + c) * h + yy as usize) * wd + xx as usize];
+                                sum += w.data()[((k * c_in + c) * kh + i) * kw + j] * xv;
+                            }
+                        }
+                    }
+                    y.push(sum);
+                }
+            }
+        }
+    }
+    y
+}
+
+fn random(rng: &mut rand_chacha::ChaCha8Rng, dims: &[usize]) -> Tensor<f64> {
+    Tensor::new((0..dims.iter().product()).map(|_| rng.random_range(-1.0..1.0)).collect(), dims)
+}
+
+#[test]
+fn the_forward_pass_is_the_definitions_sum_for_any_geometry() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    for case in 0..40 {
+        let g = Conv2dGeometry {
+            stride: [rng.random_range(1..=3), rng.random_range(1..=3)],
+            padding: [rng.random_range(0..=2), rng.random_range(0..=2)],
+            dilation: [rng.random_range(1..=2), rng.random_range(1..=2)],
+        };
+        let (kh, kw) = (rng.random_range(1..=3), rng.random_range(1..=3));
+        let (h, w) = (rng.random_range(5..=12), rng.random_range(5..=12));
+        let (n, c_in, c_out) = (rng.random_range(1..=3), rng.random_range(1..=4), rng.random_range(1..=5));
+        let (x, wt, b) =
+            (random(&mut rng, &[n, c_in, h, w]), random(&mut rng, &[c_out, c_in, kh, kw]), random(&mut rng, &[c_out]));
+        let tape = Tape::new();
+        let y = tape.input(&x).conv2d(tape.input(&wt), tape.input(&b), g);
+        let want = by_definition(&x, &wt, &b, g);
+        assert_eq!(y.value().data().len(), want.len(), "case {case}: {g:?}, shape {:?}", y.value().dims());
+        for (got, want) in y.value().data().iter().zip(&want) {
+            assert!((got - want).abs() < 1e-12, "case {case}: {g:?}: {got} vs {want}");
+        }
+    }
+}
+
+/// By hand: the 3×3 image 1…9 and the 2×2 kernel [[1, 0], [0, −1]] (each output is the top
+/// left of its window minus the bottom right: 1 − 5, 2 − 6, 4 − 8, 5 − 9 = −4 each), bias 0.5.
+#[test]
+fn a_hand_worked_convolution() {
+    let tape = Tape::new();
+    let x = tape.input(&Tensor::new((1..=9).map(f64::from).collect(), [1, 1, 3, 3]));
+    let w = tape.input(&Tensor::new(vec![1.0, 0.0, 0.0, -1.0], [1, 1, 2, 2]));
+    let b = tape.input(&Tensor::new(vec![0.5], [1]));
+    let y = x.conv2d(w, b, Conv2dGeometry::default());
+    assert_eq!(y.value().dims(), [1, 1, 2, 2]);
+    assert_eq!(y.value().data(), [-3.5, -3.5, -3.5, -3.5]);
+}
+
+#[test]
+#[should_panic(expected = "conv2d: input [1, 2, 3, 3], weight [1, 3, 2, 2], bias [1]")]
+fn mismatched_channels_are_a_panic_naming_the_shapes() {
+    let tape = Tape::new();
+    let x = tape.input(&Tensor::<f64>::zeros([1, 2, 3, 3]));
+    let w = tape.input(&Tensor::<f64>::zeros([1, 3, 2, 2]));
+    let b = tape.input(&Tensor::<f64>::zeros([1]));
+    let _ = x.conv2d(w, b, Conv2dGeometry::default());
+}

@@ -18,7 +18,7 @@ use strum::EnumDiscriminants;
 
 use super::params::ParamId;
 use crate::tensor::{
-    Conv2dGeometry, Float, Shape, Threads, View, Write, conv2d, conv2d_grad_bias, conv2d_grad_input,
+    Conv2dGeometry, Float, Pool2d, Shape, Threads, View, Write, conv2d, conv2d_grad_bias, conv2d_grad_input,
     conv2d_grad_weight, kernels as k, linear, linear_grad_input, linear_grad_weight, matmul, shape_rules as rules,
 };
 
@@ -60,6 +60,16 @@ pub enum Op {
         w: NodeId,
         b: NodeId,
         geometry: Conv2dGeometry,
+    },
+    /// The maximum of each window of a [n, c, h, w] (PyTorch's `max_pool2d`).
+    MaxPool2d {
+        a: NodeId,
+        window: Pool2d,
+    },
+    /// The mean of each window of a [n, c, h, w], padding counted (PyTorch's `avg_pool2d`).
+    AvgPool2d {
+        a: NodeId,
+        window: Pool2d,
     },
     /// Swaps the last two axes.
     Transpose(NodeId),
@@ -180,7 +190,9 @@ impl Op {
             | Silu(a)
             | Softmax { a, .. }
             | LogSoftmax { a, .. }
-            | Gather { a, .. } => Inputs::of(&[a]),
+            | Gather { a, .. }
+            | MaxPool2d { a, .. }
+            | AvgPool2d { a, .. } => Inputs::of(&[a]),
             CrossEntropy { logits, .. } => Inputs::of(&[logits]),
         }
     }
@@ -253,6 +265,8 @@ pub(crate) fn output_shape(op: &Op, s: impl Fn(NodeId) -> Shape) -> Shape {
         MatMul { a, b, trans_a, trans_b } => rules::matmul_shape(s(a), trans_a, s(b), trans_b),
         Linear { x, w, b } => rules::linear_shape(s(x), s(w), s(b)),
         Conv2d { x, w, b, geometry } => geometry.output_shape(s(x), s(w), s(b)),
+        MaxPool2d { a, window } => window.output_shape("max_pool2d", s(a)),
+        AvgPool2d { a, window } => window.output_shape("avg_pool2d", s(a)),
         Transpose(a) => rules::transposed_shape(s(a)),
         Reshape(a, shape) => {
             assert_eq!(
@@ -308,6 +322,8 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
         }
         Op::Linear { x: input, w, b } => linear(out, x(input), x(w), x(b), threads),
         Op::Conv2d { x: input, w, b, geometry } => conv2d(out, x(input), x(w), x(b), geometry, threads),
+        Op::MaxPool2d { a, window } => window.max_forward(out, x(a)),
+        Op::AvgPool2d { a, window } => window.avg_forward(out, x(a)),
         Op::Transpose(a) => k::transpose(out, x(a), false),
         Op::Reshape(a, _) => out.copy_from_slice(x(a).data),
         Op::Sum(a) => out[0] = x(a).data.iter().copied().sum(),
@@ -430,6 +446,10 @@ pub(crate) fn backward<'v, T: Float>(
             g.add_product(w, |gw, write| conv2d_grad_weight(gw, grad, x(input), x(w).shape, geometry, write, threads));
             g.add(b, |gb| conv2d_grad_bias(gb, grad));
         }
+        // y = max of each window   ∂a += grad at the window's maximum (the first on a tie)
+        Op::MaxPool2d { a, window } => g.add(a, |ga| window.max_backward(ga, gd, x(a))),
+        // y = mean of each window  ∂a += grad / window size, at every pixel of the window
+        Op::AvgPool2d { a, window } => g.add(a, |ga| window.avg_backward(ga, gd, x(a).shape)),
         // y = aᵀ                   ∂a += gradᵀ
         Op::Transpose(a) => g.add(a, |ga| k::transpose(ga, grad, true)),
         // y = a, reshaped          ∂a += grad, read in a's shape

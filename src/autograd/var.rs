@@ -126,6 +126,16 @@ impl<'t, T: Float> Var<'t, T> {
         self.tape.apply(Op::Conv2d { x: self.id, w, b, geometry })
     }
 
+    /// The maximum of each window (PyTorch's `max_pool2d`): self [n, c, h, w].
+    pub fn max_pool2d(self, window: crate::tensor::Pool2d) -> Var<'t, T> {
+        self.tape.apply(Op::MaxPool2d { a: self.id, window })
+    }
+
+    /// The mean of each window, padding counted (PyTorch's `avg_pool2d`): self [n, c, h, w].
+    pub fn avg_pool2d(self, window: crate::tensor::Pool2d) -> Var<'t, T> {
+        self.tape.apply(Op::AvgPool2d { a: self.id, window })
+    }
+
     pub fn reshape(self, shape: impl Into<Shape>) -> Var<'t, T> {
         self.tape.apply(Op::Reshape(self.id, shape.into()))
     }

@@ -1,10 +1,10 @@
-//! 2-D convolution's forward values against its definition, written out here as the sum it
-//! is (PyTorch's `conv2d`: y[n, k, oy, ox] = b[k] + Σ_c Σ_i Σ_j w[k, c, i, j]·x[n, c, oy·s + i·d − p,
+//! 2-D convolution's and pooling's forward values against their definitions, written out
+//! here (pooling: the maximum or the mean over each window, padding −∞ or 0), and convolution's (PyTorch's `conv2d`: y[n, k, oy, ox] = b[k] + Σ_c Σ_i Σ_j w[k, c, i, j]·x[n, c, oy·s + i·d − p,
 //! ox·s + j·d − p], zero outside the image), and a hand-worked case. The backward rules are
 //! checked against finite differences in `gradcheck_ops.rs`.
 
 use backprop::autograd::Tape;
-use backprop::tensor::{Conv2dGeometry, Tensor};
+use backprop::tensor::{Conv2dGeometry, Pool2d, Tensor};
 use rand::{Rng, SeedableRng};
 
 /// The definition, one output at a time.
@@ -90,4 +90,67 @@ fn mismatched_channels_are_a_panic_naming_the_shapes() {
     let w = tape.input(&Tensor::<f64>::zeros([1, 3, 2, 2]));
     let b = tape.input(&Tensor::<f64>::zeros([1]));
     let _ = x.conv2d(w, b, Conv2dGeometry::default());
+}
+
+/// Pooling by its definition: each output the maximum (padding never chosen) or the sum over
+/// the whole window size (padding counted as zeros) of one window.
+fn pooled(x: &Tensor<f64>, p: Pool2d, max: bool) -> Vec<f64> {
+    let [n, c, h, w] = x.dims()[..] else { panic!() };
+    let out = |len: usize, a: usize| (len + 2 * p.padding[a] - p.kernel[a]) / p.stride[a] + 1;
+    let mut y = vec![];
+    for plane in 0..n * c {
+        for oy in 0..out(h, 0) {
+            for ox in 0..out(w, 1) {
+                let mut values = vec![];
+                for i in 0..p.kernel[0] {
+                    for j in 0..p.kernel[1] {
+                        let yy = (oy * p.stride[0] + i) as isize - p.padding[0] as isize;
+                        let xx = (ox * p.stride[1] + j) as isize - p.padding[1] as isize;
+                        if yy >= 0 && xx >= 0 && (yy as usize) < h && (xx as usize) < w {
+                            values.push(x.data()[(plane * h + yy as usize) * w + xx as usize]);
+                        }
+                    }
+                }
+                y.push(if max {
+                    values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                } else {
+                    values.iter().sum::<f64>() / (p.kernel[0] * p.kernel[1]) as f64
+                });
+            }
+        }
+    }
+    y
+}
+
+#[test]
+fn pooling_is_the_windows_maximum_or_mean_for_any_window() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    for case in 0..40 {
+        let kernel = [rng.random_range(1..=3), rng.random_range(1..=3)];
+        let p = Pool2d {
+            kernel,
+            stride: [rng.random_range(1..=3), rng.random_range(1..=3)],
+            padding: [rng.random_range(0..=kernel[0] / 2), rng.random_range(0..=kernel[1] / 2)],
+        };
+        let dims = [rng.random_range(1..=2), rng.random_range(1..=3), rng.random_range(4..=9), rng.random_range(4..=9)];
+        let x = random(&mut rng, &dims);
+        let tape = Tape::new();
+        for max in [true, false] {
+            let v = tape.input(&x);
+            let y = if max { v.max_pool2d(p) } else { v.avg_pool2d(p) };
+            let want = pooled(&x, p, max);
+            assert_eq!(y.value().data(), &want[..], "case {case}: {p:?}, max {max}");
+        }
+    }
+}
+
+/// A tie sends the whole gradient to the first maximum in row-major order (the top-left one),
+/// as PyTorch's CPU kernel does.
+#[test]
+fn max_pooling_routes_a_tie_to_the_first_maximum() {
+    let tape = Tape::new();
+    let x = tape.variable(&Tensor::new(vec![1.0, 3.0, 3.0, 3.0], [1, 1, 2, 2]));
+    let y = x.max_pool2d(Pool2d::square(2));
+    let grads = tape.backward_from(y, &Tensor::new(vec![1.0], [1, 1, 1, 1]));
+    assert_eq!(grads.wrt(x).unwrap().to_tensor().data(), [0.0, 1.0, 0.0, 0.0]);
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use backprop::autograd::{GradcheckOptions, Op, OpKind, ParamStore, Tape, Var, gradcheck};
 use backprop::nn::Activation;
-use backprop::tensor::{Conv2dGeometry, Tensor};
+use backprop::tensor::{Conv2dGeometry, Pool2d, Tensor};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use strum::IntoEnumIterator;
@@ -128,6 +128,13 @@ fn cases(g: &mut Gen) -> Vec<Case> {
             vec![g.tensor(&x, -1.0, 1.0), g.tensor(&w, -1.0, 1.0), g.tensor(&[w[0]], -1.0, 1.0)],
             Box::new(move |_, v| v[0].conv2d(v[1], v[2], geometry)),
         ));
+    }
+    // Pooling: 2×2 windows; overlapping and padded windows (random values, so no ties).
+    let overlapping = Pool2d { kernel: [3, 2], stride: [2, 1], padding: [1, 1] };
+    for (name, window) in [("2×2", Pool2d::square(2)), ("overlapping, padded", overlapping)] {
+        let x = g.tensor(&[2, 3, 6, 5], -1.0, 1.0);
+        cs.push(case(format!("max_pool2d {name}"), vec![x.clone()], Box::new(move |_, v| v[0].max_pool2d(window))));
+        cs.push(case(format!("avg_pool2d {name}"), vec![x], Box::new(move |_, v| v[0].avg_pool2d(window))));
     }
     cs.push(case("transpose", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(|_, v| v[0].t())));
     cs.push(case("reshape", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(move |_, v| v[0].reshape([n * m]))));

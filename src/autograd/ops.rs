@@ -18,8 +18,9 @@ use strum::EnumDiscriminants;
 
 use super::params::ParamId;
 use crate::tensor::{
-    Conv2dGeometry, Float, Pool2d, Shape, Threads, View, Write, conv2d, conv2d_grad_bias, conv2d_grad_input,
-    conv2d_grad_weight, kernels as k, linear, linear_grad_input, linear_grad_weight, matmul, shape_rules as rules,
+    Conv2dGeometry, Float, Pool2d, Shape, Threads, View, Write, batch_norm, batch_norm_backward, batch_norm_shape,
+    conv2d, conv2d_grad_bias, conv2d_grad_input, conv2d_grad_weight, kernels as k, linear, linear_grad_input,
+    linear_grad_weight, matmul, shape_rules as rules,
 };
 
 /// Index of a node on its tape (nodes are numbered in creation order).
@@ -70,6 +71,14 @@ pub enum Op {
     AvgPool2d {
         a: NodeId,
         window: Pool2d,
+    },
+    /// Batch normalisation in training mode (PyTorch's `batch_norm`, `training=True`): each
+    /// channel of x [n, c, h, w] by its batch mean and biased variance, then γ·x̂ + β.
+    BatchNorm2d {
+        x: NodeId,
+        gamma: NodeId,
+        beta: NodeId,
+        eps: f64,
     },
     /// Swaps the last two axes.
     Transpose(NodeId),
@@ -161,7 +170,9 @@ impl Op {
             | MatMul { a, b, .. }
             | BceWithLogits { z: a, t: b }
             | HalfSse { y: a, t: b } => Inputs::of(&[a, b]),
-            Linear { x, w, b } | Conv2d { x, w, b, .. } => Inputs::of(&[x, w, b]),
+            Linear { x, w, b } | Conv2d { x, w, b, .. } | BatchNorm2d { x, gamma: w, beta: b, .. } => {
+                Inputs::of(&[x, w, b])
+            }
             Neg(a)
             | AddScalar(a, _)
             | MulScalar(a, _)
@@ -266,6 +277,7 @@ pub(crate) fn output_shape(op: &Op, s: impl Fn(NodeId) -> Shape) -> Shape {
         Linear { x, w, b } => rules::linear_shape(s(x), s(w), s(b)),
         Conv2d { x, w, b, geometry } => geometry.output_shape(s(x), s(w), s(b)),
         MaxPool2d { a, window } => window.output_shape("max_pool2d", s(a)),
+        BatchNorm2d { x, gamma, beta, .. } => batch_norm_shape(s(x), s(gamma), s(beta)),
         AvgPool2d { a, window } => window.output_shape("avg_pool2d", s(a)),
         Transpose(a) => rules::transposed_shape(s(a)),
         Reshape(a, shape) => {
@@ -323,6 +335,7 @@ pub(crate) fn forward<'v, T: Float>(op: &Op, out: &mut [T], x: impl Fn(NodeId) -
         Op::Linear { x: input, w, b } => linear(out, x(input), x(w), x(b), threads),
         Op::Conv2d { x: input, w, b, geometry } => conv2d(out, x(input), x(w), x(b), geometry, threads),
         Op::MaxPool2d { a, window } => window.max_forward(out, x(a)),
+        Op::BatchNorm2d { x: input, gamma, beta, eps } => batch_norm(out, x(input), x(gamma).data, x(beta).data, eps),
         Op::AvgPool2d { a, window } => window.avg_forward(out, x(a)),
         Op::Transpose(a) => k::transpose(out, x(a), false),
         Op::Reshape(a, _) => out.copy_from_slice(x(a).data),
@@ -445,6 +458,15 @@ pub(crate) fn backward<'v, T: Float>(
             g.add(input, |gx| conv2d_grad_input(gx, grad, x(w), x(input).shape, geometry, threads));
             g.add_product(w, |gw, write| conv2d_grad_weight(gw, grad, x(input), x(w).shape, geometry, write, threads));
             g.add(b, |gb| conv2d_grad_bias(gb, grad));
+        }
+        // y = γ·x̂ + β, x̂ = (x − μ)/√(σ² + ε) per channel over the batch
+        //                          ∂x += γ/√(σ² + ε)·(grad − mean(grad) − x̂·mean(grad·x̂))
+        //                          ∂γ += Σ grad·x̂          ∂β += Σ grad
+        Op::BatchNorm2d { x: input, gamma, beta, eps } => {
+            let (xv, gv) = (x(input), x(gamma).data);
+            g.add(input, |gx| batch_norm_backward(Some(gx), None, None, gd, xv, gv, eps));
+            g.add(gamma, |gg| batch_norm_backward(None, Some(gg), None, gd, xv, gv, eps));
+            g.add(beta, |gb| batch_norm_backward(None, None, Some(gb), gd, xv, gv, eps));
         }
         // y = max of each window   ∂a += grad at the window's maximum (the first on a tie)
         Op::MaxPool2d { a, window } => g.add(a, |ga| window.max_backward(ga, gd, x(a))),

@@ -136,6 +136,13 @@ impl<'t, T: Float> Var<'t, T> {
         self.tape.apply(Op::AvgPool2d { a: self.id, window })
     }
 
+    /// Batch normalisation in training mode: self [n, c, h, w] normalised per channel by the
+    /// batch's mean and biased variance, then `gamma`·x̂ + `beta` (each [c]).
+    pub fn batch_norm2d(self, gamma: Var<'_, T>, beta: Var<'_, T>, eps: f64) -> Var<'t, T> {
+        let (gamma, beta) = (self.check_same_tape(gamma, "batch_norm2d"), self.check_same_tape(beta, "batch_norm2d"));
+        self.tape.apply(Op::BatchNorm2d { x: self.id, gamma, beta, eps })
+    }
+
     pub fn reshape(self, shape: impl Into<Shape>) -> Var<'t, T> {
         self.tape.apply(Op::Reshape(self.id, shape.into()))
     }

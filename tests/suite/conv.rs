@@ -154,3 +154,32 @@ fn max_pooling_routes_a_tie_to_the_first_maximum() {
     let grads = tape.backward_from(y, &Tensor::new(vec![1.0], [1, 1, 1, 1]));
     assert_eq!(grads.wrt(x).unwrap().to_tensor().data(), [0.0, 1.0, 0.0, 0.0]);
 }
+
+/// Batch normalisation by its definition: per channel, the mean and the biased variance of the
+/// n·h·w values, then γ·(x − μ)/√(σ² + ε) + β; every channel of the output then has mean β
+/// and standard deviation γ (up to ε).
+#[test]
+fn batch_norm_normalises_each_channel_by_the_batch() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let (n, c, h, w) = (4, 3, 5, 2);
+    let x = random(&mut rng, &[n, c, h, w]);
+    let (gamma, beta) = (Tensor::new(vec![1.5, 0.5, 2.0], [c]), Tensor::new(vec![0.1, -0.2, 0.3], [c]));
+    let tape = Tape::new();
+    let y = tape.input(&x).batch_norm2d(tape.input(&gamma), tape.input(&beta), 1e-5);
+    let y = y.value();
+    for k in 0..c {
+        let channel = |t: &Tensor<f64>| -> Vec<f64> {
+            (0..n).flat_map(|i| t.data()[(i * c + k) * h * w..(i * c + k + 1) * h * w].to_vec()).collect()
+        };
+        let xs = channel(&x);
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let var = xs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / xs.len() as f64;
+        for (got, v) in channel(&y).iter().zip(&xs) {
+            let want = gamma.data()[k] * (v - mean) / (var + 1e-5).sqrt() + beta.data()[k];
+            assert!((got - want).abs() < 1e-12, "channel {k}: {got} vs {want}");
+        }
+        let ys = channel(&y);
+        let out_mean = ys.iter().sum::<f64>() / ys.len() as f64;
+        assert!((out_mean - beta.data()[k]).abs() < 1e-12);
+    }
+}

@@ -136,6 +136,13 @@ fn cases(g: &mut Gen) -> Vec<Case> {
         cs.push(case(format!("max_pool2d {name}"), vec![x.clone()], Box::new(move |_, v| v[0].max_pool2d(window))));
         cs.push(case(format!("avg_pool2d {name}"), vec![x], Box::new(move |_, v| v[0].avg_pool2d(window))));
     }
+    // Batch normalisation (training mode): every input's gradient, the batch statistics' own
+    // dependence on x included.
+    cs.push(case(
+        "batch_norm2d",
+        vec![g.tensor(&[3, 2, 3, 2], -1.0, 1.0), g.tensor(&[2], 0.5, 1.5), g.tensor(&[2], -1.0, 1.0)],
+        Box::new(|_, v| v[0].batch_norm2d(v[1], v[2], 1e-5)),
+    ));
     cs.push(case("transpose", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(|_, v| v[0].t())));
     cs.push(case("reshape", vec![g.tensor(&[m, n], -1.0, 1.0)], Box::new(move |_, v| v[0].reshape([n * m]))));
 

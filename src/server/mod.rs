@@ -2,8 +2,8 @@
 //! the stateless JSON API that mirrors the CLI (`/api/explain`, `/api/chain`, `/api/check`,
 //! in [`api`]) and the training sessions the page drives ([`sessions`]). The server does the
 //! numbers; the page only draws them. Every failure is a 4xx with `{"error": "…"}`; handlers
-//! that compute wait for a turn ([`work`], one per core) and run on tokio's blocking pool, so
-//! one busy tab never stalls the others.
+//! that compute queue for one of the worker threads ([`work`], one per core), first come first
+//! served, so one busy tab never stalls the others.
 
 mod access;
 mod api;

@@ -46,6 +46,33 @@ impl Sizes {
     fn positions(&self) -> usize {
         self.oh * self.ow
     }
+
+    /// Image `n`'s values in a [n, c_in, h, w] buffer.
+    fn image<'a, T>(&self, x: &'a [T], n: usize) -> &'a [T] {
+        let len = self.c_in * self.h * self.w;
+        &x[n * len..(n + 1) * len]
+    }
+
+    /// Image `n`'s output in a [n, c_out, oh, ow] buffer, as a [c_out, positions] matrix.
+    fn output<'a, T: Float>(&self, y: &'a [T], n: usize) -> View<'a, T> {
+        let len = self.c_out * self.positions();
+        View::new(&y[n * len..(n + 1) * len], Shape::new(&[self.c_out, self.positions()]))
+    }
+
+    /// A `cols` buffer [taps, positions].
+    fn cols<T: Float>(&self) -> Vec<T> {
+        vec![T::zero(); self.taps() * self.positions()]
+    }
+
+    /// `cols` read as the [taps, positions] matrix it is.
+    fn cols_view<'a, T: Float>(&self, cols: &'a [T]) -> View<'a, T> {
+        View::new(cols, Shape::new(&[self.taps(), self.positions()]))
+    }
+
+    /// A [c_out, c_in, kh, kw] weight read as the [c_out, taps] matrix of the product.
+    fn weights<'a, T: Float>(&self, w: &'a [T]) -> View<'a, T> {
+        View::new(w, Shape::new(&[self.c_out, self.taps()]))
+    }
 }
 
 impl Conv2dGeometry {
@@ -138,17 +165,13 @@ pub fn conv2d<T: Float>(
     threads: Threads,
 ) {
     let s = g.sizes(x.shape, w.shape);
-    let (image_len, out_len) = (s.c_in * s.h * s.w, s.c_out * s.positions());
-    let mut cols = vec![T::zero(); s.taps() * s.positions()];
-    let weights = View::new(w.data, Shape::new(&[s.c_out, s.taps()]));
-    for n in 0..s.images {
-        im2col(&mut cols, &x.data[n * image_len..(n + 1) * image_len], &s, g);
-        let y = &mut out[n * out_len..(n + 1) * out_len];
+    let mut cols = s.cols();
+    for (n, y) in out.chunks_exact_mut(s.c_out * s.positions()).enumerate() {
+        im2col(&mut cols, s.image(x.data, n), &s, g);
         for (row, &bias) in y.chunks_exact_mut(s.positions()).zip(b.data) {
             row.fill(bias);
         }
-        let cols = View::new(&cols, Shape::new(&[s.taps(), s.positions()]));
-        matmul(y, weights.mat(), cols.mat(), Write::Accumulate, threads);
+        matmul(y, s.weights(w.data).mat(), s.cols_view(&cols).mat(), Write::Accumulate, threads);
     }
 }
 
@@ -163,13 +186,9 @@ pub fn conv2d_grad_input<T: Float>(
     threads: Threads,
 ) {
     let s = g.sizes(x_shape, w.shape);
-    let (image_len, out_len) = (s.c_in * s.h * s.w, s.c_out * s.positions());
-    let weights = View::new(w.data, Shape::new(&[s.c_out, s.taps()]));
-    let mut cols = vec![T::zero(); s.taps() * s.positions()];
-    for n in 0..s.images {
-        let gy = View::new(&grad.data[n * out_len..(n + 1) * out_len], Shape::new(&[s.c_out, s.positions()]));
-        matmul(&mut cols, weights.mat_t(), gy.mat(), Write::Overwrite, threads);
-        let image = &mut gx[n * image_len..(n + 1) * image_len];
+    let mut cols = s.cols();
+    for (n, image) in gx.chunks_exact_mut(s.c_in * s.h * s.w).enumerate() {
+        matmul(&mut cols, s.weights(w.data).mat_t(), s.output(grad.data, n).mat(), Write::Overwrite, threads);
         g.each_tap(&s, |at, to| image[to] += cols[at]);
     }
 }
@@ -186,14 +205,11 @@ pub fn conv2d_grad_weight<T: Float>(
     threads: Threads,
 ) {
     let s = g.sizes(x.shape, w_shape);
-    let (image_len, out_len) = (s.c_in * s.h * s.w, s.c_out * s.positions());
-    let mut cols = vec![T::zero(); s.taps() * s.positions()];
+    let mut cols = s.cols();
     for n in 0..s.images {
-        im2col(&mut cols, &x.data[n * image_len..(n + 1) * image_len], &s, g);
-        let gy = View::new(&grad.data[n * out_len..(n + 1) * out_len], Shape::new(&[s.c_out, s.positions()]));
-        let cols = View::new(&cols, Shape::new(&[s.taps(), s.positions()]));
+        im2col(&mut cols, s.image(x.data, n), &s, g);
         let write = if n == 0 { write } else { Write::Accumulate };
-        matmul(gw, gy.mat(), cols.mat_t(), write, threads);
+        matmul(gw, s.output(grad.data, n).mat(), s.cols_view(&cols).mat_t(), write, threads);
     }
 }
 

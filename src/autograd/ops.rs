@@ -18,7 +18,7 @@ use strum::EnumDiscriminants;
 
 use super::params::ParamId;
 use crate::tensor::{
-    Conv2dGeometry, Float, Pool2d, Shape, Threads, View, Write, batch_norm, batch_norm_backward, batch_norm_shape,
+    BatchNormBackward, Conv2dGeometry, Float, Pool2d, Shape, Threads, View, Write, batch_norm, batch_norm_shape,
     conv2d, conv2d_grad_bias, conv2d_grad_input, conv2d_grad_weight, kernels as k, linear, linear_grad_input,
     linear_grad_weight, matmul, shape_rules as rules,
 };
@@ -463,10 +463,10 @@ pub(crate) fn backward<'v, T: Float>(
         //                          ∂x += γ/√(σ² + ε)·(grad − mean(grad) − x̂·mean(grad·x̂))
         //                          ∂γ += Σ grad·x̂          ∂β += Σ grad
         Op::BatchNorm2d { x: input, gamma, beta, eps } => {
-            let (xv, gv) = (x(input), x(gamma).data);
-            g.add(input, |gx| batch_norm_backward(Some(gx), None, None, gd, xv, gv, eps));
-            g.add(gamma, |gg| batch_norm_backward(None, Some(gg), None, gd, xv, gv, eps));
-            g.add(beta, |gb| batch_norm_backward(None, None, Some(gb), gd, xv, gv, eps));
+            let shared = BatchNormBackward::new(gd, x(input), eps);
+            g.add(input, |gx| shared.input(gx, x(gamma).data));
+            g.add(gamma, |gg| shared.gamma(gg));
+            g.add(beta, |gb| shared.beta(gb));
         }
         // y = max of each window   ∂a += grad at the window's maximum (the first on a tie)
         Op::MaxPool2d { a, window } => g.add(a, |ga| window.max_backward(ga, gd, x(a))),

@@ -48,50 +48,58 @@ pub fn batch_norm<T: Float>(out: &mut [T], x: View<'_, T>, gamma: &[T], beta: &[
     }
 }
 
-/// The three gradients, per channel over its m = n·h·w values, with x̂ = (x − μ)/√(σ² + ε):
-/// ∂E/∂x += γ/√(σ² + ε)·(grad − mean(grad) − x̂·mean(grad·x̂)) (the batch's mean and variance
-/// depend on every x too), ∂E/∂γ += Σ grad·x̂, ∂E/∂β += Σ grad. Each is skipped when `None`.
-pub fn batch_norm_backward<T: Float>(
-    gx: Option<&mut [T]>,
-    ggamma: Option<&mut [T]>,
-    gbeta: Option<&mut [T]>,
-    grad: &[T],
-    x: View<'_, T>,
-    gamma: &[T],
-    eps: f64,
-) {
-    let (n, c, plane) = planes(x.shape);
-    let m = T::of((n * plane) as f64);
-    let stats = statistics(x, eps);
-    let at = |i: usize, k: usize| (i * c + k) * plane..(i * c + k + 1) * plane;
-    // Σ grad and Σ grad·x̂ per channel.
-    let sums: Vec<(T, T)> = (0..c)
-        .map(|k| {
-            let (mean, inv) = stats[k];
-            (0..n).fold((T::zero(), T::zero()), |(s, sx), i| {
-                grad[at(i, k)]
-                    .iter()
-                    .zip(&x.data[at(i, k)])
-                    .fold((s, sx), |(s, sx), (&g, &v)| (s + g, sx + g * (v - mean) * inv))
+/// What the three gradients share, computed once per backward pass: per channel, over its
+/// m = n·h·w values with x̂ = (x − μ)/√(σ² + ε), the statistics and Σ grad and Σ grad·x̂.
+pub struct BatchNormBackward<'a, T> {
+    x: View<'a, T>,
+    grad: &'a [T],
+    stats: Vec<(T, T)>,
+    sums: Vec<(T, T)>,
+}
+
+impl<'a, T: Float> BatchNormBackward<'a, T> {
+    pub fn new(grad: &'a [T], x: View<'a, T>, eps: f64) -> Self {
+        let (n, c, plane) = planes(x.shape);
+        let stats = statistics(x, eps);
+        let sums = (0..c)
+            .map(|k| {
+                let (mean, inv) = stats[k];
+                (0..n).fold((T::zero(), T::zero()), |(s, sx), i| {
+                    let at = (i * c + k) * plane..(i * c + k + 1) * plane;
+                    grad[at.clone()]
+                        .iter()
+                        .zip(&x.data[at])
+                        .fold((s, sx), |(s, sx), (&g, &v)| (s + g, sx + g * (v - mean) * inv))
+                })
             })
-        })
-        .collect();
-    if let Some(gx) = gx {
+            .collect();
+        BatchNormBackward { x, grad, stats, sums }
+    }
+
+    /// ∂E/∂x += γ/√(σ² + ε)·(grad − mean(grad) − x̂·mean(grad·x̂)): the batch's mean and
+    /// variance depend on every x too.
+    pub fn input(&self, gx: &mut [T], gamma: &[T]) {
+        let (n, c, plane) = planes(self.x.shape);
+        let m = T::of((n * plane) as f64);
         for i in 0..n {
             for k in 0..c {
-                let ((mean, inv), (sum, sum_x)) = (stats[k], sums[k]);
-                let range = at(i, k);
-                for ((o, &g), &v) in gx[range.clone()].iter_mut().zip(&grad[range.clone()]).zip(&x.data[range]) {
+                let ((mean, inv), (sum, sum_x)) = (self.stats[k], self.sums[k]);
+                let at = (i * c + k) * plane..(i * c + k + 1) * plane;
+                for ((o, &g), &v) in gx[at.clone()].iter_mut().zip(&self.grad[at.clone()]).zip(&self.x.data[at]) {
                     let xhat = (v - mean) * inv;
                     *o += gamma[k] * inv * (g - sum / m - xhat * sum_x / m);
                 }
             }
         }
     }
-    if let Some(gg) = ggamma {
-        gg.iter_mut().zip(&sums).for_each(|(o, &(_, sum_x))| *o += sum_x);
+
+    /// ∂E/∂γ += Σ grad·x̂.
+    pub fn gamma(&self, gg: &mut [T]) {
+        gg.iter_mut().zip(&self.sums).for_each(|(o, &(_, sum_x))| *o += sum_x);
     }
-    if let Some(gb) = gbeta {
-        gb.iter_mut().zip(&sums).for_each(|(o, &(sum, _))| *o += sum);
+
+    /// ∂E/∂β += Σ grad.
+    pub fn beta(&self, gb: &mut [T]) {
+        gb.iter_mut().zip(&self.sums).for_each(|(o, &(sum, _))| *o += sum);
     }
 }

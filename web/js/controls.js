@@ -53,7 +53,7 @@ export async function newSession(setup) {
 // the setup in the address, then the uploaded data and the hand edits it had, and a notice.
 export async function recoverSession() {
   const { upload, edits } = state.kept;
-  const setup = { ...setupFromHash() };
+  const setup = setupFromHash();
   try {
     // Uploaded data comes back by upload; until then the session has a built-in set.
     await createSession(setup.data === 'upload' ? { ...setup, data: 'circle', loss: null } : setup);

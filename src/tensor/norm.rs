@@ -82,12 +82,12 @@ impl<'a, T: Float> BatchNormBackward<'a, T> {
         let (n, c, plane) = planes(self.x.shape);
         let m = T::of((n * plane) as f64);
         for i in 0..n {
-            for k in 0..c {
-                let ((mean, inv), (sum, sum_x)) = (self.stats[k], self.sums[k]);
+            for (k, ((&(mean, inv), &(sum, sum_x)), &scale)) in self.stats.iter().zip(&self.sums).zip(gamma).enumerate()
+            {
                 let at = (i * c + k) * plane..(i * c + k + 1) * plane;
                 for ((o, &g), &v) in gx[at.clone()].iter_mut().zip(&self.grad[at.clone()]).zip(&self.x.data[at]) {
                     let xhat = (v - mean) * inv;
-                    *o += gamma[k] * inv * (g - sum / m - xhat * sum_x / m);
+                    *o += scale * inv * (g - sum / m - xhat * sum_x / m);
                 }
             }
         }

@@ -22,6 +22,7 @@ fn main() -> backprop::Result<()> {
         },
         feature_names: vec!["a".into(), "b".into()],
         target_column: None,
+        image: None,
     };
     let mut params = ParamStore::new();
     let spec = MlpSpec::logits(&[2, 4, 1], Activation::Tanh);

@@ -27,6 +27,7 @@ pub fn synthetic(n: usize) -> Dataset {
         targets: Targets::Classes { labels, names: (0..10).map(|c| c.to_string()).collect() },
         feature_names: (0..784).map(|i| format!("f{i}")).collect(),
         target_column: None,
+        image: None,
     }
 }
 

@@ -28,12 +28,21 @@ pub fn run(args: InspectArgs) -> Result<()> {
     let (info, _, params) = dir.load_model()?;
     let mut out = String::new();
     let arch = &info.architecture;
-    let sizes: Vec<String> = arch.sizes.iter().map(|s| s.to_string()).collect();
     let _ = writeln!(out, "model      {}", args.model.display());
     let _ = writeln!(out, "format     {} version {}", info.format, info.version);
-    let _ = writeln!(out, "network    MLP {}, {} hidden, {} output", sizes.join("-"), arch.activation, arch.output);
-    if arch.dropout > 0.0 {
-        let _ = writeln!(out, "dropout    {}", arch.dropout);
+    match arch.as_mlp() {
+        Some(mlp) => {
+            let sizes: Vec<String> = mlp.sizes.iter().map(|s| s.to_string()).collect();
+            let _ =
+                writeln!(out, "network    MLP {}, {} hidden, {} output", sizes.join("-"), mlp.activation, mlp.output);
+            if mlp.dropout > 0.0 {
+                let _ = writeln!(out, "dropout    {}", mlp.dropout);
+            }
+        }
+        None => {
+            let _ = writeln!(out, "network    {}", arch.spec());
+            let _ = write!(out, "{}", arch.table()?);
+        }
     }
     let _ = writeln!(out, "task       {}, loss {}", info.task, info.loss);
     let _ = writeln!(out, "input      {}, {} features", info.input, info.features.len());

@@ -17,7 +17,8 @@ use crate::tensor::Threads;
 /// (columns class, p_<class>...). Regression: the predicted value in the target's units. The
 /// data needs the model's input columns, in any order (others, such as the target, are
 /// ignored); unseen categories and missing cells are filled as in training and reported. IDX
-/// images need no labels.
+/// images need no labels. A model trained on an image folder takes PNG or JPEG files and
+/// folders of them, and each row starts with the file it is for (column file).
 ///
 /// Example: backprop predict --model runs/digits --data data/digits.csv --out predictions.csv
 #[derive(Args)]
@@ -26,9 +27,10 @@ pub struct PredictArgs {
     /// The model directory written by `backprop train`.
     #[arg(long, value_name = "DIR")]
     model: PathBuf,
-    /// Inputs, of the kind the model was trained on (CSV, or IDX images).
-    #[arg(long)]
-    data: PathBuf,
+    /// Inputs, of the kind the model was trained on: a CSV file, an IDX image file, or for a
+    /// model trained on an image folder any number of PNG or JPEG files and folders of them.
+    #[arg(long, num_args = 1.., required = true)]
+    data: Vec<PathBuf>,
     /// Accepted for symmetry with `eval`; predictions do not need labels.
     #[arg(long)]
     labels: Option<PathBuf>,
@@ -42,9 +44,9 @@ pub struct PredictArgs {
 
 pub fn run(args: PredictArgs) -> Result<()> {
     let model = TrainedModel::load(&args.model)?;
-    let (predictions, notes) = model.predict_file(&args.data, Threads::all())?;
+    let (predictions, notes) = model.predict_files(&args.data, Threads::all())?;
     notes.iter().for_each(|n| eprintln!("note: {n}"));
-    check_finite_outputs(&args.data, &predictions.outputs, args.allow_non_finite)?;
+    check_finite_outputs(&args.data[0], &predictions.outputs, args.allow_non_finite)?;
     let csv = predictions.to_csv();
     match &args.out {
         Some(path) => write_atomic(path, csv.as_bytes()),

@@ -161,5 +161,5 @@ pub fn load_mnist(images: &Path, labels: &Path) -> Result<Dataset> {
         names: (0..classes).map(|c| c.to_string()).collect(),
     };
     let feature_names = (0..rows).flat_map(|r| (0..cols).map(move |c| format!("pixel_{r}_{c}"))).collect();
-    Ok(Dataset { features, targets, feature_names, target_column: None })
+    Ok(Dataset { features, targets, feature_names, target_column: None, image: Some([1, rows, cols]) })
 }

@@ -1,9 +1,12 @@
 //! Datasets: f32 features with class-index or real-vector targets, loaded from tables (CSV and
 //! its kin, [`table`]) or MNIST's IDX files, standardised, split, shuffled and cut into mini-batches with a seeded generator.
 
+mod augment;
+pub mod folder;
 mod idx;
 pub mod table;
 
+pub use self::augment::Augmentation;
 pub use self::idx::{IMAGES_MAGIC, Idx, LABELS_MAGIC, load_images, load_mnist, looks_like_idx, read_idx};
 pub use self::table::{CsvOptions, TableSchema, TargetColumn, Task, load_csv};
 
@@ -31,6 +34,9 @@ pub struct Dataset {
     pub feature_names: Vec<String>,
     /// The CSV column the targets were read from (none for IDX labels).
     pub target_column: Option<String>,
+    /// Images: one sample's [channels, height, width] (its features are the pixels in that
+    /// order, channel by channel).
+    pub image: Option<[usize; 3]>,
 }
 
 impl Dataset {
@@ -84,6 +90,7 @@ impl Dataset {
             targets,
             feature_names: self.feature_names.clone(),
             target_column: self.target_column.clone(),
+            image: self.image,
         }
     }
 
@@ -123,6 +130,7 @@ impl Dataset {
             targets,
             feature_names: self.feature_names,
             target_column: self.target_column,
+            image: self.image,
         }
     }
 
@@ -251,6 +259,7 @@ mod tests {
             targets: Targets::Classes { labels: (0..10).map(|i| i % 2).collect(), names: vec!["a".into(), "b".into()] },
             feature_names: vec!["x".into(), "y".into()],
             target_column: None,
+            image: None,
         }
     }
 

@@ -12,7 +12,7 @@ use crate::nn::Activation;
 
 /// The files of the folder: (name, contents).
 pub fn export(info: &ModelInfo, weights: Vec<u8>) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    let model_py = model_py(info);
+    let model_py = model_py(info, &super::mlp_of(info)?);
     let readme = "Predict: python3 -c \"import model; print(model.predict(ROWS))\", ROWS a list of dicts of the CSV's cells (csv.DictReader).\n\
 Continue training: net = model.load(); net.train(); opt = torch.optim.AdamW(net.parameters()); loss = model.loss(net(model.encode(rows)), targets); loss.backward(); opt.step().\n\
 On many machines: wrap model.load() in torch.nn.parallel.DistributedDataParallel after torch.distributed.init_process_group, as for any nn.Module.\n";
@@ -46,8 +46,7 @@ fn call(activation: Activation) -> &'static str {
     }
 }
 
-fn model_py(info: &ModelInfo) -> String {
-    let arch = &info.architecture;
+fn model_py(info: &ModelInfo, arch: &crate::nn::MlpSpec) -> String {
     let mut out = String::new();
     let task = if info.classes.is_some() { "classifier" } else { "regressor" };
     let sizes: Vec<String> = arch.sizes.iter().map(|s| s.to_string()).collect();

@@ -15,7 +15,7 @@ use crate::data::table::{Encoding, FeatureColumn};
 use crate::data::{Scale, TableSchema, Task};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::nn::MlpSpec;
+use crate::nn::Architecture;
 use crate::tensor::Tensor;
 
 pub const MODEL_FORMAT: &str = "backprop-model";
@@ -29,6 +29,8 @@ pub const MODEL_VERSION: u32 = 2;
 pub enum InputKind {
     Csv,
     Idx,
+    /// A folder of PNG or JPEG files, one subfolder per class.
+    Images,
 }
 
 impl std::fmt::Display for InputKind {
@@ -36,6 +38,7 @@ impl std::fmt::Display for InputKind {
         f.write_str(match self {
             InputKind::Csv => "CSV",
             InputKind::Idx => "IDX",
+            InputKind::Images => "image folder",
         })
     }
 }
@@ -45,7 +48,7 @@ impl std::fmt::Display for InputKind {
 pub struct ModelInfo {
     pub format: String,
     pub version: u32,
-    pub architecture: MlpSpec,
+    pub architecture: Architecture,
     pub task: Task,
     pub loss: Loss,
     pub input: InputKind,
@@ -58,6 +61,9 @@ pub struct ModelInfo {
     pub outputs: Option<Vec<String>>,
     /// Tables: how each column of a file becomes the network's inputs, and the target's scale.
     pub table: Option<TableSchema>,
+    /// Images: [channels, height, width] the network takes (other sizes are resized to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<[usize; 3]>,
     /// Epochs trained, and the epoch these weights come from.
     pub epochs_trained: usize,
     pub weights_from_epoch: usize,
@@ -137,7 +143,7 @@ pub(super) fn read_info(path: &Path) -> Result<ModelInfo> {
 /// `model.json` version 1: numeric CSV columns, scaled by a standardiser.
 #[derive(Deserialize)]
 struct ModelInfoV1 {
-    architecture: MlpSpec,
+    architecture: Architecture,
     task: Task,
     loss: Loss,
     input: InputKind,
@@ -202,6 +208,7 @@ impl ModelInfoV1 {
             classes: self.classes,
             outputs: self.outputs,
             table,
+            image: None,
             epochs_trained: self.epochs_trained,
             weights_from_epoch: self.weights_from_epoch,
         })

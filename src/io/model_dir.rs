@@ -92,8 +92,8 @@ impl ModelDir {
         let bytes = std::fs::read(&weights).map_err(|e| Error::io(&weights, e))?;
         let (params, _) = model::params_from_safetensors(&weights, &bytes)?;
         super::check_model(&self.file(DESCRIPTION), &info, &params)?;
-        let model = Sequential::mlp_from_store(&info.architecture, &params)
-            .map_err(|e| Error::file(&weights, e.to_string()))?;
+        let model =
+            Sequential::from_store(&info.architecture, &params).map_err(|e| Error::file(&weights, e.to_string()))?;
         Ok((info, model, params))
     }
 

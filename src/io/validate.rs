@@ -12,7 +12,7 @@ use crate::data::table::Encoding;
 use crate::data::{Scale, Task};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::nn::Activation;
+use crate::nn::{Activation, Architecture, LayerSpec};
 
 use super::ModelInfo;
 
@@ -52,20 +52,7 @@ impl Faults {
 /// Checks `info` (read from `path`) against itself and against `params`.
 pub fn check_model(path: &Path, info: &ModelInfo, params: &ParamStore<f32>) -> Result<()> {
     let mut f = Faults::default();
-    let a = &info.architecture;
-    let sizes = &a.sizes;
-    f.check(sizes.len() >= 2, "architecture.sizes", || format!("{sizes:?}: an input and an output size at least"));
-    if let Some(i) = sizes.iter().position(|&s| s == 0) {
-        f.add(format!("architecture.sizes[{i}]"), "a layer of 0 units");
-    }
-    f.check((0.0..1.0).contains(&a.dropout), "architecture.dropout", || {
-        format!("{} is not a probability in [0, 1)", a.dropout)
-    });
-    f.check(a.activation != Activation::Softmax, "architecture.activation", || {
-        "softmax is an output layer's, not a hidden one's".into()
-    });
-    let inputs = sizes.first().copied().unwrap_or(0);
-    let outputs = sizes.last().copied().unwrap_or(0);
+    let (inputs, outputs) = check_architecture(&mut f, &info.architecture);
 
     // The weights the architecture calls for, each finite.
     f.0.extend(non_finite_weights("model.safetensors: ", params));
@@ -99,17 +86,54 @@ pub fn check_model(path: &Path, info: &ModelInfo, params: &ParamStore<f32>) -> R
             }
         }
     }
-    // Training works on logits (the loss applies softmax or sigmoid), so the saved network's
-    // output layer is linear; another here would be applied on top of the loss's own.
-    f.check(a.output == Activation::Linear, "architecture.output", || {
-        format!("{}; backprop's models output logits (linear), and the loss applies its own", a.output)
-    });
-
     if let Some(table) = &info.table {
         check_table(&mut f, info, table);
     }
 
     refuse(path, "edited by hand, or not written by backprop?", &f.0)
+}
+
+/// The architecture's faults, and its (inputs, outputs). An MLP's are named by the fields of
+/// its form in the file (`architecture.sizes`, `.dropout`, `.activation`, `.output`), any
+/// other network's by layer (`architecture.layers[3]`).
+fn check_architecture(f: &mut Faults, a: &Architecture) -> (usize, usize) {
+    // Training works on logits (the loss applies softmax or sigmoid), so the saved network's
+    // output layer is linear; another here would be applied on top of the loss's own.
+    let logits = |f: &mut Faults, output: Activation| {
+        f.check(output == Activation::Linear, "architecture.output", || {
+            format!("{output}; backprop's models output logits (linear), and the loss applies its own")
+        })
+    };
+    let probability = |f: &mut Faults, p: f64, field: String| {
+        f.check((0.0..1.0).contains(&p), field, || format!("{p} is not a probability in [0, 1)"))
+    };
+    let softmax = || "softmax is an output layer's, not a hidden one's".to_string();
+    if let Some(mlp) = a.as_mlp() {
+        let sizes = &mlp.sizes;
+        if let Some(i) = sizes.iter().position(|&s| s == 0) {
+            f.add(format!("architecture.sizes[{i}]"), "a layer of 0 units");
+        }
+        probability(f, mlp.dropout, "architecture.dropout".into());
+        f.check(mlp.activation != Activation::Softmax, "architecture.activation", softmax);
+        logits(f, mlp.output);
+        return (sizes[0], *sizes.last().expect("an MLP has two sizes at least"));
+    }
+    for (i, layer) in a.layers.iter().enumerate() {
+        match *layer {
+            LayerSpec::Dropout { p } => probability(f, p, format!("architecture.layers[{i}]")),
+            LayerSpec::Activation(Activation::Softmax) => f.add(format!("architecture.layers[{i}]"), softmax()),
+            _ => {}
+        }
+    }
+    match a.layers.last() {
+        Some(LayerSpec::Dense { .. }) => {}
+        Some(LayerSpec::Activation(output)) => logits(f, *output),
+        _ => f.add("architecture.layers", "the last layer must be dense (the network's logits)"),
+    }
+    if let Err(e) = a.rows() {
+        f.add("architecture", e.to_string());
+    }
+    (a.input_numel(), a.outputs())
 }
 
 /// The first weight of each tensor that is NaN or infinite, as a fault (`{prefix}{name}[i]`).

@@ -34,7 +34,8 @@ impl Model {
             layers.push(Layer::Linear(linear));
             layers.push(Layer::Activation(layer.activation));
         }
-        Model { sequential: Sequential { layers }, params }
+        let input = vec![network_layers.first().map_or(0, |l| l.weights[0].len())];
+        Model { sequential: Sequential { input, layers }, params }
     }
 
     /// An MLP as `nn` initialises one, with every layer followed by its activation (the
@@ -68,7 +69,8 @@ impl Model {
             match layer {
                 Layer::Linear(l) => shape.push((l.outputs, l.inputs, Activation::Linear)),
                 Layer::Activation(a) => shape.last_mut().expect("an activation follows a linear layer").2 = *a,
-                Layer::Dropout(_) => {}
+                // The small network is dense layers and activations (dropout only in training).
+                _ => {}
             }
         }
         shape
@@ -212,7 +214,7 @@ pub(crate) fn forward<'t>(
 ) -> Forward<'t> {
     let x = tape.input(&Tensor::new(net.inputs.clone(), [1, net.inputs.len()]));
     let mut layers = vec![];
-    let out = model.forward_visit(tape, store, x, None, |layer, v| match layer {
+    let out = model.forward_visit(tape, store, x, None, |layer, _, v| match layer {
         Layer::Linear(_) => layers.push((v, v)),
         _ => layers.last_mut().expect("an activation follows a linear layer").1 = v,
     });

@@ -44,23 +44,12 @@ impl Linear {
         name: &str,
         (inputs, outputs): (usize, usize),
     ) -> crate::Result<Linear> {
-        let find = |suffix: &str, dims: &[usize]| {
-            let full = format!("{name}.{suffix}");
-            let id = store.id(&full).ok_or_else(|| Error::invalid(format!("no tensor `{full}`")))?;
-            if store.get(id).dims() != dims {
-                return Err(Error::invalid(format!(
-                    "tensor `{full}` has shape {:?}; the architecture needs {dims:?}",
-                    store.get(id).dims()
-                )));
-            }
-            Ok(id)
-        };
         Ok(Linear {
             name: name.to_string(),
             inputs,
             outputs,
-            weight: find("weight", &[outputs, inputs])?,
-            bias: find("bias", &[outputs])?,
+            weight: find_param(store, &format!("{name}.weight"), &[outputs, inputs])?,
+            bias: find_param(store, &format!("{name}.bias"), &[outputs])?,
         })
     }
 
@@ -73,4 +62,17 @@ impl Linear {
     pub fn apply<T: Float>(&self, store: &ParamStore<T>, x: View<'_, T>, threads: Threads) -> Tensor<T> {
         x.linear(store.get(self.weight).view(), store.get(self.bias).view(), threads)
     }
+}
+
+/// The tensor `name` of a loaded model, which must have the shape `dims`; the error names the
+/// tensor and both shapes.
+pub(super) fn find_param<T: Float>(store: &ParamStore<T>, name: &str, dims: &[usize]) -> crate::Result<ParamId> {
+    let id = store.id(name).ok_or_else(|| Error::invalid(format!("no tensor `{name}`")))?;
+    if store.get(id).dims() != dims {
+        return Err(Error::invalid(format!(
+            "tensor `{name}` has shape {:?}; the architecture needs {dims:?}",
+            store.get(id).dims()
+        )));
+    }
+    Ok(id)
 }

@@ -1,15 +1,26 @@
-//! Layers and models built from engine ops: `Linear` (PyTorch's layout), activations as layers,
-//! `Dropout`, and `Sequential` with an MLP builder. Layers hold only the ids of their parameters;
-//! the values live in a [`crate::autograd::ParamStore`] under stable dotted names.
+//! Layers and models built from engine ops: the vocabulary of layers and the shapes they make
+//! (`architecture.rs`, parsed from `--layers` text by `syntax.rs`), `Linear` and `Conv2d`
+//! (PyTorch's layouts), batch normalisation with its running statistics, activations as
+//! layers, `Dropout`, and `Sequential` with an MLP builder. Layers hold only the ids of their
+//! parameters; the values live in a [`crate::autograd::ParamStore`] under stable dotted names.
 
 mod activation;
+mod architecture;
+mod batch_norm;
+mod conv;
 mod dropout;
 mod init;
 mod linear;
+mod mlp;
 mod sequential;
+pub mod syntax;
 
 pub use activation::Activation;
+pub use architecture::{Architecture, BATCH_NORM_EPS, BATCH_NORM_MOMENTUM, LayerRow, LayerSpec, SampleShape};
+pub use batch_norm::{BatchNorm, Moments};
+pub use conv::Conv2d;
 pub use dropout::Dropout;
 pub use init::Init;
 pub use linear::Linear;
-pub use sequential::{Layer, MlpSpec, Sequential};
+pub use mlp::MlpSpec;
+pub use sequential::{Layer, Sequential};

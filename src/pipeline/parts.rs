@@ -4,10 +4,12 @@
 
 use super::plan::{self, DataDescription, TestSet};
 use super::read::{self, align_classes, kind_of, load_images};
+use crate::data::folder::{FolderOptions, load_image_folder};
 use crate::data::table::{CsvOptions, Overrides, ReadOptions, TableSchema, TargetColumn, TrainingTable};
 use crate::data::{Dataset, Targets, Task, split_indices};
 use crate::error::{Error, Result};
 use crate::io::InputKind;
+use crate::nn::SampleShape;
 use crate::train::{DataFiles, TrainSpec};
 
 /// The data split into its parts, encoded and ready to train on.
@@ -29,7 +31,10 @@ impl Parts {
         DataDescription {
             kind: self.kind,
             task,
-            features: self.train.width(),
+            sample: match self.train.image {
+                Some([channels, height, width]) => SampleShape::Image { channels, height, width },
+                None => SampleShape::Flat(self.train.width()),
+            },
             outputs: self.train.outputs(),
             samples: self.train.len(),
         }
@@ -54,9 +59,15 @@ pub fn load(files: &DataFiles, spec: &TrainSpec) -> Result<Parts> {
             return Err(Error::invalid(format!("--test is {test_kind} but --data is {kind}")));
         }
     }
+    if kind != InputKind::Images && spec.image_size.is_some() {
+        return Err(Error::invalid(format!(
+            "--image-size resizes the pictures of an image folder; {} is {kind}",
+            files.data.display()
+        )));
+    }
     match kind {
         InputKind::Csv => load_table(files, spec),
-        InputKind::Idx => load_image_parts(files, spec),
+        InputKind::Idx | InputKind::Images => load_image_parts(kind, files, spec),
     }
 }
 
@@ -130,17 +141,47 @@ fn load_table(files: &DataFiles, spec: &TrainSpec) -> Result<Parts> {
     Ok(Parts { kind: InputKind::Csv, train, val, test, test_source: source, schema: Some(schema), notes })
 }
 
-fn load_image_parts(files: &DataFiles, spec: &TrainSpec) -> Result<Parts> {
+fn load_image_parts(kind: InputKind, files: &DataFiles, spec: &TrainSpec) -> Result<Parts> {
     let source = test_source(files, spec);
     let seed = spec.seed;
-    // The test file is read on the other core while the training file inflates.
-    let (data, test_file) = rayon::join(
-        || load_images(&files.data, files.labels.as_ref(), spec.task),
-        || match &source {
-            TestSet::File(path) => Some(load_images(path, files.test_labels.as_ref(), Some(Task::Classify))),
-            TestSet::HeldOut(_) => None,
-        },
-    );
+    let mut notes = vec![];
+    let (data, test_file) = match kind {
+        // The test file is read on the other core while the training file inflates.
+        InputKind::Idx => rayon::join(
+            || load_images(&files.data, files.labels.as_ref(), spec.task),
+            || match &source {
+                TestSet::File(path) => Some(load_images(path, files.test_labels.as_ref(), Some(Task::Classify))),
+                TestSet::HeldOut(_) => None,
+            },
+        ),
+        _ => {
+            if let Some(labels) = files.labels.as_ref().or(files.test_labels.as_ref()) {
+                return Err(Error::invalid(format!(
+                    "{} is an image folder: its subfolders are the classes, so {} is not needed",
+                    files.data.display(),
+                    labels.display()
+                )));
+            }
+            if spec.task == Some(Task::Regress) {
+                return Err(Error::invalid("an image folder's subfolders are classes: --task regress does not apply"));
+            }
+            let options = FolderOptions { size: spec.image_size, shape: None, bad: spec.bad_images };
+            let (data, data_notes) = load_image_folder(&files.data, options, None)?;
+            notes.extend(data_notes);
+            let test = match &source {
+                TestSet::File(path) => {
+                    let Targets::Classes { names, .. } = &data.targets else { unreachable!("folders hold classes") };
+                    let options = FolderOptions { shape: data.image, ..options };
+                    Some(load_image_folder(path, options, Some(names)).map(|(test, test_notes)| {
+                        notes.extend(test_notes);
+                        test
+                    }))
+                }
+                TestSet::HeldOut(_) => None,
+            };
+            (Ok(data), test)
+        }
+    };
     let data = data?;
     let (rest, test) = match &source {
         TestSet::File(path) => {
@@ -163,5 +204,5 @@ fn load_image_parts(files: &DataFiles, spec: &TrainSpec) -> Result<Parts> {
     if train.is_empty() {
         return Err(Error::invalid("no training samples left after holding out test and validation data"));
     }
-    Ok(Parts { kind: InputKind::Idx, train, val, test, test_source: source, schema: None, notes: vec![] })
+    Ok(Parts { kind, train, val, test, test_source: source, schema: None, notes })
 }

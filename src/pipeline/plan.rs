@@ -3,13 +3,13 @@
 
 use std::path::PathBuf;
 
-use crate::data::Task;
 use crate::data::table::FitOptions;
+use crate::data::{Augmentation, Task};
 use crate::error::{Error, Result};
 use crate::io::InputKind;
 use crate::loss::{ClassWeight, Loss};
-use crate::nn::MlpSpec;
-use crate::optim::{LrSchedule, OptimizerKind, OptimizerSettings, Schedule};
+use crate::nn::{Architecture, LayerSpec, SampleShape};
+use crate::optim::{LrSchedule, OptimizerKind, OptimizerSettings, Schedule, ScheduleKind};
 use crate::tensor::Threads;
 use crate::train::TrainConfig;
 use crate::train::{DataFiles, TrainSpec};
@@ -19,8 +19,8 @@ use crate::train::{DataFiles, TrainSpec};
 pub struct DataDescription {
     pub kind: InputKind,
     pub task: Task,
-    /// Features per sample.
-    pub features: usize,
+    /// One sample's shape: its features, or an image's channels × rows × columns.
+    pub sample: SampleShape,
     /// Model outputs the targets call for (classes, or target columns).
     pub outputs: usize,
     /// Training samples (after the test and validation parts are held out).
@@ -45,7 +45,7 @@ pub struct TrainPlan {
     /// The fraction of the training part held out to validate each epoch (0 for none).
     pub val_split: f64,
     pub class_weight: Option<ClassWeight>,
-    pub architecture: MlpSpec,
+    pub architecture: Architecture,
     pub optimizer: OptimizerKind,
     pub optimizer_settings: OptimizerSettings,
     /// The loss, the learning-rate schedule, epochs, batch size, clipping, early stopping, seed
@@ -66,6 +66,20 @@ pub fn fit_options(spec: &TrainSpec) -> FitOptions {
 /// tuned without it.
 const TABLE_DROPOUT: f64 = 0.1;
 
+/// An MLP's hidden layers by default (two: on tables of 50k rows, one of 128 fell 1–2 accuracy
+/// points short of scikit-learn's MLP; see comparison/tabular.py).
+const TABLE_HIDDEN: [usize; 2] = [128, 64];
+
+/// The network images get by default (see `docs/images.md` for the runs that chose it).
+pub const IMAGE_LAYERS: &str =
+    "conv 32 5, batchnorm, relu, maxpool 2, conv 64 5, batchnorm, relu, maxpool 2, dense 256, relu, dropout 0.3";
+
+/// Epochs for images by default, on a cosine schedule (see `docs/images.md`).
+const IMAGE_EPOCHS: usize = 12;
+
+/// How far training images are shifted by default, in pixels (see `docs/images.md`).
+const IMAGE_SHIFT: f64 = 2.0;
+
 /// About this many optimiser steps in a run with automatic epochs. The automatic numbers were
 /// chosen by `comparison/tabular.py` (nine tasks on five real tables, three splits each,
 /// against scikit-learn's MLP pipeline): 3,000 steps and a patience of 10 left the larger
@@ -77,6 +91,48 @@ const AUTO_EPOCHS: (usize, usize) = (10, 500);
 /// Automatic early stopping waits at least this many epochs for a better validation loss.
 const AUTO_PATIENCE: usize = 20;
 
+/// The hidden layers this run trains: `--layers` as given; else an MLP of `--hidden` (each
+/// layer followed by `--activation` and dropout); else, for images, [`IMAGE_LAYERS`].
+fn hidden_layers(spec: &TrainSpec, data: &DataDescription) -> Vec<LayerSpec> {
+    if let Some(layers) = &spec.layers {
+        return layers.0.clone();
+    }
+    if spec.hidden.is_none() && matches!(data.sample, SampleShape::Image { .. }) {
+        return crate::nn::syntax::parse_layers(IMAGE_LAYERS).expect("the default image layers parse");
+    }
+    let dropout = spec.dropout.unwrap_or(match data.kind {
+        InputKind::Csv => TABLE_DROPOUT,
+        InputKind::Idx | InputKind::Images => 0.0,
+    });
+    let mut layers = vec![];
+    for &units in spec.hidden.as_deref().unwrap_or(&TABLE_HIDDEN) {
+        layers.push(LayerSpec::Dense { units });
+        layers.push(LayerSpec::Activation(spec.activation));
+        if dropout > 0.0 {
+            layers.push(LayerSpec::Dropout { p: dropout });
+        }
+    }
+    layers
+}
+
+/// How training images are varied: `--shift` (by default 2 pixels for a convolutional
+/// network; none for an MLP, whose documented MNIST recipes were measured without), `--rotate`,
+/// `--flip`; refused for tables, where they mean nothing.
+fn augmentation(spec: &TrainSpec, data: &DataDescription, network: &Architecture) -> Result<Option<Augmentation>> {
+    if !matches!(data.sample, SampleShape::Image { .. }) {
+        if spec.shift.is_some() || spec.rotate.is_some() || spec.flip {
+            return Err(Error::invalid("--shift, --rotate and --flip vary images; this data is a table"));
+        }
+        return Ok(None);
+    }
+    let augment = Augmentation {
+        shift: spec.shift.unwrap_or(if network.is_convolutional() { IMAGE_SHIFT } else { 0.0 }),
+        rotate: spec.rotate.unwrap_or(0.0),
+        flip: spec.flip,
+    };
+    Ok((!augment.is_identity()).then_some(augment))
+}
+
 /// The epochs and early-stopping patience: as given, or — without `--epochs` — enough epochs
 /// for about [`AUTO_STEPS`] steps on the training part (small tables need many epochs, large
 /// ones few), stopping after a tenth of them (at least [`AUTO_PATIENCE`]) without a better
@@ -84,6 +140,9 @@ const AUTO_PATIENCE: usize = 20;
 fn epochs(spec: &TrainSpec, data: &DataDescription) -> (usize, Option<usize>) {
     if let Some(epochs) = spec.epochs {
         return (epochs, spec.early_stop);
+    }
+    if matches!(data.sample, SampleShape::Image { .. }) {
+        return (IMAGE_EPOCHS, spec.early_stop);
     }
     let steps_per_epoch = data.samples.div_ceil(spec.batch_size);
     let epochs = AUTO_STEPS.div_ceil(steps_per_epoch.max(1)).clamp(AUTO_EPOCHS.0, AUTO_EPOCHS.1);
@@ -110,17 +169,14 @@ pub fn plan(spec: &TrainSpec, files: &DataFiles, data: &DataDescription) -> Resu
             "--class-weight weights the cross-entropy of classes; this run's loss is {loss}"
         )));
     }
-    let mut sizes = vec![data.features];
-    sizes.extend(&spec.hidden);
-    sizes.push(data.outputs);
-    let dropout = spec.dropout.unwrap_or(match data.kind {
-        InputKind::Csv => TABLE_DROPOUT,
-        InputKind::Idx => 0.0,
-    });
-    let architecture = MlpSpec { dropout, ..MlpSpec::logits(&sizes, spec.activation) };
+    let architecture = Architecture::for_data(data.sample, &hidden_layers(spec, data), data.outputs)?;
     let lr = spec.lr.unwrap_or(spec.optimizer.default_lr());
     let (epochs, early_stop) = epochs(spec, data);
-    let schedule = Schedule::for_run(spec.schedule, epochs as f64, spec.warmup);
+    let schedule_kind = spec.schedule.unwrap_or(match data.sample {
+        SampleShape::Image { .. } => ScheduleKind::Cosine,
+        SampleShape::Flat(_) => ScheduleKind::Constant,
+    });
+    let schedule = Schedule::for_run(schedule_kind, epochs as f64, spec.warmup);
     let mut config = TrainConfig::new(loss, lr);
     config.epochs = epochs;
     config.batch_size = spec.batch_size;
@@ -129,6 +185,7 @@ pub fn plan(spec: &TrainSpec, files: &DataFiles, data: &DataDescription) -> Resu
     config.early_stop = early_stop;
     config.seed = spec.seed;
     config.threads = Threads::all();
+    config.augment = augmentation(spec, data, &architecture)?;
     Ok(TrainPlan {
         kind: data.kind,
         task: data.task,
@@ -150,8 +207,7 @@ mod tests {
     use clap::Parser;
 
     use super::*;
-    use crate::nn::Activation;
-    use crate::optim::ScheduleKind;
+    use crate::nn::{Activation, MlpSpec};
 
     /// The command line's parse of the spec and the files, as `backprop train` has it.
     #[derive(Parser)]
@@ -178,21 +234,58 @@ mod tests {
         assert_eq!(parse(&[]).files, DataFiles::new("d.csv"));
     }
 
-    const DIGITS: DataDescription =
-        DataDescription { kind: InputKind::Csv, task: Task::Classify, features: 64, outputs: 10, samples: 1294 };
-    const PRICES: DataDescription =
-        DataDescription { kind: InputKind::Csv, task: Task::Regress, features: 3, outputs: 1, samples: 1000 };
+    const DIGITS: DataDescription = DataDescription {
+        kind: InputKind::Csv,
+        task: Task::Classify,
+        sample: SampleShape::Flat(64),
+        outputs: 10,
+        samples: 1294,
+    };
+    const PRICES: DataDescription = DataDescription {
+        kind: InputKind::Csv,
+        task: Task::Regress,
+        sample: SampleShape::Flat(3),
+        outputs: 1,
+        samples: 1000,
+    };
+    const MNIST: DataDescription = DataDescription {
+        kind: InputKind::Idx,
+        task: Task::Classify,
+        sample: SampleShape::Image { channels: 1, height: 28, width: 28 },
+        outputs: 10,
+        samples: 54_000,
+    };
 
     #[test]
     fn defaults_are_two_relu_layers_with_dropout_on_tables_adam_and_the_tasks_loss() {
         let p = plan_of(&[], &DIGITS).unwrap();
-        assert_eq!(p.architecture, MlpSpec { dropout: 0.1, ..MlpSpec::logits(&[64, 128, 64, 10], Activation::Relu) });
-        let images = DataDescription { kind: InputKind::Idx, ..DIGITS };
-        assert_eq!(plan_of(&[], &images).unwrap().architecture.dropout, 0.0, "images: no dropout by default");
+        let mlp = MlpSpec { dropout: 0.1, ..MlpSpec::logits(&[64, 128, 64, 10], Activation::Relu) };
+        assert_eq!(p.architecture.as_mlp(), Some(mlp));
+        let mlp_on_images = plan_of(&["--hidden", "128,64"], &MNIST).unwrap().architecture.as_mlp().unwrap();
+        assert_eq!((mlp_on_images.sizes, mlp_on_images.dropout), (vec![784, 128, 64, 10], 0.0), "images: no dropout");
+        let mlp_run = plan_of(&["--hidden", "128,64"], &MNIST).unwrap();
+        assert_eq!(mlp_run.config.augment, None, "an MLP's images are not shifted unless asked");
         assert_eq!((p.optimizer, p.config.lr.base, p.config.loss), (OptimizerKind::Adam, 1e-3, Loss::CrossEntropy));
         assert_eq!((p.config.batch_size, p.config.seed), (64, 42));
         assert_eq!((p.test, p.val_split, p.class_weight), (TestSet::HeldOut(0.2), 0.1, None));
         assert_eq!(plan_of(&[], &PRICES).unwrap().config.loss, Loss::Mse);
+    }
+
+    #[test]
+    fn images_get_the_default_cnn_on_a_cosine_schedule_with_shifts() {
+        let p = plan_of(&[], &MNIST).unwrap();
+        assert_eq!(p.architecture.input, [1, 28, 28]);
+        assert_eq!(
+            p.architecture.spec(),
+            format!("{}, dense 10", IMAGE_LAYERS.replace("dense 256", "flatten, dense 256"))
+        );
+        assert_eq!((p.config.epochs, p.config.early_stop), (IMAGE_EPOCHS, None));
+        assert_eq!(p.config.lr.schedule, Schedule::for_run(ScheduleKind::Cosine, IMAGE_EPOCHS as f64, 0.0));
+        assert_eq!(p.config.augment, Some(Augmentation { shift: IMAGE_SHIFT, rotate: 0.0, flip: false }));
+        let own = plan_of(&["--layers", "conv 8 3, relu", "--shift", "0", "--schedule", "constant"], &MNIST).unwrap();
+        assert_eq!(own.architecture.spec(), "conv 8 3, relu, flatten, dense 10");
+        assert_eq!((own.config.augment, own.config.lr.schedule), (None, Schedule::Constant));
+        assert_eq!(plan_of(&[], &DIGITS).unwrap().config.lr.schedule, Schedule::Constant, "tables: constant");
     }
 
     #[test]
@@ -246,8 +339,9 @@ mod tests {
             "t.csv",
         ];
         let p = plan_of(a, &DIGITS).unwrap();
-        assert_eq!(p.architecture.sizes, [64, 8, 4, 10]);
-        assert_eq!((p.architecture.activation, p.architecture.dropout), (Activation::Tanh, 0.25));
+        let mlp = p.architecture.as_mlp().unwrap();
+        assert_eq!(mlp.sizes, [64, 8, 4, 10]);
+        assert_eq!((mlp.activation, mlp.dropout), (Activation::Tanh, 0.25));
         assert_eq!((p.optimizer, p.optimizer_settings.momentum, p.config.lr.base), (OptimizerKind::Nesterov, 0.5, 0.1));
         assert_eq!(p.config.lr.schedule, Schedule::for_run(ScheduleKind::Cosine, 10.0, 2.0));
         assert_eq!(p.config.lr.schedule, Schedule::Cosine { epochs: 8.0, min_lr: 0.0 });

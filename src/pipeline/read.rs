@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::data::folder::{FolderOptions, Pixels, describe_bad, is_image_name, list, load_image_folder, read_images};
 use crate::data::table::{EncodeReport, ModelTable, Table, brief};
 use crate::data::{Dataset, Targets, Task, load_mnist, looks_like_idx};
 use crate::error::{Error, Result};
@@ -15,7 +16,13 @@ pub fn kind_of(path: &Path) -> Result<InputKind> {
     if !path.exists() {
         return Err(Error::file(path, "no such file"));
     }
-    Ok(if looks_like_idx(path) { InputKind::Idx } else { InputKind::Csv })
+    Ok(if path.is_dir() || is_image_name(path) {
+        InputKind::Images
+    } else if looks_like_idx(path) {
+        InputKind::Idx
+    } else {
+        InputKind::Csv
+    })
 }
 
 /// Loads IDX images with their `labels` (classes only).
@@ -69,6 +76,10 @@ fn read_table(info: &ModelInfo, data: &Path) -> Result<ModelTable> {
 pub fn load_for_model(info: &ModelInfo, data: &Path, labels: Option<&PathBuf>) -> Result<(Dataset, Vec<String>)> {
     let dataset = match check_kind(info, data)? {
         InputKind::Idx => load_images(data, labels, Some(info.task))?,
+        InputKind::Images => {
+            let options = FolderOptions { shape: info.image, ..FolderOptions::default() };
+            return load_image_folder(data, options, info.classes.as_deref());
+        }
         InputKind::Csv => {
             let file = read_table(info, data)?;
             let schema = info.table.as_ref().expect("read_table checked it");
@@ -92,6 +103,10 @@ pub fn load_for_model(info: &ModelInfo, data: &Path, labels: Option<&PathBuf>) -
 /// training, with the notes of [`load_for_model`].
 pub fn load_features_for_model(info: &ModelInfo, data: &Path) -> Result<(Tensor<f32>, Vec<String>)> {
     match check_kind(info, data)? {
+        InputKind::Images => {
+            let (pixels, notes) = load_image_files_for_model(info, &[data.to_path_buf()])?;
+            Ok((pixels.features, notes))
+        }
         // IDX images need no labels to be predicted.
         InputKind::Idx => {
             let features = crate::data::load_images(data)?.0;
@@ -106,6 +121,43 @@ pub fn load_features_for_model(info: &ModelInfo, data: &Path) -> Result<(Tensor<
             Ok((features, notes(&file.table, &report, data)))
         }
     }
+}
+
+/// Pictures for an image model: each path a PNG or JPEG file, or a folder whose image files
+/// (in any subfolders) are read in sorted order; resized to the model's size. Files that are
+/// not usable images are left out and named in the notes.
+pub fn load_image_files_for_model(info: &ModelInfo, paths: &[PathBuf]) -> Result<(Pixels, Vec<String>)> {
+    let mut files = vec![];
+    let mut notes = vec![];
+    for path in paths {
+        if check_kind(info, path)? != InputKind::Images {
+            return Err(Error::file(path, "not a PNG or JPEG file, nor a folder of them"));
+        }
+        if path.is_dir() {
+            let listing = list(path)?;
+            if listing.other_files > 0 {
+                notes.push(format!(
+                    "{}: {} files that are not PNG or JPEG left out",
+                    path.display(),
+                    listing.other_files
+                ));
+            }
+            files.extend(listing.files.into_iter().map(|(file, _)| file));
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let options = FolderOptions { shape: info.image, ..FolderOptions::default() };
+    let pixels = read_images(&files, options)?;
+    if !pixels.bad.is_empty() {
+        notes.push(format!(
+            "{} of {} files left out, not usable images: {}",
+            pixels.bad.len(),
+            files.len(),
+            describe_bad(&pixels.bad)
+        ));
+    }
+    Ok((pixels, notes))
 }
 
 /// What a user should hear about a file read for a model: columns it did not use, values the
@@ -135,7 +187,7 @@ pub fn notes(table: &Table, report: &EncodeReport, path: &Path) -> Vec<String> {
 }
 
 fn check_width(info: &ModelInfo, width: usize, data: &Path) -> Result<()> {
-    let want = info.architecture.sizes[0];
+    let want = info.architecture.input_numel();
     if width != want {
         return Err(Error::file(data, format!("{width} features per sample, but the model takes {want}")));
     }

@@ -3,14 +3,14 @@
 //! trained from a spec in one call, and asked for predictions on a file or on encoded rows.
 //! The command line's `eval`, `predict`, `inspect` and `export` and any library user share it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::read::load_features_for_model;
+use super::read::{load_features_for_model, load_image_files_for_model};
 use super::training::{Resume, Training};
 use crate::autograd::ParamStore;
 use crate::data::Scale;
-use crate::error::Result;
-use crate::io::{ModelDir, ModelInfo};
+use crate::error::{Error, Result};
+use crate::io::{InputKind, ModelDir, ModelInfo};
 use crate::nn::Sequential;
 use crate::tensor::kernels::argmax;
 use crate::tensor::{Tensor, Threads};
@@ -36,6 +36,8 @@ pub struct Predictions {
     pub classify: bool,
     /// How a regression output maps back to the file's units.
     pub scale: Scale,
+    /// Where each row came from, when the rows are files (images).
+    pub files: Option<Vec<String>>,
 }
 
 impl TrainedModel {
@@ -67,6 +69,26 @@ impl TrainedModel {
     /// target column may be absent), with the notes a user should hear about the file (columns
     /// not used, unseen categories, missing cells).
     pub fn predict_file(&self, path: &Path, threads: Threads) -> Result<(Predictions, Vec<String>)> {
+        self.predict_files(&[path.to_path_buf()], threads)
+    }
+
+    /// [`TrainedModel::predict_file`] for several inputs: an image model takes any number of
+    /// PNG or JPEG files and folders of them (each row then names its file); other models one
+    /// file.
+    pub fn predict_files(&self, paths: &[PathBuf], threads: Threads) -> Result<(Predictions, Vec<String>)> {
+        if self.info.input == InputKind::Images {
+            let (pixels, notes) = load_image_files_for_model(&self.info, paths)?;
+            let mut predictions = self.predict(&pixels.features, threads);
+            predictions.files = Some(pixels.files.iter().map(|p| p.display().to_string()).collect());
+            return Ok((predictions, notes));
+        }
+        let [path] = paths else {
+            return Err(Error::invalid(format!(
+                "a model trained on {} data predicts one file at a time; {} were given",
+                self.info.input,
+                paths.len()
+            )));
+        };
         let (features, notes) = load_features_for_model(&self.info, path)?;
         Ok((self.predict(&features, threads), notes))
     }
@@ -81,7 +103,7 @@ impl TrainedModel {
             (None, None) => ((0..width).map(|i| format!("output_{i}")).collect(), false),
         };
         let scale = self.info.table.as_ref().and_then(|t| t.target_scale).unwrap_or(Scale::IDENTITY);
-        Predictions { outputs, names, classify, scale }
+        Predictions { outputs, names, classify, scale, files: None }
     }
 }
 
@@ -118,12 +140,19 @@ impl Predictions {
     pub fn to_csv(&self) -> String {
         let width = self.outputs.dims()[1].max(1);
         let mut csv = String::new();
+        // A file's name is quoted as CSV quotes any field (doubling its quotes).
+        let file =
+            |i: usize| self.files.as_ref().map_or(String::new(), |f| format!("\"{}\",", f[i].replace('"', "\"\"")));
+        if self.files.is_some() {
+            csv.push_str("file,");
+        }
         if self.classify {
             let probabilities = self.outputs.softmax(1);
             csv.push_str("class");
             self.names.iter().for_each(|n| csv.push_str(&format!(",p_{n}")));
             csv.push('\n');
-            for row in probabilities.data().chunks_exact(width) {
+            for (i, row) in probabilities.data().chunks_exact(width).enumerate() {
+                csv.push_str(&file(i));
                 csv.push_str(&self.names[argmax(row)]);
                 row.iter().for_each(|p| csv.push_str(&format!(",{p}")));
                 csv.push('\n');
@@ -131,7 +160,8 @@ impl Predictions {
         } else {
             csv.push_str(&self.names.join(","));
             csv.push('\n');
-            for row in self.values().expect("regression").iter() {
+            for (i, row) in self.values().expect("regression").iter().enumerate() {
+                csv.push_str(&file(i));
                 csv.push_str(&row.iter().map(f32::to_string).collect::<Vec<_>>().join(","));
                 csv.push('\n');
             }

@@ -57,7 +57,7 @@ impl Training {
             plan.config.class_weights = Some(weighting.weights(labels, names.len()));
         }
         let mut params = ParamStore::new();
-        let model = Sequential::mlp(&plan.architecture, &mut params, &mut crate::rng(plan.config.seed));
+        let model = Sequential::new(&plan.architecture, &mut params, &mut crate::rng(plan.config.seed))?;
         let optimizer = Optimizer::new(plan.optimizer, plan.optimizer_settings);
         let (classes, outputs) = match &parts.train.targets {
             Targets::Classes { names, .. } => (Some(names.clone()), None),
@@ -74,6 +74,7 @@ impl Training {
             classes,
             outputs,
             table: parts.schema.clone(),
+            image: parts.train.image,
             epochs_trained: 0,
             weights_from_epoch: 0,
         };
@@ -149,24 +150,47 @@ impl Training {
             columns.push_str(&format!("class weights (balanced): {}\n", list.join(", ")));
         }
         let (arch, cfg) = (&self.plan.architecture, &self.plan.config);
-        let sizes: Vec<String> = arch.sizes.iter().map(|s| s.to_string()).collect();
+        let weights: usize = arch.rows().map_or(0, |rows| rows.iter().map(|r| r.parameters).sum());
+        let model = match arch.as_mlp() {
+            Some(mlp) => {
+                let sizes: Vec<String> = mlp.sizes.iter().map(|s| s.to_string()).collect();
+                let dropout = if mlp.dropout > 0.0 { format!(", dropout {}", mlp.dropout) } else { String::new() };
+                format!("MLP {} with {} hidden activation{dropout}", sizes.join("-"), mlp.activation)
+            }
+            None => arch.spec(),
+        };
+        // An MLP's one line says it all; any other network's shapes are shown layer by layer.
+        let table = if arch.as_mlp().is_some() { String::new() } else { arch.table().unwrap_or_default() };
         let warmup = if cfg.lr.warmup > 0.0 { format!(", {} warm-up epochs", cfg.lr.warmup) } else { String::new() };
         let early = cfg.early_stop.map_or(String::new(), |e| format!(", early stop after {e}"));
-        let dropout = if arch.dropout > 0.0 { format!(", dropout {}", arch.dropout) } else { String::new() };
+        let augment = cfg.augment.map_or(String::new(), |a| {
+            let mut parts = vec![];
+            if a.shift > 0.0 {
+                parts.push(format!("shifted up to {} px", a.shift));
+            }
+            if a.rotate > 0.0 {
+                parts.push(format!("turned up to {}°", a.rotate));
+            }
+            if a.flip {
+                parts.push("mirrored at random".to_string());
+            }
+            format!("\naugmentation: each training image {} at every step", parts.join(", "))
+        });
         format!(
-            "data: {} ({}, {} features{target}), {task}\n\
+            "data: {} ({}, {}{target}), {task}\n\
              {columns}\
              split: {} training, {} validation; test: {test}\n\
-             model: MLP {} with {} hidden activation{dropout}, {} weights; loss {}\n\
-             training: {} epochs, batch {}, {} lr {} ({} schedule{warmup}), seed {}, {} threads{early}",
+             model: {model}, {weights} weights; loss {}\n\
+             {table}\
+             training: {} epochs, batch {}, {} lr {} ({} schedule{warmup}), seed {}, {} threads{early}{augment}",
             self.files.data.display(),
             self.info.input,
-            train.width(),
+            match train.image {
+                Some([c, h, w]) => format!("images of {c}×{h}×{w}"),
+                None => format!("{} features", train.width()),
+            },
             train.len(),
             parts.val.as_ref().map_or(0, Dataset::len),
-            sizes.join("-"),
-            arch.activation,
-            self.learner.params.numel(),
             cfg.loss,
             cfg.epochs,
             cfg.batch_size,

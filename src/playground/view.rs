@@ -263,7 +263,7 @@ impl Session {
         }
         let tape = Tape::new();
         let mut l = 0;
-        model.forward_visit(&tape, &store, tape.input(&x), None, |layer, v| {
+        model.forward_visit(&tape, &store, tape.input(&x), None, |layer, _, v| {
             if let Layer::Activation(a) = layer {
                 let value = v.value().cast::<f64>();
                 let n = value.dims()[1];

@@ -77,7 +77,7 @@ impl Sizes {
 
 impl Conv2dGeometry {
     /// Output rows and columns for an input of `h`×`w` and a kernel of `kh`×`kw`, if any fit.
-    fn output_hw(self, h: usize, w: usize, kh: usize, kw: usize) -> Option<(usize, usize)> {
+    pub fn output_hw(self, h: usize, w: usize, kh: usize, kw: usize) -> Option<(usize, usize)> {
         let out = |len: usize, k: usize, axis: usize| {
             let span = self.dilation[axis] * (k - 1) + 1;
             let padded = len + 2 * self.padding[axis];

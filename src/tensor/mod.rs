@@ -19,7 +19,7 @@ pub(crate) mod tuning;
 pub use conv::{Conv2dGeometry, conv2d, conv2d_grad_bias, conv2d_grad_input, conv2d_grad_weight};
 pub use linear::{linear, linear_grad_input, linear_grad_weight};
 pub use matmul::{Mat, Write, matmul};
-pub use norm::{BatchNormBackward, batch_norm, batch_norm_shape};
+pub use norm::{BatchNormBackward, batch_norm, batch_norm_eval, batch_norm_shape, channel_moments};
 pub use pool::Pool2d;
 pub use shape::{MAX_RANK, Shape};
 pub use shape_rules::matmul_shape;

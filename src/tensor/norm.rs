@@ -1,7 +1,9 @@
 //! Batch normalisation over [n, c, h, w] in training mode, as PyTorch's `batch_norm` with
 //! `training=True`: each channel normalised by the mean and the biased variance of its values
 //! across the batch and the image (n·h·w of them), then scaled by γ and shifted by β. The
-//! running statistics that evaluation mode uses are the layer's to keep, not this kernel's.
+//! running statistics that evaluation mode uses are the layer's to keep (`nn::BatchNorm`): it
+//! reads each batch's [`channel_moments`], and evaluation applies them with
+//! [`batch_norm_eval`].
 
 use super::{Float, Shape, View};
 
@@ -31,6 +33,39 @@ pub fn batch_norm_shape(x: Shape, gamma: Shape, beta: Shape) -> Shape {
         panic!("batch_norm2d: input {x}, γ {gamma}, β {beta}: expected [n, c, h, w] with n·h·w ≥ 2, and [c] each");
     }
     x
+}
+
+/// Per channel of x [n, c, h, w]: (count, mean, Σ (x − mean)²) over every image and
+/// position — what a running mean and an unbiased running variance are updated from, and what
+/// two shards' moments are merged from (Chan's formula).
+pub fn channel_moments<T: Float>(x: View<'_, T>) -> Vec<(f64, f64, f64)> {
+    let (n, c, plane) = planes(x.shape);
+    (0..c)
+        .map(|k| {
+            let values =
+                || (0..n).flat_map(move |i| x.data[(i * c + k) * plane..(i * c + k + 1) * plane].iter().copied());
+            let count = (n * plane) as f64;
+            let mean = values().map(|v| v.to_f64().unwrap_or(f64::NAN)).sum::<f64>() / count;
+            let m2 = values().map(|v| (v.to_f64().unwrap_or(f64::NAN) - mean).powi(2)).sum::<f64>();
+            (count, mean, m2)
+        })
+        .collect()
+}
+
+/// Evaluation mode: y = γ·(x − mean)/√(var + ε) + β per channel, with given (running)
+/// statistics, so each channel is one multiply-add.
+pub fn batch_norm_eval<T: Float>(out: &mut [T], x: View<'_, T>, [gamma, beta, mean, var]: [&[T]; 4], eps: f64) {
+    let (n, c, plane) = planes(x.shape);
+    for i in 0..n {
+        for k in 0..c {
+            let scale = gamma[k] / (var[k] + T::of(eps)).sqrt();
+            let shift = beta[k] - mean[k] * scale;
+            let at = (i * c + k) * plane..(i * c + k + 1) * plane;
+            for (o, &v) in out[at.clone()].iter_mut().zip(&x.data[at]) {
+                *o = v * scale + shift;
+            }
+        }
+    }
 }
 
 /// y = γ·(x − μ)/√(σ² + ε) + β, per channel.

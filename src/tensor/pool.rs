@@ -34,12 +34,17 @@ impl Pool2d {
         if (0..2).any(|a| 2 * self.padding[a] > self.kernel[a]) {
             fail("padding may be at most half the window");
         }
-        let out = |a: usize| {
-            let padded = x.dim(2 + a) + 2 * self.padding[a];
+        let Some((oh, ow)) = self.output_hw(x.dim(2), x.dim(3)) else { fail("the window is larger than the image") };
+        Shape::new(&[x.dim(0), x.dim(1), oh, ow])
+    }
+
+    /// Output rows and columns for an input of `h`×`w`, if the window fits.
+    pub fn output_hw(self, h: usize, w: usize) -> Option<(usize, usize)> {
+        let out = |len: usize, a: usize| {
+            let padded = len + 2 * self.padding[a];
             (padded >= self.kernel[a]).then(|| (padded - self.kernel[a]) / self.stride[a] + 1)
         };
-        let (Some(oh), Some(ow)) = (out(0), out(1)) else { fail("the window is larger than the image") };
-        Shape::new(&[x.dim(0), x.dim(1), oh, ow])
+        Some((out(h, 0)?, out(w, 1)?))
     }
 
     /// For each output position of each plane, `f(output index, the window's input indices

@@ -46,6 +46,9 @@ pub struct TrainConfig {
     /// training and validation alike.
     #[serde(default)]
     pub class_weights: Option<Vec<f32>>,
+    /// Images: how each training image is varied at each step (none when `None`).
+    #[serde(default)]
+    pub augment: Option<crate::data::Augmentation>,
     #[serde(skip)]
     pub threads: Threads,
 }
@@ -62,6 +65,7 @@ impl TrainConfig {
             early_stop: None,
             seed: 0,
             class_weights: None,
+            augment: None,
             threads: Threads::all(),
         }
     }

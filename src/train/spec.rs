@@ -9,9 +9,11 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Task;
+use crate::data::folder::BadImages;
 use crate::error::{Error, Result};
 use crate::loss::{ClassWeight, Loss};
 use crate::nn::Activation;
+use crate::nn::syntax::LayerList;
 use crate::optim::{OptimizerKind, ScheduleKind};
 
 /// The files a run trains and tests on.
@@ -80,10 +82,16 @@ pub struct TrainSpec {
     /// The fraction of the training data held out to validate each epoch (0 for none).
     #[cfg_attr(feature = "cli", arg(long, default_value_t = 0.1))]
     pub val_split: f64,
-    /// Hidden layer sizes, comma-separated (two layers: on tables of 50k rows, one of 128 fell
-    /// 1–2 accuracy points short of scikit-learn's MLP; see comparison/tabular.py).
-    #[cfg_attr(feature = "cli", arg(long, value_delimiter = ',', default_value = "128,64"))]
-    pub hidden: Vec<usize>,
+    /// An MLP's hidden layer sizes, comma-separated [default: 128,64 (two layers: on tables of
+    /// 50k rows, one of 128 fell 1–2 accuracy points short of scikit-learn's MLP; see
+    /// comparison/tabular.py)].
+    #[cfg_attr(feature = "cli", arg(long, value_delimiter = ',', value_name = "SIZE,.."))]
+    pub hidden: Option<Vec<usize>>,
+    /// Any stack of layers, the output layer left out (it is added): e.g. "conv 32 3, relu,
+    /// maxpool 2, dense 128, relu, dropout 0.25". Instead of --hidden, --activation and
+    /// --dropout [default: an MLP of --hidden for tables; a convolutional network for images].
+    #[cfg_attr(feature = "cli", arg(long, value_name = "LAYERS", long_help = layers_help()))]
+    pub layers: Option<LayerList>,
     /// The hidden layers' activation.
     #[cfg_attr(feature = "cli", arg(long, value_enum, default_value = "relu"))]
     pub activation: Activation,
@@ -101,9 +109,10 @@ pub struct TrainSpec {
     pub momentum: f64,
     #[cfg_attr(feature = "cli", arg(long, default_value_t = 0.0))]
     pub weight_decay: f64,
-    /// How the learning rate changes over the epochs (step: ×0.1 every third of the run).
-    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value = "constant"))]
-    pub schedule: ScheduleKind,
+    /// How the learning rate changes over the epochs (step: ×0.1 every third of the run)
+    /// [default: constant for tables, cosine for images].
+    #[cfg_attr(feature = "cli", arg(long, value_enum))]
+    pub schedule: Option<ScheduleKind>,
     /// Epochs of linear learning-rate warm-up.
     #[cfg_attr(feature = "cli", arg(long, default_value_t = 0.0))]
     pub warmup: f64,
@@ -113,7 +122,26 @@ pub struct TrainSpec {
     /// Dropout probability after each hidden layer [default: 0.1 for tables, 0 for images].
     #[cfg_attr(feature = "cli", arg(long))]
     pub dropout: Option<f64>,
-    /// Epochs [default: enough for about 20,000 steps, between 10 and 500, with early stopping].
+    /// Image folders: the size every image is resized to, N or HEIGHTxWIDTH [default: the
+    /// first image's].
+    #[cfg_attr(feature = "cli", arg(long, value_name = "SIZE", value_parser = parse_image_size))]
+    pub image_size: Option<[usize; 2]>,
+    /// Image folders: what to do with a file that is not a readable image of the folder's
+    /// kind (truncated, not an image, another number of channels).
+    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value = "skip"))]
+    pub bad_images: BadImages,
+    /// Images: shift each training image by up to this many pixels along each axis, drawn anew
+    /// at every step [default: 2 for images].
+    #[cfg_attr(feature = "cli", arg(long, value_name = "PIXELS"))]
+    pub shift: Option<f64>,
+    /// Images: turn each training image by up to this many degrees [default: 0].
+    #[cfg_attr(feature = "cli", arg(long, value_name = "DEGREES"))]
+    pub rotate: Option<f64>,
+    /// Images: mirror half the training images left to right (not for digits or text).
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub flip: bool,
+    /// Epochs [default: for tables enough for about 20,000 steps, between 10 and 500, with early
+    /// stopping; for images 12].
     #[cfg_attr(feature = "cli", arg(long))]
     pub epochs: Option<usize>,
     #[cfg_attr(feature = "cli", arg(long, default_value_t = 64))]
@@ -141,17 +169,23 @@ impl Default for TrainSpec {
             class_weight: None,
             test_split: 0.2,
             val_split: 0.1,
-            hidden: vec![128, 64],
+            hidden: None,
+            layers: None,
             activation: Activation::Relu,
             loss: None,
             optimizer: OptimizerKind::Adam,
             lr: None,
             momentum: 0.9,
             weight_decay: 0.0,
-            schedule: ScheduleKind::Constant,
+            schedule: None,
             warmup: 0.0,
             clip_norm: None,
             dropout: None,
+            image_size: None,
+            bad_images: BadImages::Skip,
+            shift: None,
+            rotate: None,
+            flip: false,
             epochs: None,
             batch_size: 64,
             early_stop: None,
@@ -189,6 +223,13 @@ impl TrainSpec {
         {
             return Err(Error::invalid(format!("--dropout must be at least 0 and below 1, got {p}")));
         }
+        for (name, value) in [("--shift", self.shift), ("--rotate", self.rotate)] {
+            if let Some(v) = value
+                && !(v >= 0.0 && v.is_finite())
+            {
+                return Err(Error::invalid(format!("{name} must be a number at least 0, got {v}")));
+            }
+        }
         if self.epochs == Some(0) {
             return Err(Error::invalid("--epochs must be at least 1"));
         }
@@ -198,8 +239,13 @@ impl TrainSpec {
         if self.batch_size == 0 {
             return Err(Error::invalid("--batch-size must be at least 1"));
         }
-        if self.hidden.contains(&0) {
+        if self.hidden.as_ref().is_some_and(|h| h.contains(&0)) {
             return Err(Error::invalid("--hidden sizes must be positive"));
+        }
+        if self.layers.is_some() && (self.hidden.is_some() || self.dropout.is_some()) {
+            return Err(Error::invalid(
+                "--layers is the whole stack: give its sizes and dropout there, not with --hidden or --dropout",
+            ));
         }
         if files.test_labels.is_some() && files.test.is_none() {
             return Err(Error::invalid("--test-labels goes with --test"));
@@ -214,6 +260,31 @@ impl TrainSpec {
         }
         Ok(())
     }
+}
+
+/// `--layers`'s long help: the option's doc and the list of layers.
+#[cfg(feature = "cli")]
+fn layers_help() -> String {
+    format!(
+        "Any stack of layers, separated by commas, the output layer left out (it is added): e.g. \"conv 32 3, relu, \
+         maxpool 2, dense 128, relu, dropout 0.25\". A flatten goes in wherever a dense layer follows an image. \
+         Instead of --hidden, --activation and --dropout [default: an MLP of --hidden for tables; a \
+         convolutional network for images].\n\nThe layers: {}",
+        crate::nn::syntax::LAYER_NAMES
+    )
+}
+
+/// `--image-size`: `28` (square) or `32x24` (height × width), each at least 1.
+#[cfg(feature = "cli")]
+fn parse_image_size(text: &str) -> Result<[usize; 2]> {
+    let sides: Vec<&str> = text.split(['x', 'X', '×']).collect();
+    let parse = |s: &str| s.trim().parse::<usize>().ok().filter(|&n| n > 0);
+    match sides[..] {
+        [n] => parse(n).map(|n| [n, n]),
+        [h, w] => parse(h).zip(parse(w)).map(|(h, w)| [h, w]),
+        _ => None,
+    }
+    .ok_or_else(|| Error::invalid(format!("{text:?} is not a size: give N or HEIGHTxWIDTH, each at least 1")))
 }
 
 /// `--delimiter`: one ASCII character, or `tab`.

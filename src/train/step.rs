@@ -11,6 +11,7 @@ use crate::autograd::{Grads, Tape, Var};
 use crate::data::{Dataset, Targets};
 use crate::error::Result;
 use crate::loss::{Loss, Target};
+use crate::nn::Moments;
 use crate::optim::{clip_grad_norm, clip_grad_value};
 use crate::tensor::{Shape, update_in_chunks};
 
@@ -46,12 +47,13 @@ pub(super) struct Shard {
     classes: Vec<usize>,
 }
 
-/// What a shard hands back: its share of the batch's loss, its correct predictions, and the
-/// gradients of that share.
+/// What a shard hands back: its share of the batch's loss, its correct predictions, the
+/// gradients of that share, and its batch-norm layers' input moments.
 struct ShardResult {
     loss: f64,
     correct: usize,
     grads: Grads<f32>,
+    moments: Vec<Moments>,
 }
 
 impl Shard {
@@ -74,20 +76,24 @@ impl Shard {
         let (tape, classes) = (&mut self.tape, &mut self.classes);
         tape.reset();
         let mut rng = crate::rng(seed);
-        let (value, correct_count, grads) = {
-            let x =
-                tape.input_with(Shape::new(&[indices.len(), data.width()]), |buf| data.gather_features(indices, buf));
-            let out = learner.model.forward(tape, &learner.params, x, Some(&mut rng));
+        let (value, correct_count, grads, moments) = {
+            let x = tape.input_with(Shape::new(&[indices.len(), data.width()]), |buf| {
+                data.gather_features(indices, buf);
+                if let (Some(augment), Some(image)) = (&cfg.augment, data.image) {
+                    augment.apply(buf, image, &mut rng);
+                }
+            });
+            let (out, moments) = learner.model.forward_training(tape, &learner.params, x, &mut rng);
             let weights = cfg.class_weights.as_deref();
             let l = batch_loss(cfg.loss, weights, out, data, indices, classes) * (indices.len() as f64 / batch as f64);
             let mut correct_count = 0;
             if let Targets::Classes { .. } = data.targets {
                 correct_count = tape.with_value(out.id(), |v| correct(v.data, learner.model.outputs(), classes));
             }
-            (l.item() as f64, correct_count, tape.backward(l))
+            (l.item() as f64, correct_count, tape.backward(l), moments)
         };
         tape.reset(); // the tape lets go of the weights, so they update in place
-        Ok(ShardResult { loss: value, correct: correct_count, grads })
+        Ok(ShardResult { loss: value, correct: correct_count, grads, moments })
     }
 }
 
@@ -140,6 +146,8 @@ pub(super) fn train_step(
             }
             learner.optimizer.step_sum(&mut learner.params, &[&first.grads], lr, cfg.threads);
         }
+        let moments: Vec<Vec<Moments>> = results.iter_mut().map(|r| std::mem::take(&mut r.moments)).collect();
+        learner.model.update_running_statistics(&mut learner.params, &moments);
     }
     for (shard, result) in shards.iter_mut().zip(results) {
         shard.tape.recycle(result.grads);

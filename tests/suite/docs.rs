@@ -105,7 +105,7 @@ fn every_block_has_a_known_tag() {
     for page in pages() {
         for b in shell_blocks(&page) {
             assert!(
-                ["", "server", "mnist", "bench"].contains(&b.tag.as_str()),
+                ["", "server", "mnist", "bench", "long"].contains(&b.tag.as_str()),
                 "{}:{}: unknown tag `sh {}`",
                 page.display(),
                 b.line,

@@ -10,6 +10,7 @@ mod common;
 
 // The engine, its ops and the library's layers.
 mod chain_cas;
+mod cnn;
 mod conv;
 mod data;
 mod gradcheck_ops;
@@ -31,6 +32,8 @@ mod chain;
 mod check;
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_images;
 #[cfg(feature = "cli")]
 mod cli_tables;
 #[cfg(feature = "cli")]

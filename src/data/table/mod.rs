@@ -132,7 +132,13 @@ impl TableSchema {
 }
 
 fn assemble(schema: &TableSchema, features: crate::tensor::Tensor<f32>, targets: Targets) -> Dataset {
-    Dataset { features, targets, feature_names: schema.feature_names(), target_column: Some(schema.target.clone()) }
+    Dataset {
+        features,
+        targets,
+        feature_names: schema.feature_names(),
+        target_column: Some(schema.target.clone()),
+        image: None,
+    }
 }
 
 /// Reads a whole CSV file as a dataset in one call (for the library): every column's kind

@@ -31,11 +31,12 @@ const ML: &str = "ai.onnx.ml";
 /// The ONNX bytes of a model: its description, its weights, and `metadata` (key, value) pairs
 /// to carry along (class names, features and version are added here).
 pub fn export(info: &ModelInfo, params: &ParamStore<f32>, metadata: &[(String, String)]) -> Result<Vec<u8>> {
+    let mlp = super::mlp_of(info)?;
     let mut g = Graph::default();
     let features = match &info.table {
         Some(table) => preprocessing(&mut g, table)?,
         None => {
-            let width = info.architecture.sizes[0] as i64;
+            let width = mlp.sizes[0] as i64;
             g.input("input", dt::FLOAT, width);
             "input".to_string()
         }
@@ -57,7 +58,7 @@ pub fn export(info: &ModelInfo, params: &ParamStore<f32>, metadata: &[(String, S
         }
         None => {
             let scale = info.table.as_ref().and_then(|t| t.target_scale);
-            let outputs = *info.architecture.sizes.last().expect("a network has layers") as i64;
+            let outputs = *mlp.sizes.last().expect("a network has layers") as i64;
             match scale {
                 Some(s) => {
                     let std = g.floats("target_std", &[1], &[s.std as f32]);
@@ -335,7 +336,7 @@ fn one_hot(
 
 /// The layers: `Gemm` (transB = 1: the weights are PyTorch's [out, in]) and each activation.
 fn network(g: &mut Graph, info: &ModelInfo, params: &ParamStore<f32>, input: &str) -> Result<String> {
-    let arch = &info.architecture;
+    let arch = &super::mlp_of(info)?;
     let layers = arch.sizes.len() - 1;
     let mut h = input.to_string();
     for i in 0..layers {

@@ -1,0 +1,156 @@
+//! Images from the command line: `--layers` (its parse errors with a caret, a stack that does
+//! not fit refused with the shapes), folders of PNG files with one subfolder per class
+//! (written here from the shipped MNIST sample), training a small CNN on them, `predict` on a
+//! folder and on single files, `eval`, `inspect`, and bad files counted, named and skipped or
+//! refused — never a panic.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+use crate::common::{self, Scratch};
+
+/// Runs and returns (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("backprop").unwrap().args(args).output().unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+/// A refusal: exit 1, no panic, `needles` in stderr; returns stderr.
+fn refused(args: &[&str], needles: &[&str]) -> String {
+    let (code, _, err) = run(args);
+    // 1 for a refusal of ours, 2 for clap's (an option's value that does not parse).
+    assert!(code == 1 || code == 2, "exit code {code} for {args:?}; stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "expected {n:?} in: {err}");
+    }
+    err
+}
+
+/// The shipped 100 MNIST test digits as `root/<digit>/<index>.png` (8-bit gray).
+fn digit_folder(root: &Path) -> Vec<PathBuf> {
+    let images = common::data_file("mnist-t10k-first100-images-idx3-ubyte.gz");
+    let labels = common::data_file("mnist-t10k-first100-labels-idx1-ubyte");
+    let data = backprop::data::load_mnist(&images, &labels).unwrap();
+    let backprop::data::Targets::Classes { labels, .. } = &data.targets else { panic!("classes") };
+    let mut files = vec![];
+    for (i, (pixels, label)) in data.features.data().chunks(784).zip(labels).enumerate() {
+        let dir = root.join(label.to_string());
+        std::fs::create_dir_all(&dir).unwrap();
+        let bytes: Vec<u8> = pixels.iter().map(|&p| (p * 255.0).round() as u8).collect();
+        let path = dir.join(format!("{i:03}.png"));
+        image::GrayImage::from_raw(28, 28, bytes).unwrap().save(&path).unwrap();
+        files.push(path);
+    }
+    files
+}
+
+const SMALL_CNN: &str = "conv 4 3, batchnorm, relu, maxpool 2, dense 16, relu";
+
+#[test]
+fn layers_that_do_not_parse_or_do_not_fit_are_refused_before_training() {
+    let images = common::data_file("mnist-t10k-first100-images-idx3-ubyte.gz").display().to_string();
+    let labels = common::data_file("mnist-t10k-first100-labels-idx1-ubyte").display().to_string();
+    let s = Scratch::new("layers-refused");
+    let out = s.path("model");
+    let base = ["train", "--data", &images, "--labels", &labels, "--epochs", "1", "--quiet", "--out", &out];
+    fn with<'a>(base: &[&'a str], layers: &'a str) -> Vec<&'a str> {
+        [base, &["--layers", layers]].concat()
+    }
+    let err = refused(&with(&base, "conv 8 3, relu, conv2 8 3"), &["unknown layer `conv2`", "conv N K"]);
+    assert!(err.contains("\n  conv 8 3, relu, conv2 8 3\n                  ^^^^^"), "{err}");
+    refused(
+        &with(&base, "conv 8 5, maxpool 2, conv 8 5, maxpool 2, conv 8 5"),
+        &["layer 5 (`conv 8 5`) needs at least 5×5 pixels", "maxpool 2 8×4×4 → `conv 8 5` ✗"],
+    );
+    refused(&[&with(&base, "dense 8")[..], &["--hidden", "8"]].concat(), &["--layers is the whole stack"]);
+    let digits = common::data_file("digits.csv").display().to_string();
+    let table = ["train", "--data", &digits, "--quiet", "--out", &out];
+    refused(&[&table[..], &["--layers", "conv 4 3"]].concat(), &["needs an image", "64 features"]);
+    refused(&[&table[..], &["--shift", "2"]].concat(), &["--shift, --rotate and --flip vary images"]);
+}
+
+#[test]
+fn a_cnn_trains_on_a_folder_of_pngs_and_predicts_folders_and_files() {
+    let s = Scratch::new("image-folder");
+    let root = s.0.join("digits");
+    let files = digit_folder(&root);
+    let (root_s, out) = (root.display().to_string(), s.path("model"));
+    let args = ["train", "--data", &root_s, "--layers", SMALL_CNN, "--epochs", "3", "--out", &out, "--seed", "1"];
+    let (code, stdout, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let stdout = format!("{stdout}{err}");
+    assert!(stdout.contains("image folder, images of 1×28×28"), "{stdout}");
+    let conv = stdout.lines().find(|l| l.trim_start().starts_with("conv 4 3")).expect("a row per layer");
+    assert_eq!(conv.split_whitespace().collect::<Vec<_>>(), ["conv", "4", "3", "4×26×26", "40"], "{stdout}");
+    assert!(stdout.contains("augmentation: each training image shifted up to 2 px"), "{stdout}");
+
+    let (code, csv, err) = run(&["predict", "--model", &out, "--data", &root_s]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "file,class,p_0,p_1,p_2,p_3,p_4,p_5,p_6,p_7,p_8,p_9");
+    assert_eq!(rows.len(), 101, "one row per image");
+    assert!(rows[1].starts_with(&format!("\"{}\",", files.iter().min().unwrap().display())), "{}", rows[1]);
+    let one = files[7].display().to_string();
+    let (code, single, _) = run(&["predict", "--model", &out, "--data", &one, &one]);
+    assert_eq!(code, 0);
+    assert_eq!(single.lines().count(), 3, "two files, two rows: {single}");
+    let row = rows.iter().find(|r| r.starts_with(&format!("\"{one}\""))).unwrap();
+    // The same probabilities to rounding (a product's blocking differs with the batch's size).
+    let numbers = |r: &str| -> Vec<f64> { r.split(',').skip(2).map(|v| v.parse().unwrap()).collect() };
+    let (alone, among) = (numbers(single.lines().nth(1).unwrap()), numbers(row));
+    assert!(alone.iter().zip(&among).all(|(a, b)| (a - b).abs() < 1e-6), "{alone:?} alone, {among:?} in the folder");
+
+    let (code, eval, err) = run(&["eval", "--model", &out, "--data", &root_s]);
+    assert_eq!(code, 0, "{err}");
+    assert!(eval.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["samples", "100"]), "{eval}");
+    let (code, inspect, _) = run(&["inspect", "--model", &out]);
+    assert_eq!(code, 0);
+    assert!(
+        inspect.contains("network    conv 4 3, batchnorm, relu, maxpool 2, flatten, dense 16, relu, dense 10"),
+        "{inspect}"
+    );
+    assert!(inspect.contains("layers.1.running_var"), "{inspect}");
+}
+
+#[test]
+fn bad_files_are_counted_named_and_skipped_or_refused() {
+    let s = Scratch::new("image-folder-bad");
+    let root = s.0.join("digits");
+    let files = digit_folder(&root);
+    let truncated = root.join("3").join("truncated.png");
+    let bytes = std::fs::read(&files[0]).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(root.join("5").join("notes.png"), b"not a picture").unwrap();
+    image::RgbImage::new(28, 28).save(root.join("7").join("colour.png")).unwrap();
+    std::fs::write(root.join("7").join("README.txt"), b"x").unwrap();
+    let root_s = root.display().to_string();
+    let out = s.path("model");
+    let train =
+        ["train", "--data", &root_s, "--layers", "conv 2 3, relu", "--epochs", "1", "--out", &out, "--overwrite"];
+    let (code, stdout, err) = run(&train);
+    assert_eq!(code, 0, "{err}");
+    let said = format!("{stdout}{err}");
+    assert!(said.contains("3 of 103 image files left out (--bad-images skip)"), "{said}");
+    for name in ["truncated.png", "notes.png", "colour.png: colour (3 channels), but the images are gray"] {
+        assert!(said.contains(name), "{name} is named: {said}");
+    }
+    assert!(said.contains("1 files that are not PNG or JPEG left out"), "{said}");
+    refused(
+        &[&train[..], &["--bad-images", "refuse"]].concat(),
+        &["3 of 103 files are not usable images", "truncated.png"],
+    );
+    // Sizes checked before decoding: 103 images of 20,000² would need 153 GiB.
+    refused(&[&train[..], &["--image-size", "20000"]].concat(), &["would take", "GiB", "--image-size"]);
+    refused(&[&train[..], &["--image-size", "0x3"]].concat(), &["is not a size"]);
+    let lonely = s.0.join("one-class");
+    std::fs::create_dir_all(lonely.join("cat")).unwrap();
+    std::fs::copy(&files[0], lonely.join("cat").join("a.png")).unwrap();
+    refused(&["train", "--data", &lonely.display().to_string(), "--out", &out], &["1 class subfolders", "2 at least"]);
+    let flat = s.0.join("flat");
+    std::fs::create_dir_all(&flat).unwrap();
+    std::fs::copy(&files[0], flat.join("a.png")).unwrap();
+    refused(&["train", "--data", &flat.display().to_string(), "--out", &out], &["one subfolder per class"]);
+}

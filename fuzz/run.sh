@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 seconds="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(csv_table idx model_dir network_file chain answers playground)
+[ ${#targets[@]} -gt 0 ] || targets=(csv_table idx model_dir network_file chain answers playground layers image_folder)
 mkdir -p logs
 failed=0
 for t in "${targets[@]}"; do

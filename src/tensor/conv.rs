@@ -124,11 +124,13 @@ impl Conv2dGeometry {
         }
     }
 
-    /// Visits every (tap row, output position) of `cols` whose input pixel lies inside the
-    /// image: `f(tap · positions + position, index in the image)`. Padding positions are skipped
-    /// (im2col leaves zeros there; col2im adds nothing from them).
+    /// Visits, for every tap row of `cols` and output row, the run of output positions whose
+    /// input pixels lie inside the image: `f(first index in cols, first index in the image,
+    /// length)`, the image index moving by the column stride along the run. Padding positions
+    /// are skipped (im2col leaves zeros there; col2im adds nothing from them). Runs, not single
+    /// pixels: a bounds check per pixel made im2col 14 % of a MNIST CNN's training step.
     #[inline]
-    fn each_tap(self, s: &Sizes, mut f: impl FnMut(usize, usize)) {
+    fn each_run(self, s: &Sizes, mut f: impl FnMut(usize, usize, usize)) {
         let [sy, sx] = self.stride;
         let [py, px] = self.padding;
         let [dy, dx] = self.dilation;
@@ -136,12 +138,16 @@ impl Conv2dGeometry {
             for i in 0..s.kh {
                 for j in 0..s.kw {
                     let tap = (c * s.kh + i) * s.kw + j;
+                    // Output columns ox with 0 ≤ ox·sx + j·dx − px < w.
+                    let first = (px.saturating_sub(j * dx)).div_ceil(sx);
+                    let last = (s.w + px).saturating_sub(j * dx).div_ceil(sx).min(s.ow);
+                    if first >= last {
+                        continue;
+                    }
                     for oy in 0..s.oh {
                         let Some(y) = (oy * sy + i * dy).checked_sub(py).filter(|&y| y < s.h) else { continue };
-                        for ox in 0..s.ow {
-                            let Some(x) = (ox * sx + j * dx).checked_sub(px).filter(|&x| x < s.w) else { continue };
-                            f(tap * s.positions() + oy * s.ow + ox, (c * s.h + y) * s.w + x);
-                        }
+                        let x = first * sx + j * dx - px;
+                        f(tap * s.positions() + oy * s.ow + first, (c * s.h + y) * s.w + x, last - first);
                     }
                 }
             }
@@ -151,8 +157,14 @@ impl Conv2dGeometry {
 
 /// `cols` [taps, positions] of one image [c_in, h, w]: each column one receptive field.
 fn im2col<T: Float>(cols: &mut [T], image: &[T], s: &Sizes, g: Conv2dGeometry) {
-    cols.fill(T::zero());
-    g.each_tap(s, |at, from| cols[at] = image[from]);
+    if g.padding != [0, 0] {
+        cols.fill(T::zero());
+    }
+    let step = g.stride[1];
+    g.each_run(s, |at, from, len| match step {
+        1 => cols[at..at + len].copy_from_slice(&image[from..from + len]),
+        _ => cols[at..at + len].iter_mut().zip(image[from..].iter().step_by(step)).for_each(|(c, &p)| *c = p),
+    });
 }
 
 /// The forward pass: `out` [n, c_out, oh, ow] = w ⋆ x + b.
@@ -189,7 +201,10 @@ pub fn conv2d_grad_input<T: Float>(
     let mut cols = s.cols();
     for (n, image) in gx.chunks_exact_mut(s.c_in * s.h * s.w).enumerate() {
         matmul(&mut cols, s.weights(w.data).mat_t(), s.output(grad.data, n).mat(), Write::Overwrite, threads);
-        g.each_tap(&s, |at, to| image[to] += cols[at]);
+        let step = g.stride[1];
+        g.each_run(&s, |at, to, len| {
+            image[to..].iter_mut().step_by(step).zip(&cols[at..at + len]).for_each(|(p, &c)| *p += c)
+        });
     }
 }
 

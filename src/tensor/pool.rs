@@ -47,57 +47,88 @@ impl Pool2d {
         Some((out(h, 0)?, out(w, 1)?))
     }
 
-    /// For each output position of each plane, `f(output index, the window's input indices
-    /// inside the image, in row-major order)`.
-    fn each_window(self, x: Shape, mut f: impl FnMut(usize, &mut dyn Iterator<Item = usize>)) {
+    /// For each output position of each plane, `f(output index, the window's part inside the
+    /// image)`: its rows and columns as index ranges, padding cut off. Plain loops over
+    /// ranges: the iterator chain this replaced (a `filter_map` per tap) took a third of a
+    /// MNIST CNN's training step.
+    fn each_window(self, x: Shape, mut f: impl FnMut(usize, Window)) {
         let out = self.output_shape("pool", x);
         let (h, w, oh, ow) = (x.dim(2), x.dim(3), out.dim(2), out.dim(3));
+        let [(ky, kx), (sy, sx), (py, px)] =
+            [(self.kernel[0], self.kernel[1]), (self.stride[0], self.stride[1]), (self.padding[0], self.padding[1])];
         for plane in 0..x.dim(0) * x.dim(1) {
             for oy in 0..oh {
+                let rows = (oy * sy).saturating_sub(py)..(oy * sy + ky).saturating_sub(py).min(h);
                 for ox in 0..ow {
-                    let rows = (0..self.kernel[0])
-                        .filter_map(move |i| (oy * self.stride[0] + i).checked_sub(self.padding[0]).filter(|&y| y < h));
-                    let mut inside = rows.flat_map(move |y| {
-                        (0..self.kernel[1])
-                            .filter_map(move |j| {
-                                (ox * self.stride[1] + j).checked_sub(self.padding[1]).filter(|&x| x < w)
-                            })
-                            .map(move |x| (plane * h + y) * w + x)
-                    });
-                    f((plane * oh + oy) * ow + ox, &mut inside);
+                    let columns = (ox * sx).saturating_sub(px)..(ox * sx + kx).saturating_sub(px).min(w);
+                    f(
+                        (plane * oh + oy) * ow + ox,
+                        Window { start: plane * h * w, width: w, rows: rows.clone(), columns },
+                    );
                 }
             }
         }
     }
 
     /// The index of a window's maximum: the first one on a tie, a NaN if there is one.
-    fn argmax<T: Float>(data: &[T], window: &mut dyn Iterator<Item = usize>) -> usize {
-        let first = window.next().expect("a window holds at least one pixel of the image");
-        window.fold(
-            first,
-            |best, i| if data[i] > data[best] || (data[i].is_nan() && !data[best].is_nan()) { i } else { best },
-        )
+    #[inline]
+    fn argmax<T: Float>(data: &[T], window: &Window) -> usize {
+        let mut best = window.start + window.rows.start * window.width + window.columns.start;
+        let mut top = data[best];
+        for y in window.rows.clone() {
+            let row = window.start + y * window.width + window.columns.start;
+            for (k, &v) in data[row..row + window.columns.len()].iter().enumerate() {
+                if v > top || (v.is_nan() && !top.is_nan()) {
+                    (best, top) = (row + k, v);
+                }
+            }
+        }
+        best
     }
 
     /// Max pooling's forward pass.
     pub fn max_forward<T: Float>(self, out: &mut [T], x: View<'_, T>) {
-        self.each_window(x.shape, |o, window| out[o] = x.data[Pool2d::argmax(x.data, window)]);
+        self.each_window(x.shape, |o, window| out[o] = x.data[Pool2d::argmax(x.data, &window)]);
     }
 
     /// ∂E/∂x += grad at each window's maximum (the same one the forward pass took).
     pub fn max_backward<T: Float>(self, gx: &mut [T], grad: &[T], x: View<'_, T>) {
-        self.each_window(x.shape, |o, window| gx[Pool2d::argmax(x.data, window)] += grad[o]);
+        self.each_window(x.shape, |o, window| gx[Pool2d::argmax(x.data, &window)] += grad[o]);
     }
 
     /// Average pooling's forward pass: the window's sum over its whole size.
     pub fn avg_forward<T: Float>(self, out: &mut [T], x: View<'_, T>) {
         let size = T::of((self.kernel[0] * self.kernel[1]) as f64);
-        self.each_window(x.shape, |o, window| out[o] = window.map(|i| x.data[i]).sum::<T>() / size);
+        self.each_window(x.shape, |o, window| {
+            // Summed in row-major order, one running total, as the definition sums.
+            out[o] = window.rows().flat_map(|row| x.data[row].iter().copied()).fold(T::zero(), |a, v| a + v) / size
+        });
     }
 
     /// ∂E/∂x += grad / window size, at every pixel of the window.
     pub fn avg_backward<T: Float>(self, gx: &mut [T], grad: &[T], x_shape: Shape) {
         let size = T::of((self.kernel[0] * self.kernel[1]) as f64);
-        self.each_window(x_shape, |o, window| window.for_each(|i| gx[i] += grad[o] / size));
+        self.each_window(x_shape, |o, window| {
+            window.rows().for_each(|row| gx[row].iter_mut().for_each(|g| *g += grad[o] / size))
+        });
+    }
+}
+
+/// A window's part inside its plane: rows and columns of the image, and where the plane
+/// starts in the buffer.
+struct Window {
+    start: usize,
+    width: usize,
+    rows: std::ops::Range<usize>,
+    columns: std::ops::Range<usize>,
+}
+
+impl Window {
+    /// The buffer ranges of the window's rows, top to bottom.
+    fn rows(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.rows.clone().map(move |y| {
+            let row = self.start + y * self.width;
+            row + self.columns.start..row + self.columns.end
+        })
     }
 }

@@ -1,5 +1,6 @@
 //! Scoring a model on a dataset without gradients: loss, accuracy, and the outputs for a caller
-//! that tabulates them; and the check that a model, a loss and a dataset fit together.
+//! that tabulates them (the outputs by the tape-free inference path, the loss on a small tape
+//! of its own); and the check that a model, a loss and a dataset fit together.
 
 use super::Evaluation;
 use super::step::batch_loss;
@@ -10,7 +11,7 @@ use crate::loss::Loss;
 use crate::metrics::RegressionTally;
 use crate::nn::Sequential;
 use crate::tensor::kernels::argmax;
-use crate::tensor::{Shape, Threads};
+use crate::tensor::{Tensor, Threads};
 
 /// Correct predictions among the rows of `logits` (argmax = class).
 pub(super) fn correct(logits: &[f32], width: usize, classes: &[usize]) -> usize {
@@ -56,22 +57,28 @@ pub(super) fn evaluate_weighted(
     let (mut total, mut right, mut classes) = (0.0, 0usize, Vec::new());
     let mut tally = RegressionTally::default();
     let indices: Vec<usize> = (0..data.len()).collect();
+    let mut rows = vec![];
     for chunk in indices.chunks(1024) {
+        // The outputs by inference (no tape: a convolutional network's layer outputs for 1,024
+        // images would be held whole), then the loss on a tape of its own.
+        rows.resize(chunk.len() * data.width(), 0.0);
+        data.gather_features(chunk, &mut rows);
+        let x = Tensor::new(std::mem::take(&mut rows), [chunk.len(), data.width()]);
+        let logits = model.predict(params, &x, threads);
+        rows = x.into_data();
         tape.reset();
-        let x = tape.input_with(Shape::new(&[chunk.len(), data.width()]), |buf| data.gather_features(chunk, buf));
-        let out = model.forward(&tape, params, x, None);
+        let out = tape.input(&logits);
         let l = batch_loss(loss, class_weights, out, data, chunk, &mut classes);
         total += l.item() as f64 * chunk.len() as f64;
-        tape.with_value(out.id(), |v| {
-            match &data.targets {
-                Targets::Classes { .. } => right += correct(v.data, model.outputs(), &classes),
-                Targets::Values { values, .. } => {
-                    let w = values.dims()[1];
-                    tally.add(&values.data()[chunk[0] * w..(chunk[chunk.len() - 1] + 1) * w], v.data)
-                }
+        let v = logits.data();
+        match &data.targets {
+            Targets::Classes { .. } => right += correct(v, model.outputs(), &classes),
+            Targets::Values { values, .. } => {
+                let w = values.dims()[1];
+                tally.add(&values.data()[chunk[0] * w..(chunk[chunk.len() - 1] + 1) * w], v)
             }
-            outputs(v.data)
-        });
+        }
+        outputs(v);
     }
     let n = data.len().max(1) as f64;
     let regression = match &data.targets {

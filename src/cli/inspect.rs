@@ -59,7 +59,13 @@ pub fn run(args: InspectArgs) -> Result<()> {
         let _ = writeln!(out, "classes    {}", c.join(", "));
     }
     let _ = writeln!(out, "trained    {} epochs; weights from epoch {}", info.epochs_trained, info.weights_from_epoch);
-    let _ = writeln!(out, "parameters {} in all", params.numel());
+    // Batch normalisation's running statistics are kept beside the weights but never trained.
+    let running: usize =
+        params.iter().filter(|(_, name, _)| name.contains(".running_")).map(|(_, _, t)| t.numel()).sum();
+    let _ = match running {
+        0 => writeln!(out, "parameters {} in all", params.numel()),
+        _ => writeln!(out, "parameters {} in all ({running} of them running statistics)", params.numel()),
+    };
     for (_, name, t) in params.iter() {
         let _ = writeln!(out, "  {name:<20} {:?}", t.dims());
     }

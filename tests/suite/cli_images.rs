@@ -113,6 +113,8 @@ fn a_cnn_trains_on_a_folder_of_pngs_and_predicts_folders_and_files() {
         "{inspect}"
     );
     assert!(inspect.contains("layers.1.running_var"), "{inspect}");
+    // conv 4·9 + 4, batch norm 4 + 4 + 8 running, dense 16·676 + 16, dense 10·16 + 10: 11,058.
+    assert!(inspect.contains("parameters 11058 in all (8 of them running statistics)"), "{inspect}");
 }
 
 #[test]

@@ -15,12 +15,14 @@ pub enum ExportFormat {
     Torch,
 }
 
-/// The model as an MLP, which is what both exports write for now; a network with other layers
-/// (convolutions, pooling, batch normalisation) is refused with its layers named.
+/// The model as an MLP, which is what the PyTorch export writes for now; a network with other
+/// layers (convolutions, pooling, batch normalisation) is refused with its layers named (ONNX
+/// takes it).
 pub(crate) fn mlp_of(info: &crate::io::ModelInfo) -> crate::Result<crate::nn::MlpSpec> {
     info.architecture.as_mlp().ok_or_else(|| {
         crate::Error::invalid(format!(
-            "export writes MLPs (dense layers and activations) so far; this model is `{}`",
+            "the PyTorch export writes MLPs (dense layers and activations) so far; this model is `{}` (--format \
+             onnx exports it)",
             info.architecture.spec()
         ))
     })

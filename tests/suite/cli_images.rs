@@ -31,6 +31,12 @@ fn refused(args: &[&str], needles: &[&str]) -> String {
 
 /// The shipped 100 MNIST test digits as `root/<digit>/<index>.png` (8-bit gray).
 fn digit_folder(root: &Path) -> Vec<PathBuf> {
+    digit_pictures(root, false)
+}
+
+/// The same digits, gray or in colour (red the digit, green its negative, blue half the digit:
+/// three channels that differ, so their order matters).
+fn digit_pictures(root: &Path, colour: bool) -> Vec<PathBuf> {
     let images = common::data_file("mnist-t10k-first100-images-idx3-ubyte.gz");
     let labels = common::data_file("mnist-t10k-first100-labels-idx1-ubyte");
     let data = backprop::data::load_mnist(&images, &labels).unwrap();
@@ -39,9 +45,15 @@ fn digit_folder(root: &Path) -> Vec<PathBuf> {
     for (i, (pixels, label)) in data.features.data().chunks(784).zip(labels).enumerate() {
         let dir = root.join(label.to_string());
         std::fs::create_dir_all(&dir).unwrap();
-        let bytes: Vec<u8> = pixels.iter().map(|&p| (p * 255.0).round() as u8).collect();
+        let byte = |v: f32| (v * 255.0).round() as u8;
         let path = dir.join(format!("{i:03}.png"));
-        image::GrayImage::from_raw(28, 28, bytes).unwrap().save(&path).unwrap();
+        if colour {
+            let bytes: Vec<u8> = pixels.iter().flat_map(|&p| [byte(p), byte(1.0 - p), byte(p / 2.0)]).collect();
+            image::RgbImage::from_raw(28, 28, bytes).unwrap().save(&path).unwrap();
+        } else {
+            let bytes: Vec<u8> = pixels.iter().map(|&p| byte(p)).collect();
+            image::GrayImage::from_raw(28, 28, bytes).unwrap().save(&path).unwrap();
+        }
         files.push(path);
     }
     files
@@ -155,4 +167,57 @@ fn bad_files_are_counted_named_and_skipped_or_refused() {
     std::fs::create_dir_all(&flat).unwrap();
     std::fs::copy(&files[0], flat.join("a.png")).unwrap();
     refused(&["train", "--data", &flat.display().to_string(), "--out", &out], &["one subfolder per class"]);
+}
+
+/// Whether python3 has onnx, onnxruntime and Pillow; CI installs them, so there a missing one
+/// is a failure, not a skip.
+fn onnx_and_pillow() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import onnx, onnxruntime, numpy, PIL"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(std::env::var("CI").is_err(), "CI installs onnx, onnxruntime and pillow; they are missing");
+        eprintln!("skipped: python3 with onnx, onnxruntime and pillow is not installed here");
+    }
+    ok
+}
+
+#[test]
+fn a_cnn_with_every_layer_kind_exports_to_onnx_and_runs_in_onnxruntime_as_predict() {
+    if !onnx_and_pillow() {
+        return;
+    }
+    let s = Scratch::new("image-onnx");
+    for colour in [false, true] {
+        let root = s.0.join(if colour { "colour" } else { "gray" });
+        digit_pictures(&root, colour);
+        let (root_s, model) = (root.display().to_string(), s.path(if colour { "m-colour" } else { "m-gray" }));
+        let layers = "conv 6 3 pad 1, batchnorm, relu, maxpool 2, conv 8 3 stride 2 dilation 2, avgpool 2 stride 1 pad 1, \
+                      gelu, conv 8 1, globalavgpool, dense 12, batchnorm, silu, dropout 0.2";
+        let (code, _, err) = run(&["train", "--data", &root_s, "--layers", layers, "--epochs", "2", "--out", &model]);
+        assert_eq!(code, 0, "{err}");
+        let onnx = format!("{model}.onnx");
+        let (code, _, err) = run(&["export", "--model", &model, "--format", "onnx", "--out", &onnx]);
+        assert_eq!(code, 0, "{err}");
+        let predictions = format!("{model}.csv");
+        let (code, _, err) = run(&["predict", "--model", &model, "--data", &root_s, "--out", &predictions]);
+        assert_eq!(code, 0, "{err}");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/onnx/images.py");
+        let out = std::process::Command::new("python3").arg(script).args([&onnx, &predictions]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v["max_diff"].as_f64().unwrap() < 1e-5, "colour {colour}: {v}");
+        assert_eq!((v["labels_differing"].as_u64(), v["rows"].as_u64()), (Some(0), Some(100)), "{v}");
+        for op in ["Conv", "MaxPool", "AveragePool", "BatchNormalization", "GlobalAveragePool", "Flatten", "Gemm"] {
+            assert!(v["ops"].as_array().unwrap().contains(&op.into()), "{op} in {v}");
+        }
+    }
+    // The PyTorch folder is not written for these yet: refused, naming the layers, writing nothing.
+    let folder = s.path("torch");
+    refused(
+        &["export", "--model", &s.path("m-gray"), "--format", "torch", "--out", &folder],
+        &["the PyTorch export writes MLPs", "conv 6 3 pad 1, batchnorm", "--format onnx exports it"],
+    );
+    assert!(!Path::new(&folder).exists());
 }

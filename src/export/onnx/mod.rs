@@ -1,7 +1,8 @@
 //! A trained model as one self-contained ONNX file: the table's preprocessing in the graph (one
 //! input per CSV column: numeric columns as float, categorical and yes/no columns as string),
-//! then the network (`Gemm` with `transB = 1` per layer and its activation), then `Softmax`
-//! and the class name for classification, or the value in the file's units for regression.
+//! or an image model's rows of pixels, then the network (each layer as the op PyTorch's exporter
+//! writes: `Gemm`, `Conv`, `MaxPool`, `AveragePool`, `BatchNormalization`, `Flatten`,
+//! `GlobalAveragePool`, the activations), then `Softmax` and the class name for classification, or the value in the file's units for regression.
 //!
 //! Versions: IR 8 with the default domain at opset 17 and `ai.onnx.ml` at 2 — read by every
 //! onnxruntime since 1.12 (2022) and by ONNX 1.12 and later. Opset 17 lacks a GELU op (it came
@@ -21,7 +22,7 @@ use crate::autograd::ParamStore;
 use crate::data::table::{Encoding, FeatureColumn, TableSchema, spellings};
 use crate::error::{Error, Result};
 use crate::io::ModelInfo;
-use crate::nn::Activation;
+use crate::nn::{Activation, BATCH_NORM_EPS, LayerSpec};
 
 pub const IR_VERSION: i64 = 8;
 pub const OPSET: i64 = 17;
@@ -31,12 +32,11 @@ const ML: &str = "ai.onnx.ml";
 /// The ONNX bytes of a model: its description, its weights, and `metadata` (key, value) pairs
 /// to carry along (class names, features and version are added here).
 pub fn export(info: &ModelInfo, params: &ParamStore<f32>, metadata: &[(String, String)]) -> Result<Vec<u8>> {
-    let mlp = super::mlp_of(info)?;
     let mut g = Graph::default();
     let features = match &info.table {
         Some(table) => preprocessing(&mut g, table)?,
         None => {
-            let width = mlp.sizes[0] as i64;
+            let width = info.architecture.input_numel() as i64;
             g.input("input", dt::FLOAT, width);
             "input".to_string()
         }
@@ -58,7 +58,7 @@ pub fn export(info: &ModelInfo, params: &ParamStore<f32>, metadata: &[(String, S
         }
         None => {
             let scale = info.table.as_ref().and_then(|t| t.target_scale);
-            let outputs = *mlp.sizes.last().expect("a network has layers") as i64;
+            let outputs = info.architecture.outputs() as i64;
             match scale {
                 Some(s) => {
                     let std = g.floats("target_std", &[1], &[s.std as f32]);
@@ -334,24 +334,77 @@ fn one_hot(
     g.node("Cast", &[&hit], vec![attr_i("to", dt::FLOAT as i64)], &p("one_hot"))
 }
 
-/// The layers: `Gemm` (transB = 1: the weights are PyTorch's [out, in]) and each activation.
+/// The layers, each as the ONNX op PyTorch's exporter writes for it: `Gemm` (transB = 1: the
+/// weights are PyTorch's [out, in]), `Conv`, `MaxPool`, `AveragePool` (padding counted),
+/// `BatchNormalization` (running statistics), `Flatten`, `GlobalAveragePool`, and each
+/// activation; dropout is the identity. An image model's input, rows of pixels as `predict`
+/// reads them, is first reshaped to [N, channels, height, width].
 fn network(g: &mut Graph, info: &ModelInfo, params: &ParamStore<f32>, input: &str) -> Result<String> {
-    let arch = &super::mlp_of(info)?;
-    let layers = arch.sizes.len() - 1;
+    let arch = &info.architecture;
     let mut h = input.to_string();
-    for i in 0..layers {
-        let (w, b) = (format!("layers.{i}.weight"), format!("layers.{i}.bias"));
-        let (Some(weight), Some(bias)) =
-            (params.id(&w).map(|id| params.get(id)), params.id(&b).map(|id| params.get(id)))
-        else {
-            return Err(Error::invalid(format!("the model has no {w} and {b}: not an MLP this export knows")));
+    if let [c, height, width] = arch.input[..] {
+        let shape = g.ints("image_shape", &[4], &[-1, c as i64, height as i64, width as i64]);
+        h = g.node("Reshape", &[&h, &shape], vec![], "image");
+    }
+    let mut k = 0;
+    for (i, layer) in arch.layers.iter().enumerate() {
+        let at = format!("layer{i}");
+        let mut tensor = |suffix: &str| -> Result<String> {
+            let name = format!("layers.{k}.{suffix}");
+            let t = params
+                .id(&name)
+                .map(|id| params.get(id))
+                .ok_or_else(|| Error::invalid(format!("the model has no {name}: its weights do not fit its layers")))?;
+            let dims: Vec<i64> = t.dims().iter().map(|&d| d as i64).collect();
+            Ok(g.floats(&name, &dims, t.data()))
         };
-        let dims: Vec<i64> = weight.dims().iter().map(|&d| d as i64).collect();
-        let w = g.floats(&w, &dims, weight.data());
-        let b = g.floats(&b, &[bias.dims()[0] as i64], bias.data());
-        h = g.node("Gemm", &[&h, &w, &b], vec![attr_i("transB", 1)], &format!("layer{i}_net"));
-        let activation = if i + 1 < layers { arch.activation } else { arch.output };
-        h = activate(g, activation, &h, &format!("layer{i}"));
+        h = match *layer {
+            LayerSpec::Dense { .. } => {
+                let (w, b) = (tensor("weight")?, tensor("bias")?);
+                g.node("Gemm", &[&h, &w, &b], vec![attr_i("transB", 1)], &format!("{at}_net"))
+            }
+            LayerSpec::Conv { kernel, stride, padding, dilation, .. } => {
+                let (w, b) = (tensor("weight")?, tensor("bias")?);
+                let attrs = vec![
+                    attr_ints("kernel_shape", &[kernel as i64; 2]),
+                    attr_ints("strides", &[stride as i64; 2]),
+                    attr_ints("pads", &[padding as i64; 4]),
+                    attr_ints("dilations", &[dilation as i64; 2]),
+                ];
+                g.node("Conv", &[&h, &w, &b], attrs, &format!("{at}_net"))
+            }
+            LayerSpec::MaxPool { kernel, stride, padding } | LayerSpec::AvgPool { kernel, stride, padding } => {
+                let mut attrs = vec![
+                    attr_ints("kernel_shape", &[kernel as i64; 2]),
+                    attr_ints("strides", &[stride as i64; 2]),
+                    attr_ints("pads", &[padding as i64; 4]),
+                ];
+                let op = match layer {
+                    LayerSpec::MaxPool { .. } => "MaxPool",
+                    _ => {
+                        attrs.push(attr_i("count_include_pad", 1));
+                        "AveragePool"
+                    }
+                };
+                g.node(op, &[&h], attrs, &format!("{at}_out"))
+            }
+            LayerSpec::BatchNorm => {
+                let [scale, bias, mean, var] =
+                    [tensor("weight")?, tensor("bias")?, tensor("running_mean")?, tensor("running_var")?];
+                let attrs = vec![attr_f("epsilon", BATCH_NORM_EPS as f32)];
+                g.node("BatchNormalization", &[&h, &scale, &bias, &mean, &var], attrs, &format!("{at}_out"))
+            }
+            LayerSpec::Flatten => g.node("Flatten", &[&h], vec![attr_i("axis", 1)], &format!("{at}_out")),
+            LayerSpec::GlobalAvgPool => {
+                let pooled = g.node("GlobalAveragePool", &[&h], vec![], &format!("{at}_pooled"));
+                g.node("Flatten", &[&pooled], vec![attr_i("axis", 1)], &format!("{at}_out"))
+            }
+            LayerSpec::Activation(a) => activate(g, a, &h, &at),
+            LayerSpec::Dropout { .. } => h,
+        };
+        if layer.has_parameters() {
+            k += 1;
+        }
     }
     Ok(h)
 }

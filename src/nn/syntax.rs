@@ -33,9 +33,16 @@ impl SyntaxError {
 /// The message, then the spec with a caret under the fault.
 impl std::fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // A missing number is pointed at just past the end.
-        let end = self.at.end.min(self.spec.len());
-        let start = self.at.start.min(end);
+        // A missing number is pointed at just past the end; a range is widened to whole
+        // characters (a multi-byte space such as U+0085 ends a part too).
+        let mut end = self.at.end.min(self.spec.len());
+        while !self.spec.is_char_boundary(end) {
+            end += 1;
+        }
+        let mut start = self.at.start.min(end);
+        while !self.spec.is_char_boundary(start) {
+            start -= 1;
+        }
         let indent = self.spec[..start].chars().count();
         let width = self.spec[start..end].chars().count().max(1);
         write!(f, "{}\n  {}\n  {}{}", self.message, self.spec, " ".repeat(indent), "^".repeat(width))
@@ -115,8 +122,7 @@ fn parse_part(spec: &str, start: usize, part: &str) -> Result<LayerSpec, SyntaxE
         offset = at + text.len();
     }
     let Some(&name) = words.first() else {
-        let at = start + part.len().min(1);
-        return Err(fail(at - part.len().min(1)..at, format!("an empty layer; the layers are: {LAYER_NAMES}")));
+        return Err(fail(start..start + part.len(), format!("an empty layer; the layers are: {LAYER_NAMES}")));
     };
     let end = start + part.trim_end().len();
     let mut args = Args { words: &words[1..], next: 0, end, name, fail: &fail };
@@ -337,5 +343,11 @@ mod tests {
     fn a_caret_counts_characters_not_bytes() {
         let e = parse_layers("relu, ×").unwrap_err().to_string();
         assert!(e.ends_with("\n  relu, ×\n        ^"), "{e}");
+        // U+0085 is a space of two bytes: as a whole layer, and after a missing number (both
+        // found by the fuzz target, which sliced inside it).
+        let e = parse_layers("\u{85}").unwrap_err().to_string();
+        assert!(e.starts_with("an empty layer"), "{e}");
+        let e = parse_layers("conv 32\u{85}").unwrap_err().to_string();
+        assert!(e.starts_with("`conv` needs a kernel size here"), "{e}");
     }
 }

@@ -4,7 +4,7 @@
 //! running variance from the unbiased batch variance, as PyTorch does — and evaluation uses in
 //! place of the batch's. After a dense layer the features are its channels (`BatchNorm1d`).
 
-use super::architecture::{BATCH_NORM_EPS, BATCH_NORM_MOMENTUM};
+use super::layer::{BATCH_NORM_EPS, BATCH_NORM_MOMENTUM};
 use super::linear::find_param;
 use crate::autograd::{ParamId, ParamStore, Tape, Var};
 use crate::tensor::{Float, Shape, Tensor, View, batch_norm_eval, channel_moments};

@@ -7,7 +7,8 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::Activation;
-use super::architecture::{Architecture, LayerSpec};
+use super::architecture::Architecture;
+use super::layer::LayerSpec;
 use crate::error::Error;
 
 /// What an MLP looks like: layer sizes from inputs to outputs, the hidden activation, the output

@@ -1,7 +1,8 @@
 //! A stack of layers applied in order, built from an [`Architecture`] (or the MLP builder on
 //! top of it), on the tape for training and without one for inference.
 
-use super::architecture::{Architecture, LayerSpec, SampleShape};
+use super::architecture::Architecture;
+use super::layer::{LayerSpec, SampleShape};
 use super::mlp::MlpSpec;
 use super::{Activation, BatchNorm, Conv2d, Dropout, Init, Linear, Moments};
 use rayon::prelude::*;
@@ -41,11 +42,6 @@ impl Sequential {
         built.unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// The MLP `spec` describes, with weights already in `store` (a loaded model).
-    pub fn mlp_from_store<T: Float>(spec: &MlpSpec, store: &ParamStore<T>) -> crate::Result<Sequential> {
-        Sequential::from_store(&spec.architecture()?, store)
-    }
-
     /// The network `architecture` describes, its weights new in `store`. The k-th layer with
     /// weights is named `layers.{k}` (so an MLP's `layers.{i}.weight` is its i-th weight
     /// matrix). Dense and convolutional weights use the initialisation of the activation that
@@ -68,9 +64,9 @@ impl Sequential {
                 }
                 LayerSpec::Conv { filters, kernel, .. } => {
                     let geometry = spec.conv_geometry().expect("a conv");
-                    Layer::Conv2d(Conv2d::new(store, name, (channels(shape), filters, kernel), geometry, init, rng))
+                    Layer::Conv2d(Conv2d::new(store, name, (shape.channels(), filters, kernel), geometry, init, rng))
                 }
-                _ => Layer::BatchNorm(BatchNorm::new(store, name, channels(shape))),
+                _ => Layer::BatchNorm(BatchNorm::new(store, name, shape.channels())),
             })
         })
     }
@@ -84,9 +80,9 @@ impl Sequential {
                 LayerSpec::Dense { units } => Layer::Linear(Linear::from_store(store, name, (shape.numel(), units))?),
                 LayerSpec::Conv { filters, kernel, .. } => {
                     let geometry = spec.conv_geometry().expect("a conv");
-                    Layer::Conv2d(Conv2d::from_store(store, name, (channels(shape), filters, kernel), geometry)?)
+                    Layer::Conv2d(Conv2d::from_store(store, name, (shape.channels(), filters, kernel), geometry)?)
                 }
-                _ => Layer::BatchNorm(BatchNorm::from_store(store, name, channels(shape))?),
+                _ => Layer::BatchNorm(BatchNorm::from_store(store, name, shape.channels())?),
             })
         })?;
         let expected: usize = model.layers.iter().map(|l| l.parameter_ids().len()).sum();
@@ -353,12 +349,4 @@ fn following_activation(rest: &[LayerSpec]) -> Activation {
         }
     }
     Activation::Linear
-}
-
-/// Channels of a sample shape (features, for a vector).
-fn channels(shape: SampleShape) -> usize {
-    match shape {
-        SampleShape::Flat(n) => n,
-        SampleShape::Image { channels, .. } => channels,
-    }
 }

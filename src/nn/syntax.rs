@@ -78,7 +78,7 @@ impl std::str::FromStr for LayerList {
 
 impl std::fmt::Display for LayerList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+        f.write_str(&super::layer::spec_of(&self.0))
     }
 }
 

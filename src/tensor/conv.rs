@@ -167,6 +167,15 @@ fn im2col<T: Float>(cols: &mut [T], image: &[T], s: &Sizes, g: Conv2dGeometry) {
     });
 }
 
+/// im2col undone: each receptive field's column of `cols` added back into the pixels of one
+/// image [c_in, h, w] it came from.
+fn col2im<T: Float>(image: &mut [T], cols: &[T], s: &Sizes, g: Conv2dGeometry) {
+    let step = g.stride[1];
+    g.each_run(s, |at, to, len| {
+        image[to..].iter_mut().step_by(step).zip(&cols[at..at + len]).for_each(|(p, &c)| *p += c)
+    });
+}
+
 /// The forward pass: `out` [n, c_out, oh, ow] = w ⋆ x + b.
 pub fn conv2d<T: Float>(
     out: &mut [T],
@@ -201,10 +210,7 @@ pub fn conv2d_grad_input<T: Float>(
     let mut cols = s.cols();
     for (n, image) in gx.chunks_exact_mut(s.c_in * s.h * s.w).enumerate() {
         matmul(&mut cols, s.weights(w.data).mat_t(), s.output(grad.data, n).mat(), Write::Overwrite, threads);
-        let step = g.stride[1];
-        g.each_run(&s, |at, to, len| {
-            image[to..].iter_mut().step_by(step).zip(&cols[at..at + len]).for_each(|(p, &c)| *p += c)
-        });
+        col2im(image, &cols, &s, g);
     }
 }
 

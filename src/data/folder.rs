@@ -55,6 +55,14 @@ pub struct Listing {
     pub other_files: usize,
 }
 
+impl Listing {
+    /// What a user hears about the files left out for their names, if any.
+    pub fn other_files_note(&self, root: &Path) -> Option<String> {
+        (self.other_files > 0)
+            .then(|| format!("{}: {} files that are not PNG or JPEG left out", root.display(), self.other_files))
+    }
+}
+
 /// Every PNG or JPEG file under `root` (sorted, so a listing is the same on every machine),
 /// with the class its first-level subfolder names.
 pub fn list(root: &Path) -> Result<Listing> {
@@ -267,9 +275,7 @@ pub fn load_image_folder(
             describe_bad(&pixels.bad)
         ));
     }
-    if listing.other_files > 0 {
-        notes.push(format!("{}: {} files that are not PNG or JPEG left out", root.display(), listing.other_files));
-    }
+    notes.extend(listing.other_files_note(root));
     let [c, h, w] = pixels.shape;
     let feature_names =
         (0..c).flat_map(|k| (0..h).flat_map(move |y| (0..w).map(move |x| format!("c{k}_y{y}_x{x}")))).collect();

@@ -135,13 +135,7 @@ pub fn load_image_files_for_model(info: &ModelInfo, paths: &[PathBuf]) -> Result
         }
         if path.is_dir() {
             let listing = list(path)?;
-            if listing.other_files > 0 {
-                notes.push(format!(
-                    "{}: {} files that are not PNG or JPEG left out",
-                    path.display(),
-                    listing.other_files
-                ));
-            }
+            notes.extend(listing.other_files_note(path));
             files.extend(listing.files.into_iter().map(|(file, _)| file));
         } else {
             files.push(path.clone());

@@ -184,7 +184,7 @@ fn onnx_and_pillow() -> bool {
 }
 
 #[test]
-fn a_cnn_with_every_layer_kind_exports_to_onnx_and_runs_in_onnxruntime_as_predict() {
+fn a_cnn_with_every_layer_kind_exports_to_onnx_and_pytorch_and_both_predict_as_predict_does() {
     if !onnx_and_pillow() {
         return;
     }
@@ -212,12 +212,22 @@ fn a_cnn_with_every_layer_kind_exports_to_onnx_and_runs_in_onnxruntime_as_predic
         for op in ["Conv", "MaxPool", "AveragePool", "BatchNormalization", "GlobalAveragePool", "Flatten", "Gemm"] {
             assert!(v["ops"].as_array().unwrap().contains(&op.into()), "{op} in {v}");
         }
+        // The PyTorch folder: model.py's Net on the same files, read by its own encode().
+        let folder = format!("{model}-torch");
+        let (code, _, err) = run(&["export", "--model", &model, "--format", "torch", "--out", &folder]);
+        assert_eq!(code, 0, "{err}");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/torch/standin.py");
+        let out =
+            std::process::Command::new("python3").arg(script).args([&folder, &root_s, &predictions]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v["max_diff"].as_f64().unwrap() < 1e-5, "torch, colour {colour}: {v}");
+        assert_eq!(v["labels_differing"], 0, "torch, colour {colour}: {v}");
+        let code = std::fs::read_to_string(Path::new(&folder).join("model.py")).unwrap();
+        for module in
+            ["nn.Conv2d(", "nn.BatchNorm2d(", "nn.BatchNorm1d(", "F.max_pool2d(", "F.avg_pool2d(", "x.mean(dim=(2, 3))"]
+        {
+            assert!(code.contains(module), "{module} in model.py");
+        }
     }
-    // The PyTorch folder is not written for these yet: refused, naming the layers, writing nothing.
-    let folder = s.path("torch");
-    refused(
-        &["export", "--model", &s.path("m-gray"), "--format", "torch", "--out", &folder],
-        &["the PyTorch export writes MLPs", "conv 6 3 pad 1, batchnorm", "--format onnx exports it"],
-    );
-    assert!(!Path::new(&folder).exists());
 }

@@ -21,6 +21,7 @@ mod playground;
 mod properties;
 mod tables;
 mod tape;
+mod torch_autograd;
 mod training;
 
 // The command line: tests that run the `backprop` binary or read clap's names.

@@ -117,11 +117,26 @@ impl Loss {
 
     /// Output `i`'s term of [`Loss::per_output`] written out (1-based `i` of `k` outputs).
     pub fn term_formula(self, i: usize, k: usize) -> String {
+        self.term_of(i, k, &format!("out_y{i}"))
+    }
+
+    /// Output `i`'s term with the output named `out`.
+    pub fn term_of(self, i: usize, k: usize, out: &str) -> String {
         match self {
-            Loss::HalfSse => format!("½(T{i} − out_y{i})²"),
-            Loss::Mse => format!("(out_y{i} − T{i})²/{k}"),
-            Loss::CrossEntropy => format!("−T{i}·log out_y{i}"),
-            Loss::Bce => format!("−(T{i}·log out_y{i} + (1 − T{i})·log(1 − out_y{i}))/{k}"),
+            Loss::HalfSse => format!("½(T{i} − {out})²"),
+            Loss::Mse => format!("({out} − T{i})²/{k}"),
+            Loss::CrossEntropy => format!("−T{i}·log {out}"),
+            Loss::Bce => format!("−(T{i}·log {out} + (1 − T{i})·log(1 − {out}))/{k}"),
+        }
+    }
+
+    /// ∂E/∂out of output `i` (named `out`) of `k`: the derivative of its term.
+    pub fn derivative_of(self, i: usize, k: usize, out: &str) -> String {
+        match self {
+            Loss::HalfSse => format!("−(T{i} − {out})"),
+            Loss::Mse => format!("2({out} − T{i})/{k}"),
+            Loss::CrossEntropy => format!("−T{i}/{out}"),
+            Loss::Bce => format!("−(T{i}/{out} − (1 − T{i})/(1 − {out}))/{k}"),
         }
     }
 }

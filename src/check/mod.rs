@@ -4,6 +4,7 @@
 //! `--check` options build on it.
 
 mod answers;
+pub mod conv;
 mod mistakes;
 mod network;
 mod report;

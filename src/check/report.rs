@@ -182,18 +182,39 @@ pub fn check(net: &Network, answers: &[StepAnswers], max_steps: usize) -> Result
     let (steps, final_loss) = starts(net, last_step(answers, max_steps)?);
     let explained: Vec<Step> = steps.iter().map(|(_, s)| s.clone()).collect();
     let marks = mark_against(&expected_of(&explained, final_loss), answers)?;
+    Ok(diagnose(
+        &marks,
+        steps.len(),
+        |n| variants(&steps[n].0, &steps[n].1),
+        |n, symbol, given| from_learners_inputs(&steps[n].0, &steps[n].1, symbol, given),
+    ))
+}
+
+/// The learner's answer of one step, by symbol.
+pub(super) type Given<'a> = BTreeMap<String, &'a Mark>;
+
+/// Each mark of steps 1 ..= `steps` diagnosed: a wrong one is carried from the learner's own
+/// earlier answers (`carried(step index, symbol, their answers)` gives the value those make and
+/// the first wrong one), or matched against `catalogue(step index)`'s mistakes, weighed and
+/// ranked. For any network whose steps give marks and a catalogue.
+pub(super) fn diagnose(
+    marks: &[Mark],
+    steps: usize,
+    catalogue: impl Fn(usize) -> Vec<Mistake>,
+    carried: impl Fn(usize, &str, &Given) -> Option<(f64, String)>,
+) -> Vec<Checked> {
     let mut out = vec![];
-    for (n, (start, step)) in steps.iter().enumerate() {
+    for n in 0..steps {
         let here: Vec<&Mark> = marks.iter().filter(|m| m.step == n + 1).collect();
         if here.is_empty() {
             continue;
         }
-        let given: BTreeMap<String, &Mark> = here.iter().map(|m| (m.symbol.clone(), *m)).collect();
-        let catalogue: Vec<Mistake> = if here.iter().any(|m| !m.correct) { variants(start, step) } else { vec![] };
+        let given: Given = here.iter().map(|m| (m.symbol.clone(), *m)).collect();
+        let catalogue: Vec<Mistake> = if here.iter().any(|m| !m.correct) { catalogue(n) } else { vec![] };
         for m in here {
             let mut checked = Checked { mark: m.clone(), carried_from: None, mistakes: vec![], why: None };
             if !m.correct {
-                if let Some((v, from)) = from_learners_inputs(start, step, &m.symbol, &given)
+                if let Some((v, from)) = carried(n, &m.symbol, &given)
                     && m.given.matches(v)
                 {
                     checked.carried_from = Some(from);
@@ -219,7 +240,7 @@ pub fn check(net: &Network, answers: &[StepAnswers], max_steps: usize) -> Result
             out.push(checked);
         }
     }
-    Ok(out)
+    out
 }
 
 /// The marks as text: the learner's value beside the engine's, ✓/✗, the diagnosis.

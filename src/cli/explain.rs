@@ -69,6 +69,11 @@ fn bold_headings(text: &str) -> String {
 }
 
 pub fn run(args: ExplainArgs) -> Result<()> {
+    if let Some(path) = &args.network
+        && crate::network::conv::is_layered_file(path)?
+    {
+        return convolutional(&args, &crate::network::conv::ConvNetwork::load(path)?);
+    }
     let network = match (&args.network, args.exercise) {
         (Some(path), _) => Network::load(path)?,
         (None, Some(seed)) => crate::exercise::Exercise::new(seed).network,
@@ -85,11 +90,29 @@ pub fn run(args: ExplainArgs) -> Result<()> {
             request.answer(&Limits::COMMAND_LINE)?
         }
     };
+    write(&args, &page)
+}
+
+/// A convolutional network's explanation, or its check.
+fn convolutional(args: &ExplainArgs, network: &crate::network::conv::ConvNetwork) -> Result<()> {
+    let limits = &Limits::COMMAND_LINE;
+    let page = match &args.check {
+        Some(answers) => {
+            let answers = crate::check::read_answers(answers)?;
+            crate::check::conv::answer(network, &answers, args.format, limits)?
+        }
+        None => crate::explain::conv::answer(network, args.steps as usize, args.verify, args.format, limits)?,
+    };
+    write(args, &page)
+}
+
+/// The page to `--out` (atomically) or standard output, headings in bold on a terminal.
+fn write(args: &ExplainArgs, page: &str) -> Result<()> {
     match &args.out {
         Some(path) => write_atomic(path, page.as_bytes()),
         None if args.check.is_none() && args.format == Format::Text && std::io::stdout().is_terminal() => {
-            emit(&bold_headings(&page))
+            emit(&bold_headings(page))
         }
-        None => emit(&page),
+        None => emit(page),
     }
 }

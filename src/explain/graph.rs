@@ -1,9 +1,13 @@
 //! `explain --format dot`: the computation graph the engine records for a network, as Graphviz
 //! source.
 
-use crate::autograd::Tape;
+use std::collections::HashMap;
+
+use crate::autograd::{Grads, ParamStore, Tape};
+use crate::network::conv::{ConvNetwork, map_names};
 use crate::network::model::{Forward, forward};
 use crate::network::{Network, unit_name};
+use crate::tensor::Tensor;
 
 /// Graphviz source of the computation graph the engine records for `net`: one node per tape
 /// node (its op, value and gradient), edges from each op's inputs — micrograd's `draw_dot`, for
@@ -13,13 +17,50 @@ pub fn computation_graph(net: &Network) -> String {
     let tape = Tape::new();
     let Forward { layers, error, .. } = forward(net, model, store, &tape);
     let grads = tape.backward(error);
-    let mut names = std::collections::HashMap::new();
+    let mut names = HashMap::new();
     for (l, &(z, out)) in layers.iter().enumerate() {
         let units: Vec<String> = (0..net.model.units(l)).map(|j| unit_name(net, l, j)).collect();
         names.insert(z.id(), units.join(", "));
         names.insert(out.id(), units.iter().map(|u| format!("out_{u}")).collect::<Vec<_>>().join(", "));
     }
     names.insert(error.id(), "E".to_string());
+    dot(&tape, store, &grads, &names)
+}
+
+/// The same for a convolutional network: each layer's output node named by its first and last
+/// numbers (`C11 … C44`).
+pub fn conv_graph(net: &ConvNetwork) -> String {
+    let tape = Tape::new();
+    let x = tape.input(&net.input);
+    let mut outs = vec![x];
+    let out = net.sequential.forward_visit(&tape, &net.params, x, None, |_, _, o| outs.push(o));
+    let t = tape.input(&Tensor::new(net.targets.clone(), [1, net.targets.len()]));
+    let error = net.loss.per_output(out, t).sum();
+    let grads = tape.backward(error);
+    let arch = net.architecture();
+    let shapes: Vec<_> = arch.rows().expect("checked when read").iter().map(|r| r.output).collect();
+    let all = map_names(net.input_shape(), &arch.layers, &shapes);
+    let mut names = HashMap::new();
+    for (var, list) in outs.iter().zip(&all) {
+        let span = match (list.first(), list.last()) {
+            (Some(a), Some(b)) if a != b => format!("{a} … {b}"),
+            (Some(a), _) => a.clone(),
+            _ => continue,
+        };
+        names.insert(var.id(), span);
+    }
+    names.insert(error.id(), "E".to_string());
+    dot(&tape, &net.params, &grads, &names)
+}
+
+/// Graphviz source of a tape: one node per tape node (its op, the explanation's `names`, value
+/// and gradient), edges from each op's inputs.
+fn dot(
+    tape: &Tape<f64>,
+    store: &ParamStore<f64>,
+    grads: &Grads<f64>,
+    names: &HashMap<crate::autograd::NodeId, String>,
+) -> String {
     let list = |t: &[f64]| t.iter().map(|v| format!("{v:.6}")).collect::<Vec<_>>().join(" ");
     let mut dot = String::from("digraph tape {\n  rankdir=LR;\n  node [shape=record, fontname=\"Helvetica\"];\n");
     for id in 0..tape.len() {

@@ -4,6 +4,7 @@
 //! graph. The numbers come from [`crate::network`] (a view of the engine's tape, not a second
 //! implementation); this module only lays them out.
 
+pub mod conv;
 mod graph;
 mod html;
 mod render;

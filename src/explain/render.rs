@@ -165,7 +165,7 @@ pub(super) fn text(net: &Network, explained: &Steps) -> String {
 }
 
 /// `dE/dout_y1` → `\frac{\partial E}{\partial out_{y_1}}`, for Markdown's LaTeX.
-fn latex_symbol(s: &str) -> String {
+pub(super) fn latex_symbol(s: &str) -> String {
     fn name(n: &str) -> String {
         let (prefix, rest) = n.strip_prefix("out_").map_or(("", n), |r| ("out_", r));
         let letters: String = rest.chars().take_while(|c| c.is_alphabetic()).collect();

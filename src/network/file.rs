@@ -153,38 +153,8 @@ impl Network {
             }
             width = units;
         }
-        let outputs = width;
-        let out_act = f.layers[last].activation;
-        match (f.loss, out_act) {
-            (Loss::CrossEntropy, a) if a != Activation::Softmax => {
-                return err(&format!("layers[{last}].activation"), "cross-entropy needs a softmax output layer".into());
-            }
-            (l, Activation::Softmax) if l != Loss::CrossEntropy => {
-                return err("loss", "a softmax output layer goes with cross-entropy".into());
-            }
-            (Loss::Bce, a) if a != Activation::Sigmoid => {
-                return err(&format!("layers[{last}].activation"), "bce needs a sigmoid output layer".into());
-            }
-            _ => {}
-        }
-        let targets = match f.targets {
-            TargetsFile::Vector(t) => t,
-            TargetsFile::Class(c) if f.loss == Loss::CrossEntropy => {
-                if c >= outputs {
-                    return err("targets", format!("class {c} for {outputs} outputs"));
-                }
-                (0..outputs).map(|k| if k == c { 1.0 } else { 0.0 }).collect()
-            }
-            TargetsFile::Class(_) => {
-                return err("targets", "a class index goes with cross-entropy; give a vector".into());
-            }
-        };
-        if targets.len() != outputs {
-            return err("targets", format!("{} targets for {outputs} outputs", targets.len()));
-        }
-        if matches!(f.loss, Loss::Bce | Loss::CrossEntropy) && targets.iter().any(|t| !(0.0..=1.0).contains(t)) {
-            return err("targets", "targets of bce and cross-entropy lie in [0, 1]".into());
-        }
+        let targets =
+            targets_for(f.loss, f.layers[last].activation, &format!("layers[{last}].activation"), f.targets, width)?;
         Ok(Network {
             inputs: f.inputs,
             targets,
@@ -194,4 +164,52 @@ impl Network {
             update_biases: f.update_biases,
         })
     }
+}
+
+/// The targets of a network ending in `output` activation with `outputs` outputs, checked
+/// against the loss (cross-entropy with softmax, bce with sigmoid, targets of both in [0, 1]; a
+/// class index only for cross-entropy); `activation_field` names the output's activation in
+/// errors. For every network file alike.
+pub(super) fn targets_for(
+    loss: Loss,
+    output: Activation,
+    activation_field: &str,
+    targets: TargetsFile,
+    outputs: usize,
+) -> std::result::Result<Vec<f64>, (String, String)> {
+    let err = |field: &str, msg: String| Err((field.to_string(), msg));
+    match (loss, output) {
+        (Loss::CrossEntropy, a) if a != Activation::Softmax => {
+            return err(activation_field, "cross-entropy needs a softmax output layer".into());
+        }
+        (l, Activation::Softmax) if l != Loss::CrossEntropy => {
+            return err("loss", "a softmax output layer goes with cross-entropy".into());
+        }
+        (Loss::Bce, a) if a != Activation::Sigmoid => {
+            return err(activation_field, "bce needs a sigmoid output layer".into());
+        }
+        _ => {}
+    }
+    let targets = match targets {
+        TargetsFile::Vector(t) => t,
+        TargetsFile::Class(c) if loss == Loss::CrossEntropy => {
+            if c >= outputs {
+                return err("targets", format!("class {c} for {outputs} outputs"));
+            }
+            (0..outputs).map(|k| if k == c { 1.0 } else { 0.0 }).collect()
+        }
+        TargetsFile::Class(_) => {
+            return err("targets", "a class index goes with cross-entropy; give a vector".into());
+        }
+    };
+    if targets.len() != outputs {
+        return err("targets", format!("{} targets for {outputs} outputs", targets.len()));
+    }
+    if matches!(loss, Loss::Bce | Loss::CrossEntropy) && targets.iter().any(|t| !(0.0..=1.0).contains(t)) {
+        return err("targets", "targets of bce and cross-entropy lie in [0, 1]".into());
+    }
+    if targets.iter().any(|t| !t.is_finite()) {
+        return err("targets", "targets must be finite numbers".into());
+    }
+    Ok(targets)
 }

@@ -5,6 +5,7 @@
 //! with its weights in a `ParamStore`): [`LayerFile`] is only how layers are written down.
 //! [`step`] and [`run`] return the numbers each feature shows.
 
+pub mod conv;
 mod file;
 pub(crate) mod model;
 mod names;

@@ -44,6 +44,8 @@ mod exercise;
 #[cfg(feature = "cli")]
 mod explain;
 #[cfg(feature = "cli")]
+mod explain_conv;
+#[cfg(feature = "cli")]
 mod export;
 #[cfg(feature = "cli")]
 mod hostile;

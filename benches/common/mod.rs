@@ -54,6 +54,73 @@ pub fn mlp_samples_per_second(data: &Dataset, batch: usize, threads: usize) -> f
     report.history[1].samples_per_second
 }
 
+/// The default image network of `backprop train` (`pipeline::plan::IMAGE_LAYERS` and the output
+/// layer) for MNIST's 1×28×28 images and 10 classes, weights from a fixed seed.
+pub fn default_cnn() -> (Sequential, ParamStore<f32>) {
+    let hidden =
+        backprop::nn::syntax::parse_layers(backprop::pipeline::plan::IMAGE_LAYERS).expect("the defaults parse");
+    let image = backprop::nn::SampleShape::Image { channels: 1, height: 28, width: 28 };
+    let architecture = backprop::nn::Architecture::for_data(image, &hidden, 10).expect("the defaults fit MNIST");
+    let mut params = ParamStore::new();
+    let model = Sequential::new(&architecture, &mut params, &mut backprop::rng(1)).expect("the defaults build");
+    (model, params)
+}
+
+/// The first `n` MNIST training images from `dir` (their IDX files), as `backprop train` reads them.
+pub fn mnist_images(dir: &std::path::Path, n: usize) -> Dataset {
+    let all =
+        backprop::data::load_mnist(&dir.join("train-images-idx3-ubyte.gz"), &dir.join("train-labels-idx1-ubyte.gz"))
+            .expect("the MNIST files read");
+    all.subset(&(0..n.min(all.len())).collect::<Vec<_>>())
+}
+
+/// Samples per second of the default image network's training on `data` (softmax
+/// cross-entropy, Adam at 1e-3, shuffled batches, no augmentation) at `batch` × `threads`:
+/// the second of two epochs, as the peers' `cnn_torch.py` measures its own.
+pub fn cnn_samples_per_second(data: &Dataset, batch: usize, threads: usize) -> f64 {
+    let (model, params) = default_cnn();
+    let mut learner = Learner { model, params, optimizer: Optimizer::adam(0.0) };
+    let mut cfg = TrainConfig::new(Loss::CrossEntropy, 1e-3);
+    (cfg.epochs, cfg.batch_size, cfg.threads) = (2, batch, Threads::new(threads));
+    let report = train(&mut learner, Run::new(data, None, &cfg), &mut every_epoch(|_, _| Control::Continue))
+        .expect("training runs");
+    report.history[1].samples_per_second
+}
+
+/// The default image network's inference on `data`'s images: the median batch-1 latency in
+/// microseconds over 200 calls, and the median samples/s of 5 passes over 4,096 images in
+/// batches of 1024, as `cnn_torch.py` measures PyTorch's.
+pub fn cnn_inference(data: &Dataset, threads: usize) -> (f64, f64) {
+    let (model, params) = default_cnn();
+    let threads = Threads::new(threads);
+    let x = &data.features;
+    let row = |i: usize| Tensor::new(x.data()[i * 784..(i + 1) * 784].to_vec(), [1, 784]);
+    for i in 0..20 {
+        std::hint::black_box(model.predict(&params, &row(i), threads));
+    }
+    let mut times: Vec<f64> = (0..200)
+        .map(|i| {
+            let one = row(i);
+            let t = Instant::now();
+            std::hint::black_box(model.predict(&params, &one, threads));
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let batches: Vec<Tensor<f32>> =
+        (0..4).map(|b| Tensor::new(x.data()[b * 1024 * 784..(b + 1) * 1024 * 784].to_vec(), [1024, 784])).collect();
+    let rates: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            batches.iter().for_each(|b| {
+                std::hint::black_box(model.predict(&params, b, threads));
+            });
+            4096.0 / t.elapsed().as_secs_f64()
+        })
+        .collect();
+    (times[100] * 1e6, median(rates))
+}
+
 /// Seconds for 10,000 full-batch steps of the lecture's network, and the error after them:
 /// the median of 5 timed runs after a warm-up run, as the peers' `tiny_*.py` time theirs (5
 /// runs, the median reported). `compiled`: the graph recorded once and compiled into a plan

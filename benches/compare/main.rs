@@ -3,16 +3,19 @@
 //! shared and noisy; then one table of medians and ratios, printed and written to
 //! `comparison/results/compare.md` with a bar chart (`compare.svg`, `compare.png`).
 //!
-//! Run: `cargo bench --bench compare -- [--rounds N] [--only mlp,lecture,infer,mnist,mnist-fast]
+//! Run: `cargo bench --bench compare -- [--rounds N] [--only mlp,lecture,infer,cnn,mnist,mnist-fast,mnist-cnn]
 //! [--venv DIR] [--mnist DIR] [--out DIR] [--no-peers]`. The first run creates the peers'
 //! Python environment in `--venv` (default `/tmp/backprop-peers`, about 6 GB with PyTorch).
 //! Workloads: the MLP 784-256-128-10 at batch 32/128/512 × 1/2 threads, each as a share of
 //! this machine's f32 FMA ceiling (measured each round by a short probe); the lecture's network,
 //! 10,000 steps; inference latency (batch 1) and throughput (batch 1024); the README's two MNIST
-//! recipes (the acceptance run, and the fastest way to 98 %) as whole processes (wall time, test
-//! accuracy, peak resident memory) against PyTorch with the same hyper-parameters (`mnist.rs`).
+//! recipes (the acceptance run, and the fastest way to 98 %) and the default convolutional
+//! network's run as whole processes (wall time, test accuracy, peak resident memory) against
+//! PyTorch with the same hyper-parameters (`mnist.rs`); the default convolutional network's
+//! training at batch 64/128 × 1/2 threads and its inference (`cnn.rs`).
 
 mod ceiling;
+mod cnn;
 #[path = "../common/mod.rs"]
 mod common;
 mod mnist;
@@ -32,7 +35,7 @@ struct Options {
     /// Interleaved rounds of every workload.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     rounds: u64,
-    /// Only these workloads: mlp, lecture, infer, mnist, mnist-fast.
+    /// Only these workloads: mlp, lecture, infer, cnn, mnist, mnist-fast, mnist-cnn.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// The peers' Python environment (created on the first run).
@@ -86,9 +89,12 @@ fn run() -> Result<(), String> {
         results.failures.push(format!("MNIST: no MNIST files in {}", opts.mnist.display()));
     }
     let data = opts.wants("mlp").then(|| common::synthetic(60_000));
+    if opts.wants("cnn") && !mnist_ok {
+        results.failures.push(format!("cnn: no MNIST files in {}", opts.mnist.display()));
+    }
     for round in 1..=opts.rounds as usize {
         eprintln!("round {round} of {}", opts.rounds);
-        if let Some(data) = &data {
+        if data.is_some() || opts.wants("cnn") {
             for t in [1, 2] {
                 match ceiling::fma_peak(t) {
                     Some(peak) => {
@@ -98,6 +104,8 @@ fn run() -> Result<(), String> {
                     None => results.failures.push("ceiling: this CPU has neither AVX2 with FMA nor AVX-512".into()),
                 }
             }
+        }
+        if let Some(data) = &data {
             for (b, t) in MLP_ROWS {
                 let row = mlp_row(b, t);
                 let ours = common::mlp_samples_per_second(data, b, t);
@@ -161,6 +169,9 @@ fn run() -> Result<(), String> {
                     }
                 }
             }
+        }
+        if mnist_ok && opts.wants("cnn") {
+            cnn::run(&mut results, python.as_ref(), &mnist_dir);
         }
         for recipe in mnist::RECIPES.iter().filter(|r| mnist_ok && opts.wants(r.key)) {
             mnist::run(recipe, &mut results, python.as_ref(), &scripts, &mnist_dir);

@@ -17,22 +17,28 @@ pub struct Recipe {
     pub summary: &'static str,
     /// `backprop train`'s options after the data files.
     pub ours: &'static [&'static str],
-    /// `mnist_torch.py`'s arguments after the data folder and the thread count.
+    /// PyTorch's script (in `comparison/peers/`) and its arguments after the data folder and
+    /// the thread count.
+    pub script: &'static str,
     pub torch: &'static [&'static str],
     /// How many times less wall time than PyTorch's the recipe is meant to take.
     pub target: f64,
+    /// The test accuracy it is meant to reach.
+    pub accuracy: f64,
 }
 
-/// The README's two MNIST commands.
+/// The README's two MNIST commands, and the default convolutional network's run.
 #[rustfmt::skip]
-pub const RECIPES: [Recipe; 2] = [
+pub const RECIPES: [Recipe; 3] = [
     Recipe {
         key: "mnist",
         title: "MNIST acceptance run: the README's command vs PyTorch with the same hyper-parameters",
         summary: "784-256-128-10 ReLU, Adam 1e-3, cosine decay, batch 128, 10 epochs, 10 % validation (best epoch kept), 2 threads; whole process, load to test.",
         ours: &["--hidden", "256,128", "--epochs", "10", "--batch-size", "128", "--schedule", "cosine"],
+        script: "mnist_torch.py",
         torch: &["10"],
         target: 1.0,
+        accuracy: 0.98,
     },
     Recipe {
         key: "mnist-fast",
@@ -40,8 +46,20 @@ pub const RECIPES: [Recipe; 2] = [
         summary: "784-256-128-10 ReLU, Adam 4e-3, 0.3 epochs of linear warm-up then cosine decay to 0, batch 128, 3 epochs on all 60,000 images (no validation; the last epoch tested), 2 threads; whole process, load to test.",
         ours: &["--hidden", "256,128", "--epochs", "3", "--batch-size", "128", "--lr", "4e-3", "--warmup", "0.3",
                 "--schedule", "cosine", "--val-split", "0"],
+        script: "mnist_torch.py",
         torch: &["3", "4e-3", "0.3", "0"],
         target: 3.0,
+        accuracy: 0.98,
+    },
+    Recipe {
+        key: "mnist-cnn",
+        title: "MNIST with the default convolutional network: `backprop train` on the IDX files vs PyTorch with the same recipe",
+        summary: "conv 32 5, batchnorm, relu, maxpool 2, conv 64 5, batchnorm, relu, maxpool 2, dense 256, relu, dropout 0.3, dense 10; Adam 1e-3, cosine decay, batch 64, 12 epochs, each image shifted by up to 2 pixels (bilinear), 10 % validation (best epoch kept), 2 threads; whole process, load to test.",
+        ours: &[],
+        script: "mnist_cnn_torch.py",
+        torch: &["12", "2"],
+        target: 2.0,
+        accuracy: 0.994,
     },
 ];
 
@@ -76,7 +94,7 @@ pub fn run(recipe: &Recipe, results: &mut Results, python: Option<&Python>, scri
     }
     let _ = std::fs::remove_dir_all(&out);
     if let Some(py) = python {
-        let (exe, script, d) = (py.exe(), py.script("mnist_torch.py"), dir.display().to_string());
+        let (exe, script, d) = (py.exe(), py.script(recipe.script), dir.display().to_string());
         let mut command = vec![exe.as_str(), script.as_str(), d.as_str(), "2"];
         command.extend_from_slice(recipe.torch);
         match py.peak(&command) {

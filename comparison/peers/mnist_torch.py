@@ -7,15 +7,9 @@ after every epoch) and the weights of the epoch with the lowest validation loss 
 with VAL = 0 all 60,000 images train and the last epoch's weights are tested.
 Defaults: the acceptance run (10 epochs, lr 1e-3, no warm-up, 10 % validation).
 usage: mnist_torch.py MNIST_DIR THREADS [EPOCHS [LR WARMUP VAL]] -> one JSON line"""
-import gzip, json, math, os, sys, time
+import json, math, os, sys, time
 import numpy as np, torch
-
-def idx(path):
-    with gzip.open(path) as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+from cnn_common import idx
 
 root, threads = sys.argv[1], int(sys.argv[2])
 epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 10

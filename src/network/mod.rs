@@ -9,7 +9,7 @@ pub mod conv;
 mod file;
 pub(crate) mod model;
 mod names;
-mod step;
+pub(crate) mod step;
 
 pub use file::{LayerFile, MAX_PARAMETERS, Network, NetworkFile, TargetsFile};
 pub use model::{Model, Place, error_of};

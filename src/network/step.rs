@@ -222,10 +222,11 @@ const FINITE_DIFFERENCE_STEP: f64 = 1e-6;
 
 /// Steps as the renderers and the checker take them. Only the first steps are kept whole (each holds
 /// every value of the network, so a million of them would not fit in memory); the error of
-/// every step is kept for the summary.
-pub struct Steps {
+/// every step is kept for the summary. `S` is a dense network's [`Step`] or a convolutional
+/// one's.
+pub struct Steps<S = Step> {
     /// The first steps, every value of each.
-    pub steps: Vec<Step>,
+    pub steps: Vec<S>,
     /// E before each step, for every step run (as many as were asked for).
     pub errors: Vec<f64>,
     /// E after the last update.
@@ -235,16 +236,30 @@ pub struct Steps {
 /// Runs `steps` steps (at least one) and keeps the first `kept` of them whole; `verify` adds
 /// the finite differences to the kept ones.
 pub fn run(net: &Network, steps: usize, kept: usize, verify: bool) -> Steps {
+    run_with(net, steps, kept, verify, step, |s| s.loss, error_of)
+}
+
+/// [`run`] for any network: `step(network, number, verify)` gives a step and the network it
+/// leaves, `loss` a step's E before its update, `error` a network's E.
+pub(crate) fn run_with<N: Clone, S>(
+    net: &N,
+    steps: usize,
+    kept: usize,
+    verify: bool,
+    step: impl Fn(&N, usize, bool) -> (S, N),
+    loss: impl Fn(&S) -> f64,
+    error: impl Fn(&N) -> f64,
+) -> Steps<S> {
     let mut current = net.clone();
     let (mut whole, mut errors) = (vec![], vec![]);
     for s in 1..=steps.max(1) {
         let keep = s <= kept;
         let (step, next) = step(&current, s, verify && keep);
-        errors.push(step.loss);
+        errors.push(loss(&step));
         if keep {
             whole.push(step);
         }
         current = next;
     }
-    Steps { steps: whole, errors, final_loss: error_of(&current) }
+    Steps { steps: whole, errors, final_loss: error(&current) }
 }

@@ -1,7 +1,7 @@
 //! 2-D convolution as PyTorch's `conv2d` computes it (cross-correlation: the kernel is not
-//! flipped), by im2col and the GEMM crate: each image's receptive fields are laid out as the
-//! columns of a matrix `cols` [c_in·kh·kw, oh·ow], so the convolution is one product
-//! `W [c_out, c_in·kh·kw] · cols` plus the bias. Its backward pass is two more products and the
+//! flipped), by im2col and the GEMM crate: the receptive fields of a run of images are laid out
+//! as the columns of one matrix `cols` [c_in·kh·kw, images·oh·ow], so the convolution is one
+//! product `W [c_out, c_in·kh·kw] · cols` plus the bias. Its backward pass is two more products and the
 //! scatter that undoes im2col (col2im): a kernel weight's gradient is the sum, over every
 //! position it touched, of the upstream gradient there times the input it saw.
 
@@ -51,22 +51,6 @@ impl Sizes {
     fn image<'a, T>(&self, x: &'a [T], n: usize) -> &'a [T] {
         let len = self.c_in * self.h * self.w;
         &x[n * len..(n + 1) * len]
-    }
-
-    /// Image `n`'s output in a [n, c_out, oh, ow] buffer, as a [c_out, positions] matrix.
-    fn output<'a, T: Float>(&self, y: &'a [T], n: usize) -> View<'a, T> {
-        let len = self.c_out * self.positions();
-        View::new(&y[n * len..(n + 1) * len], Shape::new(&[self.c_out, self.positions()]))
-    }
-
-    /// A `cols` buffer [taps, positions].
-    fn cols<T: Float>(&self) -> Vec<T> {
-        vec![T::zero(); self.taps() * self.positions()]
-    }
-
-    /// `cols` read as the [taps, positions] matrix it is.
-    fn cols_view<'a, T: Float>(&self, cols: &'a [T]) -> View<'a, T> {
-        View::new(cols, Shape::new(&[self.taps(), self.positions()]))
     }
 
     /// A [c_out, c_in, kh, kw] weight read as the [c_out, taps] matrix of the product.
@@ -125,12 +109,12 @@ impl Conv2dGeometry {
     }
 
     /// Visits, for every tap row of `cols` and output row, the run of output positions whose
-    /// input pixels lie inside the image: `f(first index in cols, first index in the image,
-    /// length)`, the image index moving by the column stride along the run. Padding positions
+    /// input pixels lie inside the image: `f(tap, first output position, first index in the
+    /// image, length)`, the image index moving by the column stride along the run. Padding positions
     /// are skipped (im2col leaves zeros there; col2im adds nothing from them). Runs, not single
     /// pixels: a bounds check per pixel made im2col 14 % of a MNIST CNN's training step.
     #[inline]
-    fn each_run(self, s: &Sizes, mut f: impl FnMut(usize, usize, usize)) {
+    fn each_run(self, s: &Sizes, mut f: impl FnMut(usize, usize, usize, usize)) {
         let [sy, sx] = self.stride;
         let [py, px] = self.padding;
         let [dy, dx] = self.dilation;
@@ -147,7 +131,7 @@ impl Conv2dGeometry {
                     for oy in 0..s.oh {
                         let Some(y) = (oy * sy + i * dy).checked_sub(py).filter(|&y| y < s.h) else { continue };
                         let x = first * sx + j * dx - px;
-                        f(tap * s.positions() + oy * s.ow + first, (c * s.h + y) * s.w + x, last - first);
+                        f(tap, oy * s.ow + first, (c * s.h + y) * s.w + x, last - first);
                     }
                 }
             }
@@ -155,28 +139,64 @@ impl Conv2dGeometry {
     }
 }
 
-/// `cols` [taps, positions] of one image [c_in, h, w]: each column one receptive field.
-fn im2col<T: Float>(cols: &mut [T], image: &[T], s: &Sizes, g: Conv2dGeometry) {
+/// How many images one product takes at most: their columns (taps × positions each) fill
+/// about 1 MB of f32. One product over a few images, not one per image: per image, the second
+/// layer of the MNIST network is a [64 × 800] · [800 × 64] product, too thin for the GEMM crate
+/// to reach its rate, and its weight gradient sums 64 products of inner size 64. Measured on
+/// the default MNIST network (`cargo bench --bench compare -- --only cnn --no-peers`, Zen 3):
+/// 8 MB runs were slower than one image at a time (buffers out of cache, 4–18 %); 1 MB and
+/// 2 MB both faster, 1 MB by a little more with two threads.
+fn images_per_product(s: &Sizes) -> usize {
+    ((1 << 18) / (s.taps() * s.positions()).max(1)).clamp(1, s.images.max(1))
+}
+
+/// The images `first..first + count` as columns of `cols` [taps, count × positions], image
+/// `n`'s receptive fields in columns `(n − first) · positions ..`.
+fn im2col<T: Float>(cols: &mut [T], x: &[T], s: &Sizes, g: Conv2dGeometry, first: usize, count: usize) {
     if g.padding != [0, 0] {
         cols.fill(T::zero());
     }
-    let step = g.stride[1];
-    g.each_run(s, |at, from, len| match step {
-        1 => cols[at..at + len].copy_from_slice(&image[from..from + len]),
-        _ => cols[at..at + len].iter_mut().zip(image[from..].iter().step_by(step)).for_each(|(c, &p)| *c = p),
-    });
+    let (row, step) = (count * s.positions(), g.stride[1]);
+    for n in 0..count {
+        let (image, offset) = (s.image(x, first + n), n * s.positions());
+        g.each_run(s, |tap, at, from, len| {
+            let at = tap * row + offset + at;
+            match step {
+                1 => cols[at..at + len].copy_from_slice(&image[from..from + len]),
+                _ => cols[at..at + len].iter_mut().zip(image[from..].iter().step_by(step)).for_each(|(c, &p)| *c = p),
+            }
+        });
+    }
 }
 
-/// im2col undone: each receptive field's column of `cols` added back into the pixels of one
-/// image [c_in, h, w] it came from.
-fn col2im<T: Float>(image: &mut [T], cols: &[T], s: &Sizes, g: Conv2dGeometry) {
-    let step = g.stride[1];
-    g.each_run(s, |at, to, len| {
-        image[to..].iter_mut().step_by(step).zip(&cols[at..at + len]).for_each(|(p, &c)| *p += c)
-    });
+/// im2col undone: each receptive field's column of `cols` [taps, count × positions] added back
+/// into the pixels of image `first + n` of `gx` it came from.
+fn col2im<T: Float>(gx: &mut [T], cols: &[T], s: &Sizes, g: Conv2dGeometry, first: usize, count: usize) {
+    let (row, step, len_image) = (count * s.positions(), g.stride[1], s.c_in * s.h * s.w);
+    for n in 0..count {
+        let image = &mut gx[(first + n) * len_image..(first + n + 1) * len_image];
+        let offset = n * s.positions();
+        g.each_run(s, |tap, at, to, len| {
+            let at = tap * row + offset + at;
+            image[to..].iter_mut().step_by(step).zip(&cols[at..at + len]).for_each(|(p, &c)| *p += c)
+        });
+    }
 }
 
-/// The forward pass: `out` [n, c_out, oh, ow] = w ⋆ x + b.
+/// ∂E/∂y of images `first..first + count` ([n, c_out, positions]) laid out as one matrix
+/// [c_out, count × positions], as the products take it.
+fn gather_grad<T: Float>(out: &mut [T], grad: &[T], s: &Sizes, first: usize, count: usize) {
+    let p = s.positions();
+    for n in 0..count {
+        for c in 0..s.c_out {
+            let from = ((first + n) * s.c_out + c) * p;
+            out[c * count * p + n * p..][..p].copy_from_slice(&grad[from..from + p]);
+        }
+    }
+}
+
+/// The forward pass: `out` [n, c_out, oh, ow] = w ⋆ x + b, as W [c_out, taps] · im2col(x)
+/// over as many images at once as [`images_per_product`] allows.
 pub fn conv2d<T: Float>(
     out: &mut [T],
     x: View<'_, T>,
@@ -186,18 +206,26 @@ pub fn conv2d<T: Float>(
     threads: Threads,
 ) {
     let s = g.sizes(x.shape, w.shape);
-    let mut cols = s.cols();
-    for (n, y) in out.chunks_exact_mut(s.c_out * s.positions()).enumerate() {
-        im2col(&mut cols, s.image(x.data, n), &s, g);
-        for (row, &bias) in y.chunks_exact_mut(s.positions()).zip(b.data) {
-            row.fill(bias);
+    let (chunk, p) = (images_per_product(&s), s.positions());
+    let mut cols = vec![T::zero(); s.taps() * chunk * p];
+    let mut y = vec![T::zero(); s.c_out * chunk * p];
+    for first in (0..s.images).step_by(chunk) {
+        let count = chunk.min(s.images - first);
+        let (cols, y) = (&mut cols[..s.taps() * count * p], &mut y[..s.c_out * count * p]);
+        im2col(cols, x.data, &s, g, first, count);
+        let cols = View::new(cols, Shape::new(&[s.taps(), count * p]));
+        matmul(y, s.weights(w.data).mat(), cols.mat(), Write::Overwrite, threads);
+        for n in 0..count {
+            for (c, &bias) in b.data.iter().enumerate() {
+                let to = &mut out[((first + n) * s.c_out + c) * p..][..p];
+                to.iter_mut().zip(&y[c * count * p + n * p..][..p]).for_each(|(o, &v)| *o = v + bias);
+            }
         }
-        matmul(y, s.weights(w.data).mat(), s.cols_view(&cols).mat(), Write::Accumulate, threads);
     }
 }
 
-/// ∂E/∂x += col2im(Wᵀ · ∂E/∂y), image by image: each input pixel gathers the gradient of every
-/// output position whose receptive field held it, times the kernel tap that saw it.
+/// ∂E/∂x += col2im(Wᵀ · ∂E/∂y): each input pixel gathers the gradient of every output position
+/// whose receptive field held it, times the kernel tap that saw it.
 pub fn conv2d_grad_input<T: Float>(
     gx: &mut [T],
     grad: View<'_, T>,
@@ -207,15 +235,21 @@ pub fn conv2d_grad_input<T: Float>(
     threads: Threads,
 ) {
     let s = g.sizes(x_shape, w.shape);
-    let mut cols = s.cols();
-    for (n, image) in gx.chunks_exact_mut(s.c_in * s.h * s.w).enumerate() {
-        matmul(&mut cols, s.weights(w.data).mat_t(), s.output(grad.data, n).mat(), Write::Overwrite, threads);
-        col2im(image, &cols, &s, g);
+    let (chunk, p) = (images_per_product(&s), s.positions());
+    let mut cols = vec![T::zero(); s.taps() * chunk * p];
+    let mut dy = vec![T::zero(); s.c_out * chunk * p];
+    for first in (0..s.images).step_by(chunk) {
+        let count = chunk.min(s.images - first);
+        let (cols, dy) = (&mut cols[..s.taps() * count * p], &mut dy[..s.c_out * count * p]);
+        gather_grad(dy, grad.data, &s, first, count);
+        let dy = View::new(dy, Shape::new(&[s.c_out, count * p]));
+        matmul(cols, s.weights(w.data).mat_t(), dy.mat(), Write::Overwrite, threads);
+        col2im(gx, cols, &s, g, first, count);
     }
 }
 
-/// ∂E/∂W (+)= Σ_images ∂E/∂y · im2col(x)ᵀ: each kernel weight's gradient summed over every
-/// position it touched in every image.
+/// ∂E/∂W (+)= ∂E/∂y · im2col(x)ᵀ over every image: each kernel weight's gradient summed over
+/// every position it touched in every image.
 pub fn conv2d_grad_weight<T: Float>(
     gw: &mut [T],
     grad: View<'_, T>,
@@ -226,11 +260,18 @@ pub fn conv2d_grad_weight<T: Float>(
     threads: Threads,
 ) {
     let s = g.sizes(x.shape, w_shape);
-    let mut cols = s.cols();
-    for n in 0..s.images {
-        im2col(&mut cols, s.image(x.data, n), &s, g);
-        let write = if n == 0 { write } else { Write::Accumulate };
-        matmul(gw, s.output(grad.data, n).mat(), s.cols_view(&cols).mat_t(), write, threads);
+    let (chunk, p) = (images_per_product(&s), s.positions());
+    let mut cols = vec![T::zero(); s.taps() * chunk * p];
+    let mut dy = vec![T::zero(); s.c_out * chunk * p];
+    for first in (0..s.images).step_by(chunk) {
+        let count = chunk.min(s.images - first);
+        let (cols, dy) = (&mut cols[..s.taps() * count * p], &mut dy[..s.c_out * count * p]);
+        im2col(cols, x.data, &s, g, first, count);
+        gather_grad(dy, grad.data, &s, first, count);
+        let write = if first == 0 { write } else { Write::Accumulate };
+        let (cols, dy) =
+            (View::new(cols, Shape::new(&[s.taps(), count * p])), View::new(dy, Shape::new(&[s.c_out, count * p])));
+        matmul(gw, dy.mat(), cols.mat_t(), write, threads);
     }
 }
 

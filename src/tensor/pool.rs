@@ -88,11 +88,17 @@ impl Pool2d {
 
     /// Max pooling's forward pass.
     pub fn max_forward<T: Float>(self, out: &mut [T], x: View<'_, T>) {
+        if self == Pool2d::square(2) {
+            return each_pair_window(x, |o, at| out[o] = x.data[at]);
+        }
         self.each_window(x.shape, |o, window| out[o] = x.data[Pool2d::argmax(x.data, &window)]);
     }
 
     /// ∂E/∂x += grad at each window's maximum (the same one the forward pass took).
     pub fn max_backward<T: Float>(self, gx: &mut [T], grad: &[T], x: View<'_, T>) {
+        if self == Pool2d::square(2) {
+            return each_pair_window(x, |o, at| gx[at] += grad[o]);
+        }
         self.each_window(x.shape, |o, window| gx[Pool2d::argmax(x.data, &window)] += grad[o]);
     }
 
@@ -111,6 +117,34 @@ impl Pool2d {
         self.each_window(x_shape, |o, window| {
             window.rows().for_each(|row| gx[row].iter_mut().for_each(|g| *g += grad[o] / size))
         });
+    }
+}
+
+/// `f(output index, index of the window's maximum)` for the usual `maxpool 2` (2×2 windows
+/// moved by 2, no padding), by the same rule as [`Pool2d::argmax`]: the first of the four in
+/// row-major order on a tie, a NaN if there is one. The general walk over [`Window`]s spent
+/// most of its time finding ranges; this pass was 18 % of a MNIST CNN's training step before.
+fn each_pair_window<T: Float>(x: View<'_, T>, mut f: impl FnMut(usize, usize)) {
+    let (h, w) = (x.shape.dim(2), x.shape.dim(3));
+    let (oh, ow) = (h / 2, w / 2);
+    let mut o = 0;
+    for plane in 0..x.shape.dim(0) * x.shape.dim(1) {
+        for oy in 0..oh {
+            let top = plane * h * w + 2 * oy * w;
+            let bottom = top + w;
+            for ox in 0..ow {
+                let candidates = [top + 2 * ox, top + 2 * ox + 1, bottom + 2 * ox, bottom + 2 * ox + 1];
+                let mut best = candidates[0];
+                for &at in &candidates[1..] {
+                    let (v, top) = (x.data[at], x.data[best]);
+                    if v > top || (v.is_nan() && !top.is_nan()) {
+                        best = at;
+                    }
+                }
+                f(o, best);
+                o += 1;
+            }
+        }
     }
 }
 

@@ -69,6 +69,44 @@ fn the_forward_pass_is_the_definitions_sum_for_any_geometry() {
     }
 }
 
+/// A batch too large for one product (45 images of 32 channels: their columns are split in two
+/// runs of images): the values are the definition's, and the gradients are the sums of each
+/// image's own, run alone.
+#[test]
+fn a_batch_split_across_products_is_the_sum_of_its_images() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let g = Conv2dGeometry { stride: [1, 1], padding: [1, 1], dilation: [1, 1] };
+    let (n, c, hw) = (45, 32, 10);
+    let (x, wt, b) = (random(&mut rng, &[n, c, hw, hw]), random(&mut rng, &[3, c, 5, 5]), random(&mut rng, &[3]));
+    let upstream = random(&mut rng, &[n, 3, 8, 8]);
+    let gradients = |x: &Tensor<f64>, up: &[f64]| {
+        let tape = Tape::new();
+        let (xv, wv, bv) = (tape.variable(x), tape.variable(&wt), tape.variable(&b));
+        let y = xv.conv2d(wv, bv, g);
+        let grads = tape.backward_from(y, &Tensor::new(up.to_vec(), y.shape().dims()));
+        let d = |v| grads.wrt(v).unwrap().data().to_vec();
+        (y.value().data().to_vec(), d(xv), d(wv), d(bv))
+    };
+    let (y, dx, dw, db) = gradients(&x, upstream.data());
+    for (got, want) in y.iter().zip(by_definition(&x, &wt, &b, g)) {
+        assert!((got - want).abs() < 1e-11, "{got} vs {want}");
+    }
+    let (mut dw_sum, mut db_sum) = (vec![0.0; dw.len()], vec![0.0; db.len()]);
+    let (per_x, per_y) = (c * hw * hw, 3 * 64);
+    for i in 0..n {
+        let one = Tensor::new(x.data()[i * per_x..(i + 1) * per_x].to_vec(), [1, c, hw, hw]);
+        let (_, dxi, dwi, dbi) = gradients(&one, &upstream.data()[i * per_y..(i + 1) * per_y]);
+        for (got, want) in dx[i * per_x..(i + 1) * per_x].iter().zip(&dxi) {
+            assert!((got - want).abs() < 1e-11, "image {i}: {got} vs {want}");
+        }
+        dw_sum.iter_mut().zip(&dwi).for_each(|(s, v)| *s += v);
+        db_sum.iter_mut().zip(&dbi).for_each(|(s, v)| *s += v);
+    }
+    for (got, want) in dw.iter().zip(&dw_sum).chain(db.iter().zip(&db_sum)) {
+        assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+    }
+}
+
 /// By hand: the 3×3 image 1…9 and the 2×2 kernel [[1, 0], [0, −1]] (each output is the top
 /// left of its window minus the bottom right: 1 − 5, 2 − 6, 4 − 8, 5 − 9 = −4 each), bias 0.5.
 #[test]
@@ -132,6 +170,8 @@ fn pooling_is_the_windows_maximum_or_mean_for_any_window() {
             stride: [rng.random_range(1..=3), rng.random_range(1..=3)],
             padding: [rng.random_range(0..=kernel[0] / 2), rng.random_range(0..=kernel[1] / 2)],
         };
+        // Every fourth case the usual `maxpool 2`, which has a path of its own.
+        let p = if case % 4 == 0 { Pool2d::square(2) } else { p };
         let dims = [rng.random_range(1..=2), rng.random_range(1..=3), rng.random_range(4..=9), rng.random_range(4..=9)];
         let x = random(&mut rng, &dims);
         let tape = Tape::new();

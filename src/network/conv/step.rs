@@ -264,25 +264,10 @@ pub fn step(net: &ConvNetwork, number: usize, verify: bool) -> (ConvStep, ConvNe
     (step, next)
 }
 
-/// Steps as the renderers and the checker take them: the first ones whole, every error.
-pub struct ConvSteps {
-    pub steps: Vec<ConvStep>,
-    pub errors: Vec<f64>,
-    pub final_loss: f64,
-}
+/// A convolutional network's steps: the first ones whole, every error.
+pub type ConvSteps = crate::network::Steps<ConvStep>;
 
 /// Runs `steps` steps (at least one), keeping the first `kept` whole.
 pub fn run(net: &ConvNetwork, steps: usize, kept: usize, verify: bool) -> ConvSteps {
-    let mut current = net.clone();
-    let (mut whole, mut errors) = (vec![], vec![]);
-    for s in 1..=steps.max(1) {
-        let keep = s <= kept;
-        let (step, next) = step(&current, s, verify && keep);
-        errors.push(step.loss);
-        if keep {
-            whole.push(step);
-        }
-        current = next;
-    }
-    ConvSteps { steps: whole, errors, final_loss: current.error() }
+    crate::network::step::run_with(net, steps, kept, verify, step, |s| s.loss, ConvNetwork::error)
 }

@@ -403,6 +403,12 @@ fn bad_network_files_are_named_by_field() {
     fails(&|v| v["layers"][3]["bias"] = json!([0.1]), "layers[3].bias", "needs 2");
     fails(&|v| v["targets"] = json!([0.1]), "targets", "1 targets for 2 outputs");
     fails(&|v| v["colour"] = json!(true), "colour", "unknown field");
+    // A padding that makes a map too large to write out, before any weight is read.
+    fails(
+        &|v| v["layers"][0]["layer"] = json!("conv 1 3 pad 100"),
+        "layers[0]",
+        "more than explain writes out for one layer",
+    );
     fails(&|v| v["layers"][0]["stride"] = json!(2), "layers[0].stride", "unknown field");
 }
 

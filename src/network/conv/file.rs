@@ -24,9 +24,13 @@ use crate::network::file::targets_for;
 use crate::nn::{Activation, Architecture, LayerSpec, SampleShape, Sequential};
 use crate::tensor::Tensor;
 
-/// The most input numbers `explain` writes out for a convolutional network: each is a line
-/// of the input's gradient.
+/// The most numbers `explain` writes out for any one map of a convolutional network (the
+/// input, or a layer's outputs): each is a line of the derivation.
 pub const MAX_INPUT_NUMBERS: usize = 1024;
+
+/// The most products all of a network's sums may hold (each written out twice, as symbols and
+/// as numbers, for the forward pass and again for the gradients): the example has 152.
+pub const MAX_PRODUCTS: usize = 100_000;
 
 type Fault = (String, String);
 
@@ -129,6 +133,7 @@ pub fn parse(file: &Value) -> Result<ConvNetwork, Fault> {
     let mut shape = SampleShape::of(&dims).expect("three dims");
     let mut layers = vec![];
     let mut store = ParamStore::new();
+    let mut products = 0usize;
     for (i, entry) in entries.iter().enumerate() {
         let field = format!("layers[{i}]");
         let text = entry.as_str().or_else(|| entry.get("layer").and_then(Value::as_str));
@@ -167,6 +172,28 @@ pub fn parse(file: &Value) -> Result<ConvNetwork, Fault> {
         let output = layer.output(shape).map_err(|why| (field.clone(), format!("`{layer}` {why}")))?;
         if output.dims().contains(&0) {
             return fault(field, format!("`{layer}` leaves nothing ({output})"));
+        }
+        if output.numel() > MAX_INPUT_NUMBERS {
+            let n = output.numel();
+            return fault(
+                field,
+                format!(
+                    "`{layer}` makes {n} numbers ({output}), more than explain writes out for one layer ({MAX_INPUT_NUMBERS})"
+                ),
+            );
+        }
+        products = products.saturating_add(match layer {
+            LayerSpec::Conv { kernel, .. } => output.numel().saturating_mul(shape.channels() * kernel * kernel),
+            LayerSpec::Dense { units } => units.saturating_mul(shape.numel()),
+            _ => 0,
+        });
+        if products > MAX_PRODUCTS {
+            return fault(
+                field,
+                format!(
+                    "the sums up to `{layer}` hold more than {MAX_PRODUCTS} products, more than explain writes out"
+                ),
+            );
         }
         let expected = layer.parameters(shape);
         if expected.is_empty() && entry.is_object() && (entry.get("weight").is_some() || entry.get("bias").is_some()) {

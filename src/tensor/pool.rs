@@ -131,17 +131,16 @@ fn each_pair_window<T: Float>(x: View<'_, T>, mut f: impl FnMut(usize, usize)) {
     for plane in 0..x.shape.dim(0) * x.shape.dim(1) {
         for oy in 0..oh {
             let top = plane * h * w + 2 * oy * w;
-            let bottom = top + w;
-            for ox in 0..ow {
-                let candidates = [top + 2 * ox, top + 2 * ox + 1, bottom + 2 * ox, bottom + 2 * ox + 1];
-                let mut best = candidates[0];
-                for &at in &candidates[1..] {
-                    let (v, top) = (x.data[at], x.data[best]);
-                    if v > top || (v.is_nan() && !top.is_nan()) {
-                        best = at;
+            // The two rows of this line of windows, cut to whole windows: no bounds checks below.
+            let (upper, lower) = (&x.data[top..top + 2 * ow], &x.data[top + w..top + w + 2 * ow]);
+            for (ox, (a, b)) in upper.chunks_exact(2).zip(lower.chunks_exact(2)).enumerate() {
+                let mut best = (0, a[0]);
+                for (k, v) in [(1, a[1]), (w, b[0]), (w + 1, b[1])] {
+                    if v > best.1 || (v.is_nan() && !best.1.is_nan()) {
+                        best = (k, v);
                     }
                 }
-                f(o, best);
+                f(o, top + 2 * ox + best.0);
                 o += 1;
             }
         }

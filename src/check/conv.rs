@@ -42,12 +42,8 @@ fn expected(steps: &[(ConvNetwork, ConvStep)], final_loss: f64) -> Vec<Expected>
         .iter()
         .zip(after)
         .map(|((_, s), error_after)| {
-            let mut values: Vec<(String, f64)> = vec![];
-            let mut put = |symbol: String, value: f64| {
-                if !values.iter().any(|(k, _)| *k == symbol) {
-                    values.push((symbol, value));
-                }
-            };
+            let mut e = Expected { step: s.step, values: vec![] };
+            let mut put = |symbol: String, value: f64| e.put(symbol, value);
             s.forward.iter().flat_map(|sec| &sec.lines).for_each(|l| put(l.symbol.clone(), l.value));
             for (k, &term) in s.error_terms.iter().enumerate() {
                 put(format!("E{}", k + 1), term);
@@ -58,7 +54,7 @@ fn expected(steps: &[(ConvNetwork, ConvStep)], final_loss: f64) -> Vec<Expected>
                 put(format!("{}+", u.name), u.updated);
             }
             put("E+".into(), error_after);
-            Expected { step: s.step, values }
+            e
         })
         .collect()
 }

@@ -20,6 +20,13 @@ impl Expected {
     pub fn get(&self, symbol: &str) -> Option<f64> {
         self.values.iter().find(|(s, _)| s == symbol).map(|(_, v)| *v)
     }
+
+    /// Adds a symbol's value the first time it is shown (a step shows some twice).
+    pub(super) fn put(&mut self, symbol: String, value: f64) {
+        if self.get(&symbol).is_none() {
+            self.values.push((symbol, value));
+        }
+    }
 }
 
 /// The engine's values for steps 1 ..= `steps` of `net`.
@@ -35,12 +42,8 @@ pub(super) fn expected_of(explained: &[Step], final_loss: f64) -> Vec<Expected> 
         .iter()
         .zip(after)
         .map(|(s, error_after)| {
-            let mut values: Vec<(String, f64)> = vec![];
-            let mut put = |symbol: String, value: f64| {
-                if !values.iter().any(|(k, _)| *k == symbol) {
-                    values.push((symbol, value));
-                }
-            };
+            let mut e = Expected { step: s.step, values: vec![] };
+            let mut put = |symbol: String, value: f64| e.put(symbol, value);
             for u in s.layers.iter().flatten() {
                 put(u.name.clone(), u.net);
                 put(format!("out_{}", u.name), u.out);
@@ -60,7 +63,7 @@ pub(super) fn expected_of(explained: &[Step], final_loss: f64) -> Vec<Expected> 
                 put(format!("{}+", p.name), p.updated);
             }
             put("E+".into(), error_after);
-            Expected { step: s.step, values }
+            e
         })
         .collect()
 }

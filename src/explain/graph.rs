@@ -4,10 +4,9 @@
 use std::collections::HashMap;
 
 use crate::autograd::{Grads, ParamStore, Tape};
-use crate::network::conv::{ConvNetwork, map_names};
+use crate::network::conv::ConvNetwork;
 use crate::network::model::{Forward, forward};
 use crate::network::{Network, unit_name};
-use crate::tensor::Tensor;
 
 /// Graphviz source of the computation graph the engine records for `net`: one node per tape
 /// node (its op, value and gradient), edges from each op's inputs — micrograd's `draw_dot`, for
@@ -31,17 +30,10 @@ pub fn computation_graph(net: &Network) -> String {
 /// numbers (`C11 … C44`).
 pub fn conv_graph(net: &ConvNetwork) -> String {
     let tape = Tape::new();
-    let x = tape.input(&net.input);
-    let mut outs = vec![x];
-    let out = net.sequential.forward_visit(&tape, &net.params, x, None, |_, _, o| outs.push(o));
-    let t = tape.input(&Tensor::new(net.targets.clone(), [1, net.targets.len()]));
-    let error = net.loss.per_output(out, t).sum();
-    let grads = tape.backward(error);
-    let arch = net.architecture();
-    let shapes: Vec<_> = arch.rows().expect("checked when read").iter().map(|r| r.output).collect();
-    let all = map_names(net.input_shape(), &arch.layers, &shapes);
+    let forward = net.forward(&tape);
+    let grads = tape.backward(forward.error);
     let mut names = HashMap::new();
-    for (var, list) in outs.iter().zip(&all) {
+    for (var, list) in forward.maps.iter().zip(&net.names()) {
         let span = match (list.first(), list.last()) {
             (Some(a), Some(b)) if a != b => format!("{a} … {b}"),
             (Some(a), _) => a.clone(),
@@ -49,7 +41,7 @@ pub fn conv_graph(net: &ConvNetwork) -> String {
         };
         names.insert(var.id(), span);
     }
-    names.insert(error.id(), "E".to_string());
+    names.insert(forward.error.id(), "E".to_string());
     dot(&tape, &net.params, &grads, &names)
 }
 

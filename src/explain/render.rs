@@ -11,7 +11,7 @@ use crate::network::{Network, Param, Step, Steps, input_name};
 use crate::present::{Format, factor, num, wrap};
 
 /// How many steps are written out in full before the rest is summarised.
-const FULL_STEPS: usize = 3;
+pub(super) const FULL_STEPS: usize = 3;
 
 /// JSON writes every step in full; it takes at most this many parameters × steps (about
 /// 100 MB of output; the lecture's 12 parameters for 50,000 steps).
@@ -147,6 +147,13 @@ pub(super) fn text(net: &Network, explained: &Steps) -> String {
         }
         let _ = writeln!(out);
     }
+    error_summary(errors, explained.final_loss, &mut out);
+    out
+}
+
+/// The error over the steps after the ones written in full (every tenth of the run), and the
+/// error after the last update.
+pub(super) fn error_summary(errors: &[f64], final_loss: f64, out: &mut String) {
     if errors.len() > FULL_STEPS {
         let _ = writeln!(out, "Error over the steps");
         let every = (errors.len() / 10).max(1);
@@ -154,14 +161,8 @@ pub(super) fn text(net: &Network, explained: &Steps) -> String {
             let _ = writeln!(out, "  step {step:>6}: E = {}", num(*e));
         }
     }
-    let _ = writeln!(
-        out,
-        "Error after {} update{}: E = {}",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" },
-        num(explained.final_loss)
-    );
-    out
+    let s = if errors.len() == 1 { "" } else { "s" };
+    let _ = writeln!(out, "Error after {} update{s}: E = {}", errors.len(), num(final_loss));
 }
 
 /// `dE/dout_y1` → `\frac{\partial E}{\partial out_{y_1}}`, for Markdown's LaTeX.

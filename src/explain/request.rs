@@ -20,18 +20,7 @@ pub struct ExplainRequest {
 impl ExplainRequest {
     /// Checks the request against `limits`; returns how many steps are kept whole.
     pub fn validate(&self, limits: &Limits) -> Result<usize> {
-        let params = self.network.explainable_size()?;
-        let steps = self.steps;
-        if !(1..=limits.explain_steps).contains(&steps) {
-            return Err(Error::invalid(format!("steps: {steps} is not between 1 and {}", limits.explain_steps)));
-        }
-        if self.verify && params.saturating_mul(steps) > limits.verified_param_steps {
-            return Err(Error::invalid(format!(
-                "verify: {params} parameters × {steps} steps is more than {} finite-difference checks",
-                limits.verified_param_steps
-            )));
-        }
-        steps_in_full(self.format, steps, params)
+        kept_steps(self.network.explainable_size()?, self.steps, self.verify, self.format, limits)
     }
 
     /// The page: every step run, the first ones written out in the request's format.
@@ -39,4 +28,20 @@ impl ExplainRequest {
         let kept = self.validate(limits)?;
         Ok(render(self.format, &self.network, &run(&self.network, self.steps, kept, self.verify)))
     }
+}
+
+/// How many of `steps` steps of a network of `params` parameters are kept whole in `format`, or
+/// why the request is refused: steps out of `limits`' range, or more finite-difference checks
+/// than they allow. For dense and convolutional networks alike.
+pub(super) fn kept_steps(params: usize, steps: usize, verify: bool, format: Format, limits: &Limits) -> Result<usize> {
+    if !(1..=limits.explain_steps).contains(&steps) {
+        return Err(Error::invalid(format!("steps: {steps} is not between 1 and {}", limits.explain_steps)));
+    }
+    if verify && params.saturating_mul(steps) > limits.verified_param_steps {
+        return Err(Error::invalid(format!(
+            "verify: {params} parameters × {steps} steps is more than {} finite-difference checks",
+            limits.verified_param_steps
+        )));
+    }
+    steps_in_full(format, steps, params)
 }

@@ -24,6 +24,15 @@ pub struct LayerFile {
     pub activation: Activation,
 }
 
+/// `parameters`, or why explain will not write a network of that many out (more than
+/// [`MAX_PARAMETERS`]): for dense and convolutional networks alike.
+pub fn explainable(parameters: usize) -> Result<usize> {
+    if parameters > MAX_PARAMETERS {
+        return Err(Error::invalid(format!("{parameters} parameters is more than explain writes out (10,000)")));
+    }
+    Ok(parameters)
+}
+
 /// Targets as written: a vector, or (cross-entropy) a class index.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -77,11 +86,7 @@ impl Network {
     /// The parameter count, or why explain will not write this network out (more than
     /// [`MAX_PARAMETERS`]): one bound for the command line and the playground's API.
     pub fn explainable_size(&self) -> Result<usize> {
-        let total = self.parameter_count();
-        if total > MAX_PARAMETERS {
-            return Err(Error::invalid(format!("{total} parameters is more than explain writes out (10,000)")));
-        }
-        Ok(total)
+        explainable(self.parameter_count())
     }
 
     /// The lecture's network: the same numbers as `lecture-example.json`.

@@ -11,7 +11,7 @@ pub(crate) mod model;
 mod names;
 pub(crate) mod step;
 
-pub use file::{LayerFile, MAX_PARAMETERS, Network, NetworkFile, TargetsFile};
+pub use file::{LayerFile, MAX_PARAMETERS, Network, NetworkFile, TargetsFile, explainable};
 pub use model::{Model, Place, error_of};
 pub use names::{input_name, param_names, unit_name};
 pub use step::{Factor, Param, PathSum, Step, Steps, Unit, run, step};

@@ -195,6 +195,25 @@ fn gather_grad<T: Float>(out: &mut [T], grad: &[T], s: &Sizes, first: usize, cou
     }
 }
 
+/// Runs of at most [`images_per_product`] images, one product each: `f(first, count, cols,
+/// by_channel)` with `cols` [taps, count × positions] and `by_channel` [c_out, count ×
+/// positions] (an output or its gradient laid out channel by channel), both buffers reused
+/// from run to run.
+fn each_image_run<T: Float>(s: &Sizes, mut f: impl FnMut(usize, usize, &mut [T], &mut [T])) {
+    let (chunk, p) = (images_per_product(s), s.positions());
+    let mut cols = vec![T::zero(); s.taps() * chunk * p];
+    let mut by_channel = vec![T::zero(); s.c_out * chunk * p];
+    for first in (0..s.images).step_by(chunk) {
+        let count = chunk.min(s.images - first);
+        f(first, count, &mut cols[..s.taps() * count * p], &mut by_channel[..s.c_out * count * p]);
+    }
+}
+
+/// A buffer of `rows` rows read as the matrix it is.
+fn matrix<T: Float>(data: &[T], rows: usize) -> View<'_, T> {
+    View::new(data, Shape::new(&[rows, data.len() / rows]))
+}
+
 /// The forward pass: `out` [n, c_out, oh, ow] = w ⋆ x + b, as W [c_out, taps] · im2col(x)
 /// over as many images at once as [`images_per_product`] allows.
 pub fn conv2d<T: Float>(
@@ -206,22 +225,17 @@ pub fn conv2d<T: Float>(
     threads: Threads,
 ) {
     let s = g.sizes(x.shape, w.shape);
-    let (chunk, p) = (images_per_product(&s), s.positions());
-    let mut cols = vec![T::zero(); s.taps() * chunk * p];
-    let mut y = vec![T::zero(); s.c_out * chunk * p];
-    for first in (0..s.images).step_by(chunk) {
-        let count = chunk.min(s.images - first);
-        let (cols, y) = (&mut cols[..s.taps() * count * p], &mut y[..s.c_out * count * p]);
+    let p = s.positions();
+    each_image_run(&s, |first, count, cols, y| {
         im2col(cols, x.data, &s, g, first, count);
-        let cols = View::new(cols, Shape::new(&[s.taps(), count * p]));
-        matmul(y, s.weights(w.data).mat(), cols.mat(), Write::Overwrite, threads);
+        matmul(y, s.weights(w.data).mat(), matrix(cols, s.taps()).mat(), Write::Overwrite, threads);
         for n in 0..count {
             for (c, &bias) in b.data.iter().enumerate() {
                 let to = &mut out[((first + n) * s.c_out + c) * p..][..p];
                 to.iter_mut().zip(&y[c * count * p + n * p..][..p]).for_each(|(o, &v)| *o = v + bias);
             }
         }
-    }
+    });
 }
 
 /// ∂E/∂x += col2im(Wᵀ · ∂E/∂y): each input pixel gathers the gradient of every output position
@@ -235,17 +249,11 @@ pub fn conv2d_grad_input<T: Float>(
     threads: Threads,
 ) {
     let s = g.sizes(x_shape, w.shape);
-    let (chunk, p) = (images_per_product(&s), s.positions());
-    let mut cols = vec![T::zero(); s.taps() * chunk * p];
-    let mut dy = vec![T::zero(); s.c_out * chunk * p];
-    for first in (0..s.images).step_by(chunk) {
-        let count = chunk.min(s.images - first);
-        let (cols, dy) = (&mut cols[..s.taps() * count * p], &mut dy[..s.c_out * count * p]);
+    each_image_run(&s, |first, count, cols, dy| {
         gather_grad(dy, grad.data, &s, first, count);
-        let dy = View::new(dy, Shape::new(&[s.c_out, count * p]));
-        matmul(cols, s.weights(w.data).mat_t(), dy.mat(), Write::Overwrite, threads);
+        matmul(cols, s.weights(w.data).mat_t(), matrix(dy, s.c_out).mat(), Write::Overwrite, threads);
         col2im(gx, cols, &s, g, first, count);
-    }
+    });
 }
 
 /// ∂E/∂W (+)= ∂E/∂y · im2col(x)ᵀ over every image: each kernel weight's gradient summed over
@@ -260,19 +268,12 @@ pub fn conv2d_grad_weight<T: Float>(
     threads: Threads,
 ) {
     let s = g.sizes(x.shape, w_shape);
-    let (chunk, p) = (images_per_product(&s), s.positions());
-    let mut cols = vec![T::zero(); s.taps() * chunk * p];
-    let mut dy = vec![T::zero(); s.c_out * chunk * p];
-    for first in (0..s.images).step_by(chunk) {
-        let count = chunk.min(s.images - first);
-        let (cols, dy) = (&mut cols[..s.taps() * count * p], &mut dy[..s.c_out * count * p]);
+    each_image_run(&s, |first, count, cols, dy| {
         im2col(cols, x.data, &s, g, first, count);
         gather_grad(dy, grad.data, &s, first, count);
         let write = if first == 0 { write } else { Write::Accumulate };
-        let (cols, dy) =
-            (View::new(cols, Shape::new(&[s.taps(), count * p])), View::new(dy, Shape::new(&[s.c_out, count * p])));
-        matmul(gw, dy.mat(), cols.mat_t(), write, threads);
-    }
+        matmul(gw, matrix(dy, s.c_out).mat(), matrix(cols, s.taps()).mat_t(), write, threads);
+    });
 }
 
 /// ∂E/∂b += Σ over images and positions of ∂E/∂y, per output channel.

@@ -10,34 +10,17 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use super::render::latex_symbol;
-use crate::error::{Error, Result};
+use super::render::{error_summary, latex_symbol};
+use crate::error::Result;
 use crate::limits::Limits;
-use crate::network::MAX_PARAMETERS;
 use crate::network::conv::{ConvNetwork, ConvStep, ConvSteps, Line, Rule, run};
+use crate::network::explainable;
 use crate::present::{Format, factor, num, wrap};
-
-/// How many steps are written out in full (JSON: every one, within its bound).
-const FULL_STEPS: usize = 3;
 
 /// A convolutional network's `explain`: checked against `limits`, every step run, the first
 /// ones written in `format`.
 pub fn answer(net: &ConvNetwork, steps: usize, verify: bool, format: Format, limits: &Limits) -> Result<String> {
-    let params = net.parameter_count();
-    if params > MAX_PARAMETERS {
-        return Err(Error::invalid(format!("{params} parameters is more than explain writes out (10,000)")));
-    }
-    if !(1..=limits.explain_steps).contains(&steps) {
-        return Err(Error::invalid(format!("steps: {steps} is not between 1 and {}", limits.explain_steps)));
-    }
-    if verify && params.saturating_mul(steps) > limits.verified_param_steps {
-        return Err(Error::invalid(format!(
-            "verify: {params} parameters × {steps} steps is more than {} finite-difference checks",
-            limits.verified_param_steps
-        )));
-    }
-    let kept =
-        super::steps_in_full(format, steps, params)?.min(if format == Format::Json { steps } else { FULL_STEPS });
+    let kept = super::request::kept_steps(explainable(net.parameter_count())?, steps, verify, format, limits)?;
     if format == Format::Dot {
         return Ok(super::graph::conv_graph(net));
     }
@@ -181,21 +164,8 @@ pub(super) fn text(net: &ConvNetwork, explained: &ConvSteps) -> String {
         step_text(net, step, &mut out);
         let _ = writeln!(out);
     }
-    summary(explained, &mut out);
+    error_summary(&explained.errors, explained.final_loss, &mut out);
     out
-}
-
-fn summary(explained: &ConvSteps, out: &mut String) {
-    let errors = &explained.errors;
-    if errors.len() > FULL_STEPS {
-        let _ = writeln!(out, "Error over the steps");
-        let every = (errors.len() / 10).max(1);
-        for (step, e) in (1..).zip(errors).filter(|(s, _)| *s <= FULL_STEPS || s % every == 0) {
-            let _ = writeln!(out, "  step {step:>6}: E = {}", num(*e));
-        }
-    }
-    let s = if errors.len() == 1 { "" } else { "s" };
-    let _ = writeln!(out, "Error after {} update{s}: E = {}", errors.len(), num(explained.final_loss));
 }
 
 /// A formula's text inside LaTeX.
@@ -268,7 +238,7 @@ fn markdown(net: &ConvNetwork, explained: &ConvSteps) -> String {
         }
     }
     let mut tail = String::new();
-    summary(explained, &mut tail);
+    error_summary(&explained.errors, explained.final_loss, &mut tail);
     out.push_str(&tail.lines().map(|l| format!("{l}  \n")).collect::<String>());
     out
 }

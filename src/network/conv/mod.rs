@@ -20,7 +20,7 @@ pub use taps::{Tap, conv_taps};
 
 use std::path::Path;
 
-use crate::autograd::{ParamStore, Tape};
+use crate::autograd::{ParamStore, Tape, Var};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::nn::{Architecture, SampleShape, Sequential};
@@ -62,19 +62,38 @@ impl ConvNetwork {
         self.params.numel()
     }
 
-    /// The names of the network's outputs (`out_y1`, or `y1` without an output activation).
-    pub fn output_names(&self) -> Vec<String> {
+    /// The names of every map: the input's first, then each layer's outputs.
+    pub fn names(&self) -> Vec<Vec<String>> {
         let arch = self.architecture();
         let shapes: Vec<SampleShape> = arch.rows().expect("checked when read").iter().map(|r| r.output).collect();
-        map_names(self.input_shape(), &arch.layers, &shapes).pop().expect("at least the input")
+        map_names(self.input_shape(), &arch.layers, &shapes)
+    }
+
+    /// The names of the network's outputs (`out_y1`, or `y1` without an output activation).
+    pub fn output_names(&self) -> Vec<String> {
+        self.names().pop().expect("at least the input")
+    }
+
+    /// The forward pass on `tape`, the input a variable (so its gradient is kept): every map's
+    /// node (the input's first), E's terms and E.
+    pub fn forward<'t>(&self, tape: &'t Tape<f64>) -> Forward<'t> {
+        let x = tape.variable(&self.input);
+        let mut maps = vec![x];
+        let out = self.sequential.forward_visit(tape, &self.params, x, None, |_, _, o| maps.push(o));
+        let targets = tape.input(&Tensor::new(self.targets.clone(), [1, self.targets.len()]));
+        let terms = self.loss.per_output(out, targets);
+        Forward { maps, terms, error: terms.sum() }
     }
 
     /// E for the network as it stands.
     pub fn error(&self) -> f64 {
-        let tape = Tape::new();
-        let x = tape.input(&self.input);
-        let out = self.sequential.forward(&tape, &self.params, x, None);
-        let t = tape.input(&Tensor::new(self.targets.clone(), [1, self.targets.len()]));
-        self.loss.per_output(out, t).sum().item()
+        self.forward(&Tape::new()).error.item()
     }
+}
+
+/// What [`ConvNetwork::forward`] leaves on the tape.
+pub struct Forward<'t> {
+    pub maps: Vec<Var<'t, f64>>,
+    pub terms: Var<'t, f64>,
+    pub error: Var<'t, f64>,
 }

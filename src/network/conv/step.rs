@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::layers::{At, Built, Weights};
 use super::lines::{Grid, Line, Part, Rule, Section, Update};
 use super::taps::{Tap, image};
-use super::{ConvNetwork, layers, names};
+use super::{ConvNetwork, Forward, layers, names};
 use crate::autograd::{ParamId, Tape, finite_differences};
 use crate::nn::{Activation, LayerSpec, SampleShape};
 use crate::optim::descend;
@@ -112,15 +112,10 @@ pub fn step(net: &ConvNetwork, number: usize, verify: bool) -> (ConvStep, ConvNe
     let rows = arch.rows().expect("checked when read");
     let input_shape = net.input_shape();
     let shapes: Vec<SampleShape> = std::iter::once(input_shape).chain(rows.iter().map(|r| r.output)).collect();
-    let names = names::map_names(input_shape, &arch.layers, &shapes[1..]);
+    let names = net.names();
 
     let tape = Tape::new();
-    let x = tape.variable(&net.input);
-    let mut outs = vec![x];
-    let out = net.sequential.forward_visit(&tape, &net.params, x, None, |_, _, o| outs.push(o));
-    let targets = tape.input(&Tensor::new(net.targets.clone(), [1, net.targets.len()]));
-    let terms = net.loss.per_output(out, targets);
-    let error = terms.sum();
+    let Forward { maps: outs, terms, error } = net.forward(&tape);
     let grads = tape.backward(error);
     let values: Vec<Vec<f64>> = outs.iter().map(|v| v.value().data().to_vec()).collect();
     let de: Vec<Vec<f64>> = outs

@@ -177,3 +177,86 @@ impl<T: Float> Default for Lecture<T> {
         Lecture::new()
     }
 }
+
+/// The lecture network's error as it falls over a run of steps: what `backprop lecture` prints
+/// and `backprop.lecture()` shows in a notebook.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorCurve {
+    /// `f32` or `f64`.
+    pub precision: &'static str,
+    pub learning_rate: f64,
+    /// (step, error before that step's update): the first five steps and every `every`-th.
+    pub rows: Vec<(usize, f64)>,
+    pub steps: usize,
+    /// The error after the last update.
+    pub last: f64,
+}
+
+impl ErrorCurve {
+    /// Trains the lecture's network for `steps` steps in precision `T`, keeping the error of the
+    /// first five steps and of every `every`-th (at least 1).
+    pub fn run<T: Float>(steps: usize, every: usize) -> ErrorCurve {
+        let mut net = Lecture::<T>::new();
+        let every = every.max(1);
+        let mut rows = vec![];
+        for step in 0..steps {
+            let error = net.step();
+            if step < 5 || step % every == 0 {
+                rows.push((step, error.to_f64().unwrap_or(f64::NAN)));
+            }
+        }
+        let learning_rate = net.learning_rate;
+        ErrorCurve { precision: T::NAME, learning_rate, rows, steps, last: net.error().to_f64().unwrap_or(f64::NAN) }
+    }
+
+    /// The curve as text (the command line's table), markdown, an HTML table, or JSON.
+    pub fn render(&self, format: crate::present::Format) -> crate::Result<String> {
+        use crate::present::Format;
+        let title = format!(
+            "lecture network 2-2-2, sigmoid, E = Σ ½(T − out)², η = {}, {}",
+            self.learning_rate, self.precision
+        );
+        Ok(match format {
+            Format::Text => {
+                let mut out = format!("{title}\n{:>7}  {:>22}\n", "step", "error E");
+                for (step, error) in &self.rows {
+                    out.push_str(&format!("{step:>7}  {error:>22.17}\n"));
+                }
+                out.push_str(&format!("{:>7}  {:>22.17}  (after the last update)\n", self.steps, self.last));
+                out
+            }
+            Format::Markdown => {
+                let mut out = format!("**{title}**\n\n| step | error E |\n|---:|---:|\n");
+                for (step, error) in &self.rows {
+                    out.push_str(&format!("| {step} | {error:.17} |\n"));
+                }
+                out.push_str(&format!("| {} (after the last update) | {:.17} |\n", self.steps, self.last));
+                out
+            }
+            Format::Html => {
+                let mut out = format!(
+                    "<table>\n<caption>{}</caption>\n<tr><th>step</th><th>error E</th></tr>\n",
+                    crate::present::escape(&title)
+                );
+                for (step, error) in &self.rows {
+                    out.push_str(&format!("<tr><td>{step}</td><td>{error:.17}</td></tr>\n"));
+                }
+                out.push_str(&format!(
+                    "<tr><td>{} (after the last update)</td><td>{:.17}</td></tr>\n</table>\n",
+                    self.steps, self.last
+                ));
+                out
+            }
+            Format::Json => {
+                let rows: Vec<_> =
+                    self.rows.iter().map(|(step, error)| serde_json::json!({"step": step, "error": error})).collect();
+                let value = serde_json::json!({
+                    "network": "2-2-2 sigmoid", "loss": "half-sse", "learning_rate": self.learning_rate,
+                    "precision": self.precision, "steps": self.steps, "rows": rows, "error_after_last_update": self.last,
+                });
+                format!("{value:#}\n")
+            }
+            Format::Dot => return Err(crate::Error::invalid("format: the lecture's error curve has no dot form")),
+        })
+    }
+}

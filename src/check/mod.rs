@@ -14,4 +14,4 @@ pub use answers::{StepAnswers, nearest, parse_answers, read_answers};
 pub use mistakes::{Mistake, variants};
 pub use network::{Expected, Mark, expected, mark};
 pub use report::{Checked, Diagnosis, check, json, text};
-pub use request::CheckRequest;
+pub use request::{CheckRequest, check_answers};

@@ -5,7 +5,7 @@
 use super::{StepAnswers, check, json, text};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
-use crate::network::Network;
+use crate::network::{AnyNetwork, Network};
 use crate::present::Format;
 
 /// One check of a learner's answers.
@@ -41,5 +41,19 @@ impl CheckRequest {
             Format::Json => format!("{:#}\n", json(&checked)),
             _ => text(&checked),
         })
+    }
+}
+
+/// The check of answers for a network in either form ([`AnyNetwork`]): the front ends' one
+/// entry.
+pub fn check_answers(
+    network: &AnyNetwork,
+    answers: Vec<StepAnswers>,
+    format: Format,
+    limits: &Limits,
+) -> Result<String> {
+    match network {
+        AnyNetwork::Dense(network) => CheckRequest { network: network.clone(), answers, format }.answer(limits),
+        AnyNetwork::Conv(network) => super::conv::answer(network, &answers, format, limits),
     }
 }

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::emit;
-use crate::check::CheckRequest;
+use crate::check::check_answers;
 use crate::error::Result;
-use crate::explain::ExplainRequest;
+use crate::explain::explain;
 use crate::io::write_atomic;
 use crate::limits::Limits;
-use crate::network::Network;
+use crate::network::{AnyNetwork, Network};
 use crate::present::Format;
 
 /// Explain backpropagation step by step: every forward value, every gradient as its chain of
@@ -69,41 +69,17 @@ fn bold_headings(text: &str) -> String {
 }
 
 pub fn run(args: ExplainArgs) -> Result<()> {
-    if let Some(path) = &args.network
-        && crate::network::conv::is_layered_file(path)?
-    {
-        return convolutional(&args, &crate::network::conv::ConvNetwork::load(path)?);
-    }
     let network = match (&args.network, args.exercise) {
-        (Some(path), _) => Network::load(path)?,
-        (None, Some(seed)) => crate::exercise::Exercise::new(seed).network,
-        (None, None) => Network::lecture(),
+        (Some(path), _) => AnyNetwork::load(path)?,
+        (None, Some(seed)) => AnyNetwork::Dense(crate::exercise::Exercise::new(seed).network),
+        (None, None) => AnyNetwork::Dense(Network::lecture()),
     };
-    let page = match &args.check {
-        Some(answers) => {
-            let answers = crate::check::read_answers(answers)?;
-            CheckRequest { network, answers, format: args.format }.answer(&Limits::COMMAND_LINE)?
-        }
-        None => {
-            let request =
-                ExplainRequest { network, steps: args.steps as usize, verify: args.verify, format: args.format };
-            request.answer(&Limits::COMMAND_LINE)?
-        }
-    };
-    write(&args, &page)
-}
-
-/// A convolutional network's explanation, or its check.
-fn convolutional(args: &ExplainArgs, network: &crate::network::conv::ConvNetwork) -> Result<()> {
     let limits = &Limits::COMMAND_LINE;
     let page = match &args.check {
-        Some(answers) => {
-            let answers = crate::check::read_answers(answers)?;
-            crate::check::conv::answer(network, &answers, args.format, limits)?
-        }
-        None => crate::explain::conv::answer(network, args.steps as usize, args.verify, args.format, limits)?,
+        Some(answers) => check_answers(&network, crate::check::read_answers(answers)?, args.format, limits)?,
+        None => explain(&network, args.steps as usize, args.verify, args.format, limits)?,
     };
-    write(args, &page)
+    write(&args, &page)
 }
 
 /// The page to `--out` (atomically) or standard output, headings in bold on a terminal.

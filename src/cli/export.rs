@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::error::{Error, Result};
-use crate::export::{ExportFormat, onnx, torch};
-use crate::io::{ModelDir, params_to_safetensors, write_atomic};
+use crate::export::ExportFormat;
+use crate::io::{ModelDir, write_atomic};
+use crate::pipeline::TrainedModel;
 
 /// Export a trained model for other tools.
 ///
@@ -41,24 +42,21 @@ pub fn run(args: ExportArgs) -> Result<()> {
         return Err(Error::file(&args.out, "already exists; use --overwrite to replace it"));
     }
     let dir = ModelDir::new(&args.model);
-    let (info, _, params) = dir.load_model()?;
-    let mut metadata = vec![(
-        "model_json".to_string(),
-        serde_json::to_string(&info).map_err(|e| Error::invalid(format!("cannot describe the model: {e}")))?,
-    )];
+    let model = TrainedModel::load(&args.model)?;
+    let mut extra = vec![];
     if let Some((checkpoint, _)) = dir.load_checkpoint()? {
         let settings = serde_json::to_string(&checkpoint.settings)
             .map_err(|e| Error::invalid(format!("cannot describe the training settings: {e}")))?;
-        metadata.push(("training_settings".to_string(), settings));
+        extra.push(("training_settings".to_string(), settings));
     }
     match args.format {
         ExportFormat::Onnx => {
-            let bytes = onnx::export(&info, &params, &metadata)?;
+            let bytes = model.export_onnx(extra)?;
             write_atomic(&args.out, &bytes)?;
             super::emit(&format!("wrote {} ({} bytes)\n", args.out.display(), bytes.len()))
         }
         ExportFormat::Torch => {
-            let files = torch::export(&info, params_to_safetensors(&params, None)?)?;
+            let files = model.export_torch()?;
             std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
             for (name, bytes) in &files {
                 write_atomic(&args.out.join(name), bytes)?;

@@ -4,8 +4,8 @@ use clap::Args;
 
 use super::emit;
 use crate::error::Result;
-use crate::lecture::Lecture;
-use crate::tensor::Float;
+use crate::lecture::ErrorCurve;
+use crate::present::Format;
 
 /// Train the lecture's 2-2-2 sigmoid network and print its error per step.
 ///
@@ -24,20 +24,7 @@ pub struct LectureArgs {
 }
 
 pub fn run(args: LectureArgs) -> Result<()> {
-    if args.f32 { train::<f32>(args.steps, args.every as usize) } else { train::<f64>(args.steps, args.every as usize) }
-}
-
-fn train<T: Float>(steps: usize, every: usize) -> Result<()> {
-    let mut net = Lecture::<T>::new();
-    let mut out =
-        format!("lecture network 2-2-2, sigmoid, E = Σ ½(T − out)², η = {}, {}\n", net.learning_rate, T::NAME);
-    out.push_str(&format!("{:>7}  {:>22}\n", "step", "error E"));
-    for step in 0..steps {
-        let error = net.step();
-        if step < 5 || step % every == 0 {
-            out.push_str(&format!("{step:>7}  {error:>22.17}\n"));
-        }
-    }
-    out.push_str(&format!("{steps:>7}  {:>22.17}  (after the last update)\n", net.error()));
-    emit(&out)
+    let (steps, every) = (args.steps, args.every as usize);
+    let curve = if args.f32 { ErrorCurve::run::<f32>(steps, every) } else { ErrorCurve::run::<f64>(steps, every) };
+    emit(&curve.render(Format::Text)?)
 }

@@ -12,4 +12,4 @@ mod request;
 
 pub use graph::computation_graph;
 pub use render::{MAX_JSON_PARAM_STEPS, json_value, render, steps_in_full};
-pub use request::ExplainRequest;
+pub use request::{ExplainRequest, explain};

@@ -5,7 +5,7 @@
 use super::{render, steps_in_full};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
-use crate::network::{Network, run};
+use crate::network::{AnyNetwork, Network, run};
 use crate::present::Format;
 
 /// One `explain` request.
@@ -44,4 +44,12 @@ pub(super) fn kept_steps(params: usize, steps: usize, verify: bool, format: Form
         )));
     }
     steps_in_full(format, steps, params)
+}
+
+/// The explanation of a network in either form ([`AnyNetwork`]): the front ends' one entry.
+pub fn explain(network: &AnyNetwork, steps: usize, verify: bool, format: Format, limits: &Limits) -> Result<String> {
+    match network {
+        AnyNetwork::Dense(network) => ExplainRequest { network: network.clone(), steps, verify, format }.answer(limits),
+        AnyNetwork::Conv(network) => super::conv::answer(network, steps, verify, format, limits),
+    }
 }

@@ -117,9 +117,14 @@ fn layer_order(name: &str) -> (usize, u8, String) {
 /// Reads and checks `model.json`: its format and version must be ones this build reads.
 pub(super) fn read_info(path: &Path) -> Result<ModelInfo> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_info(path, &text)
+}
+
+/// [`read_info`] of `model.json`'s text, named `path` in errors.
+pub(super) fn parse_info(path: &Path, text: &str) -> Result<ModelInfo> {
     let at =
         |e: serde_json::Error| Error::data(path, format!("line {}, column {}", e.line(), e.column()), e.to_string());
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(at)?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(at)?;
     let (format, version) =
         (value.get("format").and_then(|f| f.as_str()), value.get("version").and_then(|v| v.as_u64()));
     match (format, version) {

@@ -76,9 +76,7 @@ impl ModelDir {
 
     /// Rewrites `model.json` alone (the weights on disk stay those of the kept epoch).
     pub fn save_description(&self, info: &ModelInfo) -> Result<()> {
-        let json =
-            serde_json::to_string_pretty(info).map_err(|e| Error::invalid(format!("cannot write model.json: {e}")))?;
-        write_atomic(&self.file(DESCRIPTION), json.as_bytes())
+        write_atomic(&self.file(DESCRIPTION), description(info)?.as_bytes())
     }
 
     /// Reads the model: its description, the model, and its weights — checking that the
@@ -90,11 +88,24 @@ impl ModelDir {
         let info = model::read_info(&self.file(DESCRIPTION))?;
         let weights = self.file(WEIGHTS);
         let bytes = std::fs::read(&weights).map_err(|e| Error::io(&weights, e))?;
-        let (params, _) = model::params_from_safetensors(&weights, &bytes)?;
-        super::check_model(&self.file(DESCRIPTION), &info, &params)?;
-        let model =
-            Sequential::from_store(&info.architecture, &params).map_err(|e| Error::file(&weights, e.to_string()))?;
-        Ok((info, model, params))
+        model_of(info, &self.file(DESCRIPTION), &weights, &bytes)
+    }
+
+    /// The directory's two model files in memory, `model.json`'s text and
+    /// `model.safetensors`'s bytes (what a Python pickle carries), as [`ModelDir::save_model`]
+    /// would write them.
+    pub fn model_files(info: &ModelInfo, params: &ParamStore<f32>) -> Result<(String, Vec<u8>)> {
+        Ok((description(info)?, model::params_to_safetensors(params, None)?))
+    }
+
+    /// [`ModelDir::load_model`] of the two files in memory, named `name` in errors.
+    pub fn model_from_files(
+        name: &Path,
+        json: &str,
+        weights: &[u8],
+    ) -> Result<(ModelInfo, Sequential, ParamStore<f32>)> {
+        let info = model::parse_info(&name.join(DESCRIPTION), json)?;
+        model_of(info, &name.join(DESCRIPTION), &name.join(WEIGHTS), weights)
     }
 
     /// Writes `checkpoint.safetensors`: the weights with the training state in its metadata.
@@ -146,4 +157,22 @@ impl ModelDir {
     pub fn save_curves(&self, history: &[EpochMetrics]) -> Result<()> {
         super::plot::write_curves(&self.file(CURVES_SVG), &self.file(CURVES_PNG), history)
     }
+}
+
+/// `model.json`'s text.
+fn description(info: &ModelInfo) -> Result<String> {
+    serde_json::to_string_pretty(info).map_err(|e| Error::invalid(format!("cannot write model.json: {e}")))
+}
+
+/// The model of a description and its weights' bytes, checked against each other.
+fn model_of(
+    info: ModelInfo,
+    description: &Path,
+    weights: &Path,
+    bytes: &[u8],
+) -> Result<(ModelInfo, Sequential, ParamStore<f32>)> {
+    let (params, _) = model::params_from_safetensors(weights, bytes)?;
+    super::check_model(description, &info, &params)?;
+    let model = Sequential::from_store(&info.architecture, &params).map_err(|e| Error::file(weights, e.to_string()))?;
+    Ok((info, model, params))
 }

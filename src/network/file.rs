@@ -115,7 +115,12 @@ impl Network {
     /// Reads and checks a network file.
     pub fn load(path: &Path) -> Result<Network> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let file: NetworkFile = serde_json::from_str(&text)
+        Network::parse(path, &text)
+    }
+
+    /// [`Network::load`] of a file's text, named `path` in errors.
+    pub fn parse(path: &Path, text: &str) -> Result<Network> {
+        let file: NetworkFile = serde_json::from_str(text)
             .map_err(|e| Error::data(path, format!("line {}, column {}", e.line(), e.column()), e.to_string()))?;
         Network::check(file).map_err(|(field, message)| Error::data(path, field, message))
     }

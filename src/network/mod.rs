@@ -5,12 +5,14 @@
 //! with its weights in a `ParamStore`): [`LayerFile`] is only how layers are written down.
 //! [`step`] and [`run`] return the numbers each feature shows.
 
+mod any;
 pub mod conv;
 mod file;
 pub(crate) mod model;
 mod names;
 pub(crate) mod step;
 
+pub use any::AnyNetwork;
 pub use file::{LayerFile, MAX_PARAMETERS, Network, NetworkFile, TargetsFile, explainable};
 pub use model::{Model, Place, error_of};
 pub use names::{input_name, param_names, unit_name};

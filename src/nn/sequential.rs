@@ -252,6 +252,14 @@ impl Sequential {
             return self.predict_block(store, x.view());
         }
         let outputs = if self.linears().next().is_some() { self.outputs() } else { width };
+        if rows < tuning::PREDICT_MIN_ROWS && self.input.len() == 1 {
+            // A few rows of a table: padded with zero rows to the size from which `gemm` keeps
+            // one kernel, so each row's prediction is the same in any batch.
+            let mut padded = x.data().to_vec();
+            padded.resize(tuning::PREDICT_MIN_ROWS * width, T::zero());
+            let y = self.predict_block(store, View::new(&padded, Shape::new(&[tuning::PREDICT_MIN_ROWS, width])));
+            return Tensor::new(y.data()[..rows * outputs].to_vec(), [rows, outputs]);
+        }
         let parts = threads.get().min(rows / tuning::ROWS_PER_PREDICT_THREAD).max(1);
         let block = tuning::PREDICT_BLOCK_ROWS.min(rows.div_ceil(parts));
         let mut out = vec![T::zero(); rows * outputs];

@@ -5,7 +5,7 @@
 use super::plan::{self, DataDescription, TestSet};
 use super::read::{self, align_classes, kind_of, load_images};
 use crate::data::folder::{FolderOptions, load_image_folder};
-use crate::data::table::{CsvOptions, Overrides, ReadOptions, TableSchema, TargetColumn, TrainingTable};
+use crate::data::table::{CsvOptions, Overrides, ReadOptions, Table, TableSchema, TargetColumn, TrainingTable};
 use crate::data::{Dataset, Targets, Task, split_indices};
 use crate::error::{Error, Result};
 use crate::io::InputKind;
@@ -78,7 +78,21 @@ fn load_table(files: &DataFiles, spec: &TrainSpec) -> Result<Parts> {
             files.data.display()
         )));
     }
-    let options = CsvOptions {
+    let table = TrainingTable::read(&files.data, &csv_options(spec))?;
+    split_table(table, test_source(files, spec), spec)
+}
+
+/// A table built in memory ([`Table::from_columns`]: a DataFrame handed over by the Python
+/// module) understood and split as a file's rows are; `spec.test_split` may be 0, to train on
+/// every row but the validation part.
+pub fn from_table(table: Table, spec: &TrainSpec) -> Result<Parts> {
+    let table = TrainingTable::new(table, &csv_options(spec))?;
+    split_table(table, TestSet::HeldOut(spec.test_split), spec)
+}
+
+/// How the spec says to read a table.
+fn csv_options(spec: &TrainSpec) -> CsvOptions {
+    CsvOptions {
         target: spec.target.as_deref().map(TargetColumn::parse),
         task: spec.task,
         read: ReadOptions { delimiter: spec.delimiter, missing: spec.na.clone(), only: None },
@@ -87,14 +101,17 @@ fn load_table(files: &DataFiles, spec: &TrainSpec) -> Result<Parts> {
             numeric: spec.numeric.clone(),
             ignore: spec.ignore.clone(),
         },
-    };
-    let table = TrainingTable::read(&files.data, &options)?;
+    }
+}
+
+/// A table's rows split into training, validation and test parts (or the test part read from
+/// `source`'s file), the schema fitted on the training rows alone and every part encoded.
+fn split_table(table: TrainingTable, source: TestSet, spec: &TrainSpec) -> Result<Parts> {
     let mut notes = Vec::new();
     if table.dropped() > 0 {
         notes.push(format!("{} rows without a target value left out", table.dropped()));
     }
     let seed = spec.seed;
-    let source = test_source(files, spec);
     let (rest, test_rows) = match &source {
         TestSet::File(_) => (table.rows.clone(), vec![]),
         TestSet::HeldOut(fraction) => split_indices(&table.rows, *fraction, &mut crate::rng(seed)),

@@ -12,7 +12,7 @@ use crate::nn::{Architecture, LayerSpec, SampleShape};
 use crate::optim::{LrSchedule, OptimizerKind, OptimizerSettings, Schedule, ScheduleKind};
 use crate::tensor::Threads;
 use crate::train::TrainConfig;
-use crate::train::{DataFiles, TrainSpec};
+use crate::train::TrainSpec;
 
 /// What the loaded training data looks like, as far as the plan needs to know.
 #[derive(Clone, Debug, PartialEq)]
@@ -150,10 +150,11 @@ fn epochs(spec: &TrainSpec, data: &DataDescription) -> (usize, Option<usize>) {
     (epochs, spec.early_stop.or(patience))
 }
 
-/// The plan for training on `files`, described by `data`, as `spec` asks (on all cores: the
-/// caller may set `config.threads`).
-pub fn plan(spec: &TrainSpec, files: &DataFiles, data: &DataDescription) -> Result<TrainPlan> {
-    spec.validate(files)?;
+/// The plan for training on data described by `data` and tested on `test`, as `spec` asks (on
+/// all cores: the caller may set `config.threads`). The files were checked by
+/// [`TrainSpec::validate`] before they were read.
+pub fn plan(spec: &TrainSpec, test: TestSet, data: &DataDescription) -> Result<TrainPlan> {
+    spec.validate_options()?;
     let loss = match (spec.loss, data.task) {
         (Some(Loss::CrossEntropy), Task::Regress) => {
             return Err(Error::invalid(
@@ -189,10 +190,7 @@ pub fn plan(spec: &TrainSpec, files: &DataFiles, data: &DataDescription) -> Resu
     Ok(TrainPlan {
         kind: data.kind,
         task: data.task,
-        test: match &files.test {
-            Some(path) => TestSet::File(path.clone()),
-            None => TestSet::HeldOut(spec.test_split),
-        },
+        test,
         val_split: spec.val_split,
         class_weight: spec.class_weight,
         architecture,
@@ -208,6 +206,7 @@ mod tests {
 
     use super::*;
     use crate::nn::{Activation, MlpSpec};
+    use crate::train::DataFiles;
 
     /// The command line's parse of the spec and the files, as `backprop train` has it.
     #[derive(Parser)]
@@ -225,7 +224,12 @@ mod tests {
 
     fn plan_of(extra: &[&str], data: &DataDescription) -> Result<TrainPlan> {
         let cli = parse(extra);
-        plan(&cli.spec, &cli.files, data)
+        cli.spec.validate(&cli.files)?;
+        let test = match &cli.files.test {
+            Some(path) => TestSet::File(path.clone()),
+            None => TestSet::HeldOut(cli.spec.test_split),
+        };
+        plan(&cli.spec, test, data)
     }
 
     #[test]

@@ -5,12 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
-use super::read::{load_features_for_model, load_image_files_for_model};
+use super::read::{load_features_for_model, load_image_files_for_model, notes};
 use super::training::{Resume, Training};
 use crate::autograd::ParamStore;
 use crate::data::Scale;
+use crate::data::table::Table;
 use crate::error::{Error, Result};
-use crate::io::{InputKind, ModelDir, ModelInfo};
+use crate::export::{onnx, torch};
+use crate::io::{InputKind, ModelDir, ModelInfo, params_to_safetensors};
 use crate::nn::Sequential;
 use crate::tensor::kernels::argmax;
 use crate::tensor::{Tensor, Threads};
@@ -91,6 +93,47 @@ impl TrainedModel {
         };
         let (features, notes) = load_features_for_model(&self.info, path)?;
         Ok((self.predict(&features, threads), notes))
+    }
+
+    /// Predictions for the rows of a table built in memory ([`Table::from_columns`]), its
+    /// columns found by name as a file's are, with the notes of [`TrainedModel::predict_file`].
+    pub fn predict_table(&self, table: &Table, threads: Threads) -> Result<(Predictions, Vec<String>)> {
+        let schema = self.info.table.as_ref().ok_or_else(|| {
+            Error::invalid(format!("the model was trained on {} data, not on a table", self.info.input))
+        })?;
+        let rows: Vec<usize> = (0..table.rows()).collect();
+        let (features, report) = schema.encode(table, &rows)?;
+        Ok((self.predict(&features, threads), notes(table, &report, &table.path)))
+    }
+
+    /// The model directory's two files in memory: `model.json`'s text and
+    /// `model.safetensors`'s bytes (what a Python pickle of a fitted estimator carries).
+    pub fn to_files(&self) -> Result<(String, Vec<u8>)> {
+        ModelDir::model_files(&self.info, &self.params)
+    }
+
+    /// A model from the two files of [`TrainedModel::to_files`], checked as
+    /// [`TrainedModel::load`] checks a directory; errors name `name`.
+    pub fn from_files(name: &Path, json: &str, weights: &[u8]) -> Result<TrainedModel> {
+        let (info, model, params) = ModelDir::model_from_files(name, json, weights)?;
+        Ok(TrainedModel { info, model, params })
+    }
+
+    /// The model as one ONNX file, its description (`model.json`) and `extra` (name, text)
+    /// pairs in the file's metadata.
+    pub fn export_onnx(&self, extra: Vec<(String, String)>) -> Result<Vec<u8>> {
+        onnx::export(&self.info, &self.params, &self.metadata(extra)?)
+    }
+
+    /// The model as a PyTorch folder's files: (name, bytes) of `model.py`, the weights, a README.
+    pub fn export_torch(&self) -> Result<Vec<(&'static str, Vec<u8>)>> {
+        torch::export(&self.info, params_to_safetensors(&self.params, None)?)
+    }
+
+    fn metadata(&self, extra: Vec<(String, String)>) -> Result<Vec<(String, String)>> {
+        let json =
+            serde_json::to_string(&self.info).map_err(|e| Error::invalid(format!("cannot describe the model: {e}")))?;
+        Ok([("model_json".to_string(), json)].into_iter().chain(extra).collect())
     }
 
     /// Predictions for encoded features [samples, features].

@@ -3,10 +3,11 @@
 //! loop under any observer, tested, and turned into a [`TrainedModel`]. The command line adds
 //! its progress, its model directory and `--resume` around the same steps.
 
-use super::parts::{Parts, load};
+use super::parts::{Parts, from_table, load};
 use super::plan::{TestSet, TrainPlan, plan};
 use super::trained::TrainedModel;
 use crate::autograd::ParamStore;
+use crate::data::table::Table;
 use crate::data::{Dataset, Targets};
 use crate::error::Result;
 use crate::io::{MODEL_FORMAT, MODEL_VERSION, ModelInfo};
@@ -51,7 +52,20 @@ impl Training {
     pub fn new(files: DataFiles, spec: TrainSpec, threads: Threads) -> Result<Training> {
         spec.validate(&files)?;
         let parts = load(&files, &spec)?;
-        let mut plan = plan(&spec, &files, &parts.describe())?;
+        Training::from_parts(files, spec, parts, threads)
+    }
+
+    /// [`Training::new`] for a table built in memory ([`Table::from_columns`]), its target the
+    /// column `spec.target` names; `spec.test_split` may be 0 to keep no test part.
+    pub fn from_table(table: Table, spec: TrainSpec, threads: Threads) -> Result<Training> {
+        spec.validate_options()?;
+        let files = DataFiles::new(&table.path);
+        let parts = from_table(table, &spec)?;
+        Training::from_parts(files, spec, parts, threads)
+    }
+
+    fn from_parts(files: DataFiles, spec: TrainSpec, parts: Parts, threads: Threads) -> Result<Training> {
+        let mut plan = plan(&spec, parts.test_source.clone(), &parts.describe())?;
         plan.config.threads = threads;
         if let (Some(weighting), Targets::Classes { labels, names }) = (plan.class_weight, &parts.train.targets) {
             plan.config.class_weights = Some(weighting.weights(labels, names.len()));

@@ -140,8 +140,12 @@ impl EpochEnd<'_> {
 /// checkpoints, stopping). An error from `on_epoch` ends the run with that error.
 pub trait Observer {
     /// After each optimiser step of epoch `epoch`: `done` of `steps` steps, with the running
-    /// mean loss and accuracy of the epoch so far.
-    fn on_step(&mut self, _epoch: usize, _done: usize, _steps: usize, _loss: f64, _accuracy: Option<f64>) {}
+    /// mean loss and accuracy of the epoch so far. [`Control::Stop`] ends the run between two
+    /// steps (an interrupted user): the unfinished epoch is undone, and the report keeps the
+    /// weights it would have kept after the last whole epoch.
+    fn on_step(&mut self, _epoch: usize, _done: usize, _steps: usize, _loss: f64, _accuracy: Option<f64>) -> Control {
+        Control::Continue
+    }
 
     /// After each epoch.
     fn on_epoch(&mut self, end: &EpochEnd<'_>) -> Result<Control>;
@@ -277,6 +281,7 @@ fn run_epochs(
         order.shuffle(&mut rng);
         let at_start = learner.params.clone();
         let (mut total, mut right, mut lr) = (0.0f64, 0usize, cfg.lr.base);
+        let mut interrupted = false;
         for (step, batch) in order.chunks(cfg.batch_size).enumerate() {
             lr = cfg.lr.at((epoch - 1) as f64 + step as f64 / steps_per_epoch as f64);
             let seeds: Vec<u64> = (0..shards.len().min(batch.len())).map(|_| rng.random()).collect();
@@ -292,7 +297,14 @@ fn run_epochs(
             total += value * batch.len() as f64;
             let seen = (step * cfg.batch_size + batch.len()) as f64;
             let accuracy = data.classes().map(|_| right as f64 / seen);
-            observer.on_step(epoch, step + 1, steps_per_epoch, total / seen, accuracy);
+            if observer.on_step(epoch, step + 1, steps_per_epoch, total / seen, accuracy) == Control::Stop {
+                interrupted = true;
+                break;
+            }
+        }
+        if interrupted {
+            learner.params = at_start;
+            break;
         }
         let seconds = start.elapsed().as_secs_f64();
         let n = data.len() as f64;

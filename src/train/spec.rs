@@ -216,6 +216,19 @@ impl TrainSpec {
     /// Checks everything that needs no data, so a bad choice fails before a large file is
     /// read; errors name the option (`--val-split`) as the command line spells it.
     pub fn validate(&self, files: &DataFiles) -> Result<()> {
+        self.validate_options()?;
+        if files.test_labels.is_some() && files.test.is_none() {
+            return Err(Error::invalid("--test-labels goes with --test"));
+        }
+        if files.test.is_none() && self.test_split <= 0.0 {
+            return Err(Error::invalid("without --test, --test-split must hold some data out for testing"));
+        }
+        Ok(())
+    }
+
+    /// The checks of [`TrainSpec::validate`] that concern the options alone (a table handed over
+    /// in memory has no files, and may keep no test part: `test_split` 0).
+    pub fn validate_options(&self) -> Result<()> {
         check_fraction("--test-split", self.test_split)?;
         check_fraction("--val-split", self.val_split)?;
         if let Some(p) = self.dropout
@@ -246,12 +259,6 @@ impl TrainSpec {
             return Err(Error::invalid(
                 "--layers is the whole stack: give its sizes and dropout there, not with --hidden or --dropout",
             ));
-        }
-        if files.test_labels.is_some() && files.test.is_none() {
-            return Err(Error::invalid("--test-labels goes with --test"));
-        }
-        if files.test.is_none() && self.test_split <= 0.0 {
-            return Err(Error::invalid("without --test, --test-split must hold some data out for testing"));
         }
         if let Some(lr) = self.lr
             && !(lr > 0.0 && lr.is_finite())

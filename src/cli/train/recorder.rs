@@ -68,9 +68,9 @@ fn epoch_line(m: &EpochMetrics, epochs: usize) -> String {
 }
 
 impl Observer for Recorder<'_> {
-    fn on_step(&mut self, epoch: usize, done: usize, steps: usize, loss: f64, accuracy: Option<f64>) {
+    fn on_step(&mut self, epoch: usize, done: usize, steps: usize, loss: f64, accuracy: Option<f64>) -> Control {
         let epochs = self.epochs;
-        let Some(bar) = &self.bar else { return };
+        let Some(bar) = &self.bar else { return Control::Continue };
         if done == 1 {
             bar.reset();
             bar.set_length(steps as u64);
@@ -79,6 +79,7 @@ impl Observer for Recorder<'_> {
         bar.set_position(done as u64);
         let acc = accuracy.map_or(String::new(), |a| format!(" acc {a:.4}"));
         bar.set_message(format!("loss {loss:.4}{acc}"));
+        Control::Continue
     }
 
     fn on_epoch(&mut self, end: &EpochEnd<'_>) -> Result<Control> {

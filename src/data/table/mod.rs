@@ -10,6 +10,7 @@
 
 mod encode;
 mod fit;
+mod frame;
 mod infer;
 mod read;
 mod schema;
@@ -18,6 +19,7 @@ mod target;
 use std::path::Path;
 
 pub use encode::{EncodeReport, spellings};
+pub use frame::Cell;
 pub use infer::{Decision, Overrides, infer};
 pub use read::{Column, DELIMITERS, MISSING_MARKERS, ReadOptions, Table, brief, number_text, sniff_delimiter};
 pub use schema::{ColumnKind, Encoding, FeatureColumn, FitOptions, IgnoredColumn, TableSchema};
@@ -51,10 +53,15 @@ pub struct TrainingTable {
 
 impl TrainingTable {
     pub fn read(path: &Path, options: &CsvOptions) -> Result<TrainingTable> {
-        let table = Table::read(path, &options.read)?;
+        TrainingTable::new(Table::read(path, &options.read)?, options)
+    }
+
+    /// A table already read (or built in memory, [`Table::from_columns`]) understood as
+    /// [`TrainingTable::read`] understands a file.
+    pub fn new(table: Table, options: &CsvOptions) -> Result<TrainingTable> {
         if table.columns.len() < 2 {
             return Err(crate::Error::file(
-                path,
+                &table.path,
                 format!("only one column ({:?}); expected features and a target", table.columns[0].name),
             ));
         }

@@ -60,7 +60,7 @@ impl Column {
 
     /// Appends a text cell; `index` finds its code among the column's values (it lives only
     /// while the file is read).
-    fn push_text(&mut self, index: &mut HashMap<String, u32>, line: u64, cell: &str) {
+    pub(super) fn push_text(&mut self, index: &mut HashMap<String, u32>, line: u64, cell: &str) {
         let row = self.numbers.len() as u32;
         let code = match index.get(cell) {
             Some(&code) => code,
@@ -93,7 +93,7 @@ pub struct Table {
     pub skipped: Vec<String>,
     /// The markers read as missing.
     pub missing_markers: Vec<String>,
-    rows: usize,
+    pub(super) rows: usize,
 }
 
 impl Table {

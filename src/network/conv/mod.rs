@@ -45,7 +45,12 @@ impl ConvNetwork {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::data(path, format!("line {}, column {}", e.line(), e.column()), e.to_string()))?;
-        parse(&value).map_err(|(field, message)| Error::data(path, field, message))
+        ConvNetwork::from_value(path, &value)
+    }
+
+    /// A network file already parsed as JSON, named `path` in errors.
+    pub fn from_value(path: &Path, value: &serde_json::Value) -> Result<ConvNetwork> {
+        parse(value).map_err(|(field, message)| Error::data(path, field, message))
     }
 
     pub fn architecture(&self) -> Architecture {

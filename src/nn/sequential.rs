@@ -252,20 +252,28 @@ impl Sequential {
             return self.predict_block(store, x.view());
         }
         let outputs = if self.linears().next().is_some() { self.outputs() } else { width };
-        if rows < tuning::PREDICT_MIN_ROWS && self.input.len() == 1 {
-            // A few rows of a table: padded with zero rows to the size from which `gemm` keeps
-            // one kernel, so each row's prediction is the same in any batch.
-            let mut padded = x.data().to_vec();
-            padded.resize(tuning::PREDICT_MIN_ROWS * width, T::zero());
-            let y = self.predict_block(store, View::new(&padded, Shape::new(&[tuning::PREDICT_MIN_ROWS, width])));
-            return Tensor::new(y.data()[..rows * outputs].to_vec(), [rows, outputs]);
-        }
+        // A table's network runs every block at the full block size, the last padded with zero
+        // rows: `gemm` chooses its kernels and blocking by the number of rows, and their sums
+        // round differently, so only then is a row's prediction the same in any batch (alone,
+        // among 64, among 1,000: scikit-learn checks it, and so does a user comparing one
+        // prediction with a batch's). Images keep blocks of the batch's own size.
+        let fixed = self.input.len() == 1;
         let parts = threads.get().min(rows / tuning::ROWS_PER_PREDICT_THREAD).max(1);
-        let block = tuning::PREDICT_BLOCK_ROWS.min(rows.div_ceil(parts));
+        let block =
+            if fixed { tuning::PREDICT_BLOCK_ROWS } else { tuning::PREDICT_BLOCK_ROWS.min(rows.div_ceil(parts)) };
+        let parts = parts.min(rows.div_ceil(block));
         let mut out = vec![T::zero(); rows * outputs];
         let run = |(x, out): (&[T], &mut [T])| {
-            let y = self.predict_block(store, View::new(x, Shape::new(&[x.len() / width, width])));
-            out.copy_from_slice(y.data());
+            let n = x.len() / width;
+            if fixed && n < block {
+                let mut padded = x.to_vec();
+                padded.resize(block * width, T::zero());
+                let y = self.predict_block(store, View::new(&padded, Shape::new(&[block, width])));
+                out.copy_from_slice(&y.data()[..n * outputs]);
+            } else {
+                let y = self.predict_block(store, View::new(x, Shape::new(&[n, width])));
+                out.copy_from_slice(y.data());
+            }
         };
         if parts == 1 {
             x.data().chunks(block * width).zip(out.chunks_mut(block * outputs)).for_each(run);

@@ -29,14 +29,11 @@ pub(crate) const PARALLEL_UPDATE: usize = 1 << 14;
 /// many rows.
 pub(crate) const ROWS_PER_PREDICT_THREAD: usize = 64;
 
-/// A table's inference runs products of at least this many rows, padding a smaller batch with
-/// zero rows. `gemm` picks narrower kernels for products of up to 8 rows, whose sums round
-/// differently: a row predicted alone, among 2, among 3–4, among 5–8 and among 9 or more gave
-/// four different f32 values (last bits). Padded, a row's prediction is the same in every
-/// batch, as scikit-learn's checks and a user comparing one prediction with a batch's expect.
-pub(crate) const PREDICT_MIN_ROWS: usize = 16;
-
 /// Inference runs a batch in blocks of at most this many rows (`Sequential::predict`). The
 /// MLP 784-256-128-10 at batch 1,024, one thread, alternating 6 times: blocks of 256 rows ran
-/// 129–161k samples/s (median ≈ 141k), the whole batch at once 100–116k (≈ 105k).
+/// 129–161k samples/s (median ≈ 141k), the whole batch at once 100–116k (≈ 105k). A table's
+/// network runs every block at this size, padding the last: `gemm`'s kernels depend on the
+/// rows of a product (on penguins, a row predicted among 1–64 rows differed in the last bits
+/// from the same row among 100 or more), and fixed blocks make each row's prediction the same
+/// in any batch.
 pub(crate) const PREDICT_BLOCK_ROWS: usize = 256;

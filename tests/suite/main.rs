@@ -14,6 +14,7 @@ mod cnn;
 mod conv;
 mod data;
 mod gradcheck_ops;
+mod in_memory;
 mod layers;
 mod lecture;
 mod optim;

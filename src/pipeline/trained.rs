@@ -13,7 +13,9 @@ use crate::data::table::Table;
 use crate::error::{Error, Result};
 use crate::export::{onnx, torch};
 use crate::io::{InputKind, ModelDir, ModelInfo, params_to_safetensors};
-use crate::nn::Sequential;
+use crate::loss::Loss;
+use crate::network::{LayerFile, NetworkFile, TargetsFile};
+use crate::nn::{Activation, Layer, Sequential};
 use crate::tensor::kernels::argmax;
 use crate::tensor::{Tensor, Threads};
 use crate::train::{Control, every_epoch};
@@ -134,6 +136,48 @@ impl TrainedModel {
         let json =
             serde_json::to_string(&self.info).map_err(|e| Error::invalid(format!("cannot describe the model: {e}")))?;
         Ok([("model_json".to_string(), json)].into_iter().chain(extra).collect())
+    }
+
+    /// The model on one encoded example (`features`, `target`) as a network file `explain`
+    /// reads: each dense layer with its weights and the activation after it, softmax with
+    /// cross-entropy for classes (`target` a class index) or a linear output with MSE for
+    /// values (`target` standardised as in training), one plain gradient-descent step of
+    /// `learning_rate`. Dropout passes values through, as at inference; any other layer
+    /// (convolutions, batch normalisation) is refused by name.
+    pub fn network_file(&self, features: &[f32], target: TargetsFile, learning_rate: f64) -> Result<NetworkFile> {
+        let mut layers: Vec<LayerFile> = vec![];
+        for layer in &self.model.layers {
+            match layer {
+                Layer::Linear(linear) => {
+                    let weight = self.params.get(linear.weight).data();
+                    let weights = weight.chunks(linear.inputs).map(|row| row.iter().map(|&w| w as f64).collect());
+                    let biases = self.params.get(linear.bias).data().iter().map(|&b| b as f64).collect();
+                    layers.push(LayerFile { weights: weights.collect(), biases, activation: Activation::Linear });
+                }
+                Layer::Activation(activation) => match layers.last_mut() {
+                    Some(last) => last.activation = *activation,
+                    None => return Err(Error::invalid("explain needs a dense layer before the first activation")),
+                },
+                Layer::Dropout(_) => {}
+                other => {
+                    return Err(Error::invalid(format!(
+                        "explain writes out dense networks; this model has a {} layer",
+                        other.spec()
+                    )));
+                }
+            }
+        }
+        let loss = match self.info.classes {
+            Some(_) => {
+                if let Some(last) = layers.last_mut() {
+                    last.activation = Activation::Softmax;
+                }
+                Loss::CrossEntropy
+            }
+            None => Loss::Mse,
+        };
+        let inputs = features.iter().map(|&x| x as f64).collect();
+        Ok(NetworkFile { inputs, targets: target, layers, loss, learning_rate, update_biases: true })
     }
 
     /// Predictions for encoded features [samples, features].

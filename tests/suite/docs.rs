@@ -5,7 +5,8 @@
 //! A shell block is fenced as ```` ```sh ````, optionally with one tag saying what it needs:
 //! `server` (the playground: started here on a free port, its `curl` lines sent to it),
 //! `mnist` (the full MNIST files in `../shared/data/mnist`, as CI has them; skipped, and said
-//! so, where they are missing) or `bench` (a benchmark, minutes long: not run here). The plain
+//! so, where they are missing), `bench` (a benchmark, minutes long: not run here) or `python`
+//! (the Python module's install, which `.ci/run` runs before the module's own tests). The plain
 //! blocks of one page run in order in one shell, in a scratch folder that sees the repository's
 //! `data/` and `docs/`, with `cargo run --release --` standing for the built binary and
 //! `cargo run --release --example NAME --` for the built example.
@@ -105,7 +106,7 @@ fn every_block_has_a_known_tag() {
     for page in pages() {
         for b in shell_blocks(&page) {
             assert!(
-                ["", "server", "mnist", "bench", "long"].contains(&b.tag.as_str()),
+                ["", "server", "mnist", "bench", "long", "python"].contains(&b.tag.as_str()),
                 "{}:{}: unknown tag `sh {}`",
                 page.display(),
                 b.line,

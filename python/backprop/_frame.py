@@ -1,0 +1,125 @@
+"""Tables from Python into the native module's columns.
+
+``columns_of(X)`` turns a pandas DataFrame, anything with the Arrow PyCapsule interface
+(polars, pyarrow), a numpy array or a list of rows into ``[(name, values), ...]``: numeric
+columns as float arrays with NaN where a cell is missing (an array's float64 or float32 columns
+as views of it, without a copy), other columns as lists of cells (``None``, ``str``, numbers). The native side then decides each column's kind exactly as ``backprop train`` does
+for a CSV file, so a DataFrame and the same table written to CSV train alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Sequence, Tuple
+
+import numpy as np
+from sklearn.utils.validation import check_array
+
+Columns = List[Tuple[str, Any]]
+
+
+def _is_pandas(X: Any) -> bool:
+    return type(X).__module__.startswith("pandas") and hasattr(X, "dtypes") and hasattr(X, "columns")
+
+
+def _has_arrow(X: Any) -> bool:
+    return hasattr(X, "__arrow_c_stream__") and not _is_pandas(X)
+
+
+def positional_names(n: int) -> List[str]:
+    """The names of an array's columns: ``x0``, ``x1``, … (as scikit-learn's ``get_feature_names_out``)."""
+    return [f"x{j}" for j in range(n)]
+
+
+def n_rows(columns: Columns) -> int:
+    """The rows of a table of columns."""
+    return len(columns[0][1]) if columns else 0
+
+
+def _cells(values: np.ndarray) -> list:
+    """An object array as a list of cells, every kind of missing value (None, NaN, pd.NA, NaT) as None."""
+    out = values.tolist()
+    for i, v in enumerate(out):
+        if v is None:
+            continue
+        if isinstance(v, float) and v != v:
+            out[i] = None
+        elif type(v).__name__ in ("NAType", "NaTType"):
+            out[i] = None
+    return out
+
+
+def _pandas_columns(X: Any, names: Sequence[str]) -> Tuple[Columns, List[str]]:
+    import pandas as pd
+
+    columns: Columns = []
+    categorical: List[str] = []
+    for name, (_, series) in zip(names, X.items()):
+        dtype = series.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            columns.append((name, _cells(series.astype(object).to_numpy())))
+            categorical.append(name)
+        elif pd.api.types.is_complex_dtype(dtype):
+            raise ValueError(f"Complex data not supported: column {name!r} holds complex numbers")
+        elif pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+            raise TypeError(
+                f"column {name!r} holds dates or durations ({dtype}); convert it to numbers "
+                "(e.g. .astype('int64') or the day of the year) or leave it out"
+            )
+        elif pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+            columns.append((name, series.to_numpy(dtype=np.float64, na_value=np.nan)))
+        else:
+            columns.append((name, _cells(series.to_numpy(dtype=object))))
+    return columns, categorical
+
+
+def _arrow_columns(X: Any) -> Tuple[Columns, List[str], List[str]]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pa.table(X)
+    columns: Columns = []
+    categorical: List[str] = []
+    for name, column in zip(table.column_names, table.columns):
+        kind = column.type
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+            numbers = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+            columns.append((str(name), np.asarray(numbers, dtype=np.float64)))
+        elif pa.types.is_dictionary(kind):
+            columns.append((str(name), column.to_pylist()))
+            categorical.append(str(name))
+        elif pa.types.is_temporal(kind):
+            raise TypeError(f"column {name!r} holds dates or times ({kind}); convert it to numbers or leave it out")
+        else:
+            columns.append((str(name), column.to_pylist()))
+    return columns, [str(n) for n in table.column_names], categorical
+
+
+def columns_of(X: Any) -> Tuple[Columns, List[str], List[str]]:
+    """``X`` as the native module's columns.
+
+    Returns the columns, their names (a DataFrame's or an Arrow table's own, else ``x0``,
+    ``x1``, …) and the columns whose type says they are categories (pandas ``category``, Arrow
+    dictionaries).
+    """
+    if _is_pandas(X):
+        if X.ndim != 2:
+            raise ValueError("Expected 2D array, got a pandas Series instead; pass a DataFrame (X.to_frame())")
+        if X.shape[0] == 0:
+            raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
+        names = [str(c) for c in X.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"the DataFrame's column names are not unique: {names}")
+        columns, categorical = _pandas_columns(X, names)
+        return columns, names, categorical
+    if _has_arrow(X):
+        return _arrow_columns(X)
+    array = check_array(X, dtype=None, ensure_all_finite="allow-nan", ensure_2d=True, ensure_min_samples=1)
+    names = positional_names(array.shape[1])
+    if array.dtype in (np.float64, np.float32):
+        # Each column a view of the array: the native side reads it in place.
+        columns = [(name, array[:, j]) for j, name in enumerate(names)]
+    elif array.dtype.kind in "biu":
+        columns = [(name, array[:, j].astype(np.float64)) for j, name in enumerate(names)]
+    else:
+        columns = [(name, _cells(array[:, j])) for j, name in enumerate(names)]
+    return columns, names, []

@@ -3,8 +3,9 @@
 ``columns_of(X)`` turns a pandas DataFrame, anything with the Arrow PyCapsule interface
 (polars, pyarrow), a numpy array or a list of rows into ``[(name, values), ...]``: numeric
 columns as float arrays with NaN where a cell is missing (an array's float64 or float32 columns
-as views of it, without a copy), other columns as lists of cells (``None``, ``str``, numbers). The native side then decides each column's kind exactly as ``backprop train`` does
-for a CSV file, so a DataFrame and the same table written to CSV train alike.
+as views of it, without a copy), other columns as lists of cells (``None``, ``str``, numbers).
+The native side then decides each column's kind exactly as ``backprop train`` does for a CSV
+file, so a DataFrame and the same table written to CSV train alike.
 """
 
 from __future__ import annotations

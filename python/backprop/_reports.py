@@ -33,7 +33,8 @@ class Report:
         return self._pages["text"]
 
     def __repr__(self) -> str:
-        return f"<backprop {self.kind}: {len(self._pages['text'].splitlines())} lines; print() it, or show it in a notebook>"
+        lines = len(self._pages["text"].splitlines())
+        return f"<backprop {self.kind}: {lines} lines; print() it, or show it in a notebook>"
 
     def _repr_markdown_(self) -> Optional[str]:
         return self._pages.get("markdown")
@@ -66,7 +67,8 @@ def _network_text(network: NetworkLike) -> Optional[str]:
     if callable(first_example):
         return json.dumps(first_example())
     raise TypeError(
-        f"network must be a dict, a path to a network file, or a fitted backprop estimator, not {type(network).__name__}"
+        "network must be a dict, a path to a network file, or a fitted backprop estimator, "
+        f"not {type(network).__name__}"
     )
 
 
@@ -81,8 +83,15 @@ def explain(network: NetworkLike = None, steps: int = 1, verify: bool = False) -
     return Report("explain", _native.explain(_network_text(network), steps=steps, verify=verify))
 
 
-def chain(definitions: Any, wrt: str, at: Optional[Mapping[str, float]] = None, *, of: Optional[str] = None,
-          verify: bool = False, answer: Optional[str] = None) -> Report:
+def chain(
+    definitions: Any,
+    wrt: str,
+    at: Optional[Mapping[str, float]] = None,
+    *,
+    of: Optional[str] = None,
+    verify: bool = False,
+    answer: Optional[str] = None,
+) -> Report:
     """The chain rule along every path (``backprop chain``): ``chain(["y = 5x + 3", "x = t^2"], "t", at={"t": 3})``.
 
     ``answer``: a derivative of yours to mark (``"10t"``).

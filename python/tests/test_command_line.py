@@ -47,7 +47,9 @@ def test_a_model_saved_from_python_is_evaluated_and_predicted_by_the_command_lin
     run(cli, "predict", "--model", tmp_path / "py", "--data", test, "--out", out)
     predicted = pd.read_csv(out)
     assert list(predicted["class"]) == list(model.predict(X))
-    np.testing.assert_allclose(predicted[[f"p_{c}" for c in model.classes_]].to_numpy(), model.predict_proba(X), atol=1e-6)
+    np.testing.assert_allclose(
+        predicted[[f"p_{c}" for c in model.classes_]].to_numpy(), model.predict_proba(X), atol=1e-6
+    )
 
 
 def test_a_regression_model_trained_by_the_command_line_loads_in_python(cli, split, tmp_path):

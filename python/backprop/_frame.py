@@ -62,10 +62,7 @@ def _pandas_columns(X: Any, names: Sequence[str]) -> Tuple[Columns, List[str]]:
         elif pd.api.types.is_complex_dtype(dtype):
             raise ValueError(f"Complex data not supported: column {name!r} holds complex numbers")
         elif pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
-            raise TypeError(
-                f"column {name!r} holds dates or durations ({dtype}); convert it to numbers "
-                "(e.g. .astype('int64') or the day of the year) or leave it out"
-            )
+            columns.append((name, _days(series)))
         elif pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
             columns.append((name, series.to_numpy(dtype=np.float64, na_value=np.nan)))
         else:
@@ -73,9 +70,43 @@ def _pandas_columns(X: Any, names: Sequence[str]) -> Tuple[Columns, List[str]]:
     return columns, categorical
 
 
+def _days(series: Any) -> np.ndarray:
+    """Dates as days since 1970-01-01 (durations as days), NaT as NaN: numbers a network can use."""
+    import pandas as pd
+
+    if pd.api.types.is_timedelta64_dtype(series.dtype):
+        return (series / pd.Timedelta(days=1)).to_numpy(dtype=np.float64, na_value=np.nan)
+    if getattr(series.dt, "tz", None) is not None:
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    return ((series - pd.Timestamp(0)) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _polars_columns(X: Any) -> Tuple[Columns, List[str], List[str]]:
+    """A polars DataFrame read column by column (no pyarrow needed)."""
+    import polars as pl
+
+    columns: Columns = []
+    categorical: List[str] = []
+    for series in X.get_columns():
+        name, dtype = str(series.name), series.dtype
+        if dtype.is_numeric() or dtype == pl.Boolean:
+            columns.append((name, series.cast(pl.Float64).fill_null(float("nan")).to_numpy()))
+        elif dtype.is_temporal() and dtype != pl.Time:
+            days = series.dt.total_seconds() if dtype == pl.Duration else series.dt.epoch("s")
+            columns.append((name, (days.cast(pl.Float64) / 86400.0).fill_null(float("nan")).to_numpy()))
+        else:
+            if dtype in (pl.Categorical, pl.Enum) or isinstance(dtype, (pl.Categorical, pl.Enum)):
+                categorical.append(name)
+            columns.append((name, series.to_list()))
+    return columns, [str(c) for c in X.columns], categorical
+
+
 def _arrow_columns(X: Any) -> Tuple[Columns, List[str], List[str]]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        raise ImportError(f"reading a {type(X).__name__} (an Arrow table) needs pyarrow: pip install pyarrow") from None
 
     table = pa.table(X)
     columns: Columns = []
@@ -88,8 +119,12 @@ def _arrow_columns(X: Any) -> Tuple[Columns, List[str], List[str]]:
         elif pa.types.is_dictionary(kind):
             columns.append((str(name), column.to_pylist()))
             categorical.append(str(name))
+        elif pa.types.is_timestamp(kind) or pa.types.is_date(kind) or pa.types.is_duration(kind):
+            unit = pa.duration("s") if pa.types.is_duration(kind) else pa.timestamp("s")
+            seconds = pc.cast(pc.cast(column, unit), pa.int64()).to_numpy(zero_copy_only=False)
+            columns.append((str(name), np.asarray(seconds, dtype=np.float64) / 86400.0))
         elif pa.types.is_temporal(kind):
-            raise TypeError(f"column {name!r} holds dates or times ({kind}); convert it to numbers or leave it out")
+            raise TypeError(f"column {name!r} holds times of day ({kind}); convert them to numbers or leave it out")
         else:
             columns.append((str(name), column.to_pylist()))
     return columns, [str(n) for n in table.column_names], categorical
@@ -112,8 +147,13 @@ def columns_of(X: Any) -> Tuple[Columns, List[str], List[str]]:
             raise ValueError(f"the DataFrame's column names are not unique: {names}")
         columns, categorical = _pandas_columns(X, names)
         return columns, names, categorical
+    if type(X).__module__.startswith("polars") and hasattr(X, "get_columns"):
+        return _polars_columns(X)
     if _has_arrow(X):
         return _arrow_columns(X)
+    if type(X).__module__.startswith("scipy.sparse"):
+        # A one-hot encoder's output, say: the network reads dense rows.
+        X = X.toarray()
     array = check_array(X, dtype=None, ensure_all_finite="allow-nan", ensure_2d=True, ensure_min_samples=1)
     names = positional_names(array.shape[1])
     if array.dtype in (np.float64, np.float32):

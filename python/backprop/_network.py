@@ -84,6 +84,8 @@ class Network(BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.input_tags.string = True
         tags.input_tags.categorical = True
+        # Sparse input (a one-hot encoder's output in a pipeline) is read densely.
+        tags.input_tags.sparse = True
         return tags
 
     def __getstate__(self) -> Dict[str, Any]:

@@ -47,6 +47,27 @@ def test_arrow_tables_from_polars_and_pyarrow_predict_as_the_dataframe(penguins)
     np.testing.assert_allclose(from_polars.predict_proba(X), expected, rtol=1e-6)
 
 
+def test_dates_are_days_since_1970_in_pandas_polars_and_arrow():
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    when = pd.Series(pd.date_range("2020-01-01", periods=120, freq="D"))
+    when[5] = pd.NaT
+    frame = pd.DataFrame({"when": when, "took": when - pd.Timestamp("2019-12-31")})
+    rising = np.arange(120.0)
+    model = backprop.Regressor(random_state=0).fit(frame, rising)
+    assert model.score(frame, rising) > 0.9
+    np.testing.assert_allclose(model.predict(pl.from_pandas(frame)), model.predict(frame), rtol=1e-6)
+    np.testing.assert_allclose(model.predict(pa.Table.from_pandas(frame)), model.predict(frame), rtol=1e-6)
+
+
+def test_a_sparse_one_hot_pipeline(penguins):
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y = penguins[["island", "sex"]], penguins["species"]
+    pipeline = Pipeline([("one_hot", OneHotEncoder()), ("model", backprop.Classifier(epochs=20, random_state=0))])
+    assert pipeline.fit(X, y).score(X, y) > 0.6
+
+
 def test_numpy_arrays_lists_and_object_arrays(penguins):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(200, 3))

@@ -36,17 +36,51 @@ def n_rows(columns: Columns) -> int:
     return len(columns[0][1]) if columns else 0
 
 
-def _cells(values: np.ndarray) -> list:
-    """An object array as a list of cells, every kind of missing value (None, NaN, pd.NA, NaT) as None."""
+def empty_columns(columns: Columns) -> List[str]:
+    """The columns whose every cell is missing."""
+    empty = []
+    for name, values in columns:
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            if np.isnan(values).all():
+                empty.append(name)
+        elif all(v is None for v in values):
+            empty.append(name)
+    return empty
+
+
+#: Text read as a missing cell, as ``backprop train`` reads a CSV file's cells.
+MISSING_MARKERS = frozenset(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?", "-"])
+
+
+def _cells(values: np.ndarray) -> Tuple[list, bool]:
+    """An object array as a list of cells, every kind of missing value (None, NaN, pd.NA, NaT, and
+    the text a CSV file's missing cells hold) as None; and whether it mixes text and numbers."""
     out = values.tolist()
+    text = numbers = False
     for i, v in enumerate(out):
         if v is None:
             continue
-        if isinstance(v, float) and v != v:
+        if isinstance(v, str):
+            if v.strip() in MISSING_MARKERS:
+                out[i] = None
+            else:
+                text = True
+        elif isinstance(v, float) and v != v:
             out[i] = None
         elif type(v).__name__ in ("NAType", "NaTType"):
             out[i] = None
-    return out
+        else:
+            numbers = True
+    return out, text and numbers
+
+
+def _text_column(name: str, values: np.ndarray, columns: Columns, categorical: List[str]) -> None:
+    """An object column: its cells; a column that mixes text and numbers is read as categories (its
+    dtype says it is not a numeric column), where ``backprop train`` would ask which it is."""
+    cells, mixed = _cells(values)
+    columns.append((name, cells))
+    if mixed:
+        categorical.append(name)
 
 
 def _pandas_columns(X: Any, names: Sequence[str]) -> Tuple[Columns, List[str]]:
@@ -57,7 +91,7 @@ def _pandas_columns(X: Any, names: Sequence[str]) -> Tuple[Columns, List[str]]:
     for name, (_, series) in zip(names, X.items()):
         dtype = series.dtype
         if isinstance(dtype, pd.CategoricalDtype):
-            columns.append((name, _cells(series.astype(object).to_numpy())))
+            columns.append((name, _cells(series.astype(object).to_numpy())[0]))
             categorical.append(name)
         elif pd.api.types.is_complex_dtype(dtype):
             raise ValueError(f"Complex data not supported: column {name!r} holds complex numbers")
@@ -66,7 +100,7 @@ def _pandas_columns(X: Any, names: Sequence[str]) -> Tuple[Columns, List[str]]:
         elif pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
             columns.append((name, series.to_numpy(dtype=np.float64, na_value=np.nan)))
         else:
-            columns.append((name, _cells(series.to_numpy(dtype=object))))
+            _text_column(name, series.to_numpy(dtype=object), columns, categorical)
     return columns, categorical
 
 
@@ -162,5 +196,8 @@ def columns_of(X: Any) -> Tuple[Columns, List[str], List[str]]:
     elif array.dtype.kind in "biu":
         columns = [(name, array[:, j].astype(np.float64)) for j, name in enumerate(names)]
     else:
-        columns = [(name, _cells(array[:, j])) for j, name in enumerate(names)]
+        columns, categorical = [], []
+        for j, name in enumerate(names):
+            _text_column(name, array[:, j], columns, categorical)
+        return columns, names, categorical
     return columns, names, []

@@ -176,6 +176,12 @@ class Network(BaseEstimator):
             )
         target = self._target_name(y, names)
         spec = self._spec(target, categorical)
+        empty = _frame.empty_columns(columns)
+        if empty:
+            # `backprop train` refuses such a column and names it; here (a fold of a
+            # cross-validation, say) it is left out with a warning, as scikit-learn's imputers do.
+            warnings.warn(f"columns with no values left out: {', '.join(empty)}", UserWarning, stacklevel=2)
+            spec["ignore"] = empty
         progress = Progress(self.verbose)
         model, interrupted, _description, history = _native.train(
             columns + [(target, y_cells)],

@@ -151,3 +151,23 @@ def test_regressor_reports_values_in_the_targets_units():
     model = backprop.Regressor(random_state=0).fit(X, price)
     assert model.score(X, price) > 0.95
     assert abs(model.predict(X).mean() - price.mean()) < 0.05 * price.mean()
+
+
+def test_a_messy_dataframe_goes_through_cross_validation():
+    rng = np.random.default_rng(0)
+    n = 150
+    signal = rng.normal(size=n)
+    frame = pd.DataFrame(
+        {
+            "empty": [np.nan] * n,  # left out, with a warning
+            "empty_text": [None] * n,
+            "constant": [1.0] * n,
+            "one_word": ["a"] * n,
+            "mixed": [1, "x", None] * (n // 3),  # text and numbers: categories
+            "question_marks": ["?", 1.5, 2.5] * (n // 3),  # "?" is a missing cell, as in a CSV file
+            "signal": signal,
+        }
+    )
+    with pytest.warns(UserWarning, match="columns with no values left out: empty, empty_text"):
+        scores = cross_val_score(backprop.Regressor(random_state=0), frame, 2 * signal, cv=3, error_score="raise")
+    assert scores.min() > 0.8

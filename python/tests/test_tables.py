@@ -171,3 +171,12 @@ def test_a_messy_dataframe_goes_through_cross_validation():
     with pytest.warns(UserWarning, match="columns with no values left out: empty, empty_text"):
         scores = cross_val_score(backprop.Regressor(random_state=0), frame, 2 * signal, cv=3, error_score="raise")
     assert scores.min() > 0.8
+
+
+def test_verbose_draws_a_tqdm_bar_when_tqdm_is_installed(penguins, capsys):
+    pytest.importorskip("tqdm")
+    X, y = penguins.drop(columns="species"), penguins["species"]
+    backprop.Classifier(epochs=3, verbose=1).fit(X, y)
+    captured = capsys.readouterr()
+    assert "classification, 3 classes" in captured.out
+    assert "3/3" in captured.err and "epoch" in captured.err

@@ -21,12 +21,51 @@ class Classifier(ClassifierMixin, Network):
     128 and 64 ReLU units with dropout 0.1, Adam at 1e-3, batch 64, epochs chosen from the
     table's size with early stopping on 10 % of the rows, the best epoch's weights kept.
 
-    Parameters are ``backprop train``'s options by the same names (``hidden``, ``layers``,
-    ``activation``, ``dropout``, ``optimizer``, ``lr``, ``weight_decay``, ``schedule``,
-    ``warmup``, ``clip_norm``, ``epochs``, ``batch_size``, ``early_stop``, ``val_split``,
-    ``min_category_count``, ``categorical``, ``class_weight``), with scikit-learn's
-    ``random_state`` (None: the command line's seed, 42), ``n_jobs`` (None: all cores) and
-    ``verbose`` (1: a line per epoch, or a tqdm bar when tqdm is installed).
+    Parameters
+    ----------
+    hidden : list of int, default None
+        The hidden layers' sizes (``--hidden``); None: 128, 64.
+    layers : str, default None
+        Any stack of layers in ``--layers`` words instead (``"dense 32, tanh, dropout 0.2"``).
+    activation : str, default "relu"
+        The hidden activation: relu, sigmoid, tanh, gelu, silu, ….
+    dropout : float, default None
+        Dropout after each hidden layer; None: 0.1.
+    optimizer : str, default "adam"
+        adam, adamw, sgd, nesterov or rmsprop, with PyTorch's defaults.
+    lr : float, default None
+        The learning rate; None: 1e-3 for Adam, AdamW and RMSprop, 0.1 for SGD.
+    weight_decay, schedule, warmup, clip_norm
+        As ``--weight-decay``, ``--schedule`` (constant, step, exponential, cosine),
+        ``--warmup`` (epochs) and ``--clip-norm``.
+    epochs : int, default None
+        None: enough for about 20,000 steps (10 to 500 epochs) with early stopping.
+    batch_size : int, default 64
+    early_stop : int, default None
+        Epochs without a lower validation loss before stopping.
+    val_split : float, default 0.1
+        The share of the rows held out to keep the best epoch and stop early.
+    min_category_count : int, default None
+        Categories seen in fewer training rows merge into "other"; None: 5, or 1 % of the rows.
+    categorical : list of str, default None
+        Columns to read as categories (integer-coded ones); ``category`` dtypes always are.
+    class_weight : "balanced" or dict, default None
+        Weights of the classes in the cross-entropy (Classifier only).
+    random_state : int, RandomState or None, default None
+        The seed of the split, the initial weights and the batches; None: the command line's 42.
+    n_jobs : int, default None
+        Training threads; None or -1: every core.
+    verbose : int, default 0
+        1: the run's description and a line per epoch, or a tqdm bar when tqdm is installed.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The classes, sorted; ``predict_proba``'s columns follow them.
+    n_features_in_, feature_names_in_
+        scikit-learn's: the input columns seen by ``fit``.
+    history_ : list of dict
+        Every epoch's metrics (losses, accuracy or R², seconds).
 
     Examples
     --------
@@ -137,7 +176,8 @@ class Regressor(RegressorMixin, Network):
     """A neural network regressor, trained as ``backprop train --task regress`` trains.
 
     The target is standardised on the training rows and predictions come back in its units.
-    Everything else — parameters, input types, defaults — is as for :class:`Classifier`.
+    Everything else — parameters (but ``class_weight``), input types, defaults — is as for
+    :class:`Classifier`; ``history_`` has each epoch's validation R².
 
     Examples
     --------

@@ -33,7 +33,10 @@ def positional_names(n: int) -> List[str]:
 
 def n_rows(columns: Columns) -> int:
     """The rows of a table of columns."""
-    return len(columns[0][1]) if columns else 0
+    if not columns:
+        return 0
+    values = columns[0][1]
+    return len(values[0]) if isinstance(values, tuple) else len(values)
 
 
 def empty_columns(columns: Columns) -> List[str]:
@@ -43,43 +46,73 @@ def empty_columns(columns: Columns) -> List[str]:
         if isinstance(values, np.ndarray) and values.dtype.kind == "f":
             if np.isnan(values).all():
                 empty.append(name)
+        elif isinstance(values, tuple):  # (codes, values): every code -1
+            if (values[0] < 0).all():
+                empty.append(name)
         elif all(v is None for v in values):
             empty.append(name)
     return empty
+
+
+def head(values: Any) -> Any:
+    """A column's first row, as a column."""
+    if isinstance(values, tuple):
+        codes, distinct = values
+        return (codes[:1], distinct)
+    return values[:1]
+
+
+def first(values: Any) -> Any:
+    """A column's first cell."""
+    if isinstance(values, tuple):
+        codes, distinct = values
+        return None if codes[0] < 0 else distinct[codes[0]]
+    return values[0]
 
 
 #: Text read as a missing cell, as ``backprop train`` reads a CSV file's cells.
 MISSING_MARKERS = frozenset(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?", "-"])
 
 
-def _cells(values: np.ndarray) -> Tuple[list, bool]:
-    """An object array as a list of cells, every kind of missing value (None, NaN, pd.NA, NaT, and
-    the text a CSV file's missing cells hold) as None; and whether it mixes text and numbers."""
-    out = values.tolist()
-    text = numbers = False
-    for i, v in enumerate(out):
-        if v is None:
-            continue
-        if isinstance(v, str):
-            if v.strip() in MISSING_MARKERS:
-                out[i] = None
-            else:
-                text = True
-        elif isinstance(v, float) and v != v:
-            out[i] = None
-        elif type(v).__name__ in ("NAType", "NaTType"):
-            out[i] = None
-        else:
-            numbers = True
-    return out, text and numbers
+def _is_missing(v: Any) -> bool:
+    """None, NaN, pd.NA, NaT, or the text a CSV file's missing cells hold."""
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return v.strip() in MISSING_MARKERS
+    if isinstance(v, float):
+        return v != v
+    return type(v).__name__ in ("NAType", "NaTType")
+
+
+def _cells(values: np.ndarray) -> list:
+    """An object array as a list of cells, every missing value as None."""
+    return [None if _is_missing(v) else v for v in values.tolist()]
 
 
 def _text_column(name: str, values: np.ndarray, columns: Columns, categorical: List[str]) -> None:
-    """An object column: its cells; a column that mixes text and numbers is read as categories (its
-    dtype says it is not a numeric column), where ``backprop train`` would ask which it is."""
-    cells, mixed = _cells(values)
+    """An object column. With pandas, factorised: ``(codes, values)``, each row a code into the
+    distinct values (-1 where missing), so a text is handed over once, not once per row. A column
+    that mixes text and numbers is read as categories (its dtype says it is not a numeric
+    column), where ``backprop train`` would ask which it is."""
+    try:
+        import pandas as pd
+
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except (ImportError, TypeError):
+        # No pandas, or a cell that cannot be hashed (the native side names it and its row).
+        cells = _cells(values)
+        distinct = [v for v in cells if v is not None]
+    else:
+        distinct = [None if _is_missing(v) else v for v in uniques.tolist()]
+        gone = [i for i, v in enumerate(distinct) if v is None]
+        if gone:
+            codes = np.where(np.isin(codes, gone), -1, codes)
+        cells = (np.asarray(codes, dtype=np.int64), distinct)
     columns.append((name, cells))
-    if mixed:
+    text = any(isinstance(v, str) for v in distinct)
+    numbers = any(v is not None and not isinstance(v, str) for v in distinct)
+    if text and numbers:
         categorical.append(name)
 
 
@@ -91,8 +124,9 @@ def _pandas_columns(X: Any, names: Sequence[str]) -> Tuple[Columns, List[str]]:
     for name, (_, series) in zip(names, X.items()):
         dtype = series.dtype
         if isinstance(dtype, pd.CategoricalDtype):
-            columns.append((name, _cells(series.astype(object).to_numpy())[0]))
-            categorical.append(name)
+            _text_column(name, series.astype(object).to_numpy(), columns, categorical)
+            if name not in categorical:
+                categorical.append(name)
         elif pd.api.types.is_complex_dtype(dtype):
             raise ValueError(f"Complex data not supported: column {name!r} holds complex numbers")
         elif pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):

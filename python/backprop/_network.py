@@ -168,8 +168,8 @@ class Network(BaseEstimator):
         columns, names, categorical = _frame.columns_of(X)
         rows = _frame.n_rows(columns)
         y_cells = self._target_cells(y)
-        if len(y_cells) != rows:
-            raise ValueError(f"X has {rows} rows but y has {len(y_cells)} values")
+        if _frame.n_rows([("y", y_cells)]) != rows:
+            raise ValueError(f"X has {rows} rows but y has {_frame.n_rows([('y', y_cells)])} values")
         if rows < 2 and self.val_split > 0:
             raise ValueError(
                 f"Found n_samples={rows}: backprop needs at least 2 samples (one to train on, one to validate)"
@@ -198,7 +198,7 @@ class Network(BaseEstimator):
         validate_data(self, X, reset=True, skip_check_array=True)
         self._model = model
         self._columns = names
-        self._first_row = ([(name, values[:1]) for name, values in columns], y_cells[0])
+        self._first_row = ([(name, _frame.head(values)) for name, values in columns], _frame.first(y_cells))
         self.history_ = json.loads(history)
         self._after_fit(model)
         if interrupted:

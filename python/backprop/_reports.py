@@ -45,12 +45,15 @@ class Report:
             return f"<pre>{html.escape(self._pages['text'])}</pre>"
         if not page.lstrip().startswith("<!DOCTYPE"):
             return page
-        # A whole page (its own styles) goes in a frame, so it neither takes nor leaks styles.
-        lines = page.count("\n")
-        height = min(2400, 200 + 18 * lines)
+        # A whole page (its own styles) goes in a frame, so it neither takes nor leaks styles. Its
+        # height: the derivation's lines and the drawing above them, then the page's own height
+        # once it has loaded (where the notebook runs the frame's onload).
+        lines = len(self._pages["text"].splitlines())
+        height = min(4000, 250 + 17 * lines + (400 if "<svg" in page else 0))
+        fit = "this.style.height=(this.contentWindow.document.documentElement.scrollHeight+20)+'px'"
         return (
             f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{height}px;border:none" '
-            f'sandbox="allow-same-origin"></iframe>'
+            f'sandbox="allow-same-origin" onload="{fit}"></iframe>'
         )
 
 

@@ -146,6 +146,8 @@ impl Training {
         let target = train.target_column.as_deref().map_or(String::new(), |t| format!(", target column {t:?}"));
         let test = match &parts.test_source {
             TestSet::File(path) => format!("{} ({} samples)", path.display(), parts.test.len()),
+            // A table handed over in memory: its caller keeps its own test rows.
+            TestSet::HeldOut(f) if *f == 0.0 => "none held out here".to_string(),
             TestSet::HeldOut(f) => {
                 format!("{} % of the data held out ({} samples)", (f * 100.0).round(), parts.test.len())
             }

@@ -141,8 +141,9 @@ impl EpochEnd<'_> {
 pub trait Observer {
     /// After each optimiser step of epoch `epoch`: `done` of `steps` steps, with the running
     /// mean loss and accuracy of the epoch so far. [`Control::Stop`] ends the run between two
-    /// steps (an interrupted user): the unfinished epoch is undone, and the report keeps the
-    /// weights it would have kept after the last whole epoch.
+    /// steps (an interrupted user): the unfinished epoch's weights are put back (not the
+    /// optimiser's state: the run ends), and the report keeps the weights it would have kept
+    /// after the last whole epoch.
     fn on_step(&mut self, _epoch: usize, _done: usize, _steps: usize, _loss: f64, _accuracy: Option<f64>) -> Control {
         Control::Continue
     }

@@ -3,6 +3,7 @@
 //! exit with 2); a panic would be a bug.
 
 mod chain;
+mod cv;
 mod eval;
 mod exercise;
 mod explain;
@@ -35,6 +36,7 @@ struct Cli {
 enum Command {
     Train(Box<train::TrainArgs>),
     Eval(eval::EvalArgs),
+    Cv(Box<cv::CvArgs>),
     Predict(predict::PredictArgs),
     Inspect(inspect::InspectArgs),
     Explain(explain::ExplainArgs),
@@ -65,6 +67,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Train(args) => train::run(*args),
         Command::Eval(args) => eval::run(args),
+        Command::Cv(args) => cv::run(*args),
         Command::Predict(args) => predict::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Explain(args) => explain::run(args),

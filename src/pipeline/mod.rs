@@ -30,6 +30,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod cv;
 pub mod parts;
 pub mod plan;
 pub mod read;
@@ -37,6 +38,7 @@ mod trained;
 mod training;
 
 pub use crate::train::{DataFiles, TrainRequest, TrainSpec};
+pub use cv::{CrossValidation, FoldResult, cross_validate};
 pub use parts::Parts;
 pub use plan::{DataDescription, TestSet, TrainPlan};
 pub use trained::{Predictions, TrainedModel};

@@ -79,7 +79,60 @@ fn load_table(files: &DataFiles, spec: &TrainSpec) -> Result<Parts> {
         )));
     }
     let table = TrainingTable::read(&files.data, &csv_options(spec))?;
-    split_table(table, test_source(files, spec), spec)
+    split_table(&table, test_source(files, spec), spec)
+}
+
+/// Reads a table for training as `spec` says (a cross-validation reads it once for all its
+/// folds: [`fold`]).
+pub fn read_table(files: &DataFiles, spec: &TrainSpec) -> Result<TrainingTable> {
+    if kind_of(&files.data)? != InputKind::Csv {
+        return Err(Error::invalid(format!(
+            "{} is not a table: cross-validation runs on CSV files",
+            files.data.display()
+        )));
+    }
+    TrainingTable::read(&files.data, &csv_options(spec))
+}
+
+/// Fold `fold` of `of` as the test part and the other folds as training and validation parts,
+/// the schema fitted on this fold's training rows alone (see [`fold_rows`]).
+pub fn fold(table: &TrainingTable, fold: usize, of: usize, spec: &TrainSpec) -> Result<Parts> {
+    split_table(table, TestSet::Fold { fold, of }, spec)
+}
+
+/// The rows of `table` cut into `of` folds, seeded by `seed`: fold `fold`'s rows and the rest.
+/// For classes the folds are stratified: each class's rows, shuffled, are dealt round the folds
+/// one after another, so every fold holds each class in its share (±1 row); values are dealt
+/// shuffled.
+pub fn fold_rows(table: &TrainingTable, fold: usize, of: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    use rand::seq::SliceRandom;
+    let mut rng = crate::rng(seed.wrapping_add(2));
+    let mut groups: Vec<Vec<usize>> = match &table.cells {
+        crate::data::table::TargetCells::Classes { labels, names } => {
+            let mut by_class = vec![vec![]; names.len()];
+            for &row in &table.rows {
+                by_class[labels[row].expect("rows with a target")].push(row);
+            }
+            by_class
+        }
+        crate::data::table::TargetCells::Values(_) => vec![table.rows.clone()],
+    };
+    let (mut test, mut rest) = (vec![], vec![]);
+    let mut position = 0;
+    for group in &mut groups {
+        group.shuffle(&mut rng);
+        for &row in group.iter() {
+            if position % of == fold {
+                test.push(row)
+            } else {
+                rest.push(row)
+            }
+            position += 1;
+        }
+    }
+    rest.sort_unstable();
+    test.sort_unstable();
+    (rest, test)
 }
 
 /// A table built in memory ([`Table::from_columns`]: a DataFrame handed over by the Python
@@ -87,7 +140,7 @@ fn load_table(files: &DataFiles, spec: &TrainSpec) -> Result<Parts> {
 /// every row but the validation part.
 pub fn from_table(table: Table, spec: &TrainSpec) -> Result<Parts> {
     let table = TrainingTable::new(table, &csv_options(spec))?;
-    split_table(table, TestSet::HeldOut(spec.test_split), spec)
+    split_table(&table, TestSet::HeldOut(spec.test_split), spec)
 }
 
 /// How the spec says to read a table.
@@ -106,7 +159,7 @@ fn csv_options(spec: &TrainSpec) -> CsvOptions {
 
 /// A table's rows split into training, validation and test parts (or the test part read from
 /// `source`'s file), the schema fitted on the training rows alone and every part encoded.
-fn split_table(table: TrainingTable, source: TestSet, spec: &TrainSpec) -> Result<Parts> {
+fn split_table(table: &TrainingTable, source: TestSet, spec: &TrainSpec) -> Result<Parts> {
     let mut notes = Vec::new();
     if table.dropped() > 0 {
         notes.push(format!("{} rows without a target value left out", table.dropped()));
@@ -115,6 +168,7 @@ fn split_table(table: TrainingTable, source: TestSet, spec: &TrainSpec) -> Resul
     let (rest, test_rows) = match &source {
         TestSet::File(_) => (table.rows.clone(), vec![]),
         TestSet::HeldOut(fraction) => split_indices(&table.rows, *fraction, &mut crate::rng(seed)),
+        TestSet::Fold { fold, of } => fold_rows(table, *fold, *of, seed),
     };
     let (train_rows, val_rows) = if spec.val_split > 0.0 {
         split_indices(&rest, spec.val_split, &mut crate::rng(seed.wrapping_add(1)))
@@ -140,7 +194,7 @@ fn split_table(table: TrainingTable, source: TestSet, spec: &TrainSpec) -> Resul
     let (train, _) = table.dataset(&schema, &train_rows)?;
     let val = if val_rows.is_empty() { None } else { Some(table.dataset(&schema, &val_rows)?.0) };
     let test = match &source {
-        TestSet::HeldOut(_) => table.dataset(&schema, &test_rows)?.0,
+        TestSet::HeldOut(_) | TestSet::Fold { .. } => table.dataset(&schema, &test_rows)?.0,
         TestSet::File(path) => {
             let classes = match &train.targets {
                 Targets::Classes { names, .. } => Some(names.as_slice()),
@@ -168,7 +222,7 @@ fn load_image_parts(kind: InputKind, files: &DataFiles, spec: &TrainSpec) -> Res
             || load_images(&files.data, files.labels.as_ref(), spec.task),
             || match &source {
                 TestSet::File(path) => Some(load_images(path, files.test_labels.as_ref(), Some(Task::Classify))),
-                TestSet::HeldOut(_) => None,
+                TestSet::HeldOut(_) | TestSet::Fold { .. } => None,
             },
         ),
         _ => {
@@ -194,7 +248,7 @@ fn load_image_parts(kind: InputKind, files: &DataFiles, spec: &TrainSpec) -> Res
                         test
                     }))
                 }
-                TestSet::HeldOut(_) => None,
+                TestSet::HeldOut(_) | TestSet::Fold { .. } => None,
             };
             (Ok(data), test)
         }
@@ -211,6 +265,7 @@ fn load_image_parts(kind: InputKind, files: &DataFiles, spec: &TrainSpec) -> Res
             (data, test)
         }
         TestSet::HeldOut(fraction) => data.split(*fraction, &mut crate::rng(seed)),
+        TestSet::Fold { .. } => unreachable!("folds are cut from tables only (read_table refuses images)"),
     };
     let (train, val) = if spec.val_split > 0.0 {
         let (t, v) = rest.split(spec.val_split, &mut crate::rng(seed.wrapping_add(1)));

@@ -34,6 +34,9 @@ pub enum TestSet {
     File(PathBuf),
     /// This fraction of `--data`, held out.
     HeldOut(f64),
+    /// Fold `fold` (0-based) of `--data` cut into `of` folds: a cross-validation's test part
+    /// (`pipeline::cv`).
+    Fold { fold: usize, of: usize },
 }
 
 /// Everything a training run will do, decided before it starts.

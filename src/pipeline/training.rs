@@ -46,6 +46,25 @@ pub struct TestScores {
     pub binary: Option<(String, BinaryScores)>,
 }
 
+impl TestScores {
+    /// The scores by name, as `eval --json` names them: accuracy and loss for classes (with
+    /// two classes also the second one's ROC AUC and F1); R², MAE, RMSE (in the target's units)
+    /// and loss for values.
+    pub fn named(&self) -> Vec<(&'static str, f64)> {
+        let e = &self.evaluation;
+        match (e.accuracy, e.regression) {
+            (_, Some(r)) => vec![("r2", r.r2), ("mae", r.mae), ("rmse", r.rmse), ("loss", e.loss)],
+            (accuracy, None) => {
+                let mut named = vec![("accuracy", accuracy.unwrap_or(f64::NAN)), ("loss", e.loss)];
+                if let Some((_, b)) = &self.binary {
+                    named.extend([("roc_auc", b.auc), ("f1", b.f1)]);
+                }
+                named
+            }
+        }
+    }
+}
+
 impl Training {
     /// Checks the spec, reads and splits the data, plans the run on `threads` and builds the
     /// model and optimiser the plan calls for (with the class weights it asks for).
@@ -64,7 +83,8 @@ impl Training {
         Training::from_parts(files, spec, parts, threads)
     }
 
-    fn from_parts(files: DataFiles, spec: TrainSpec, parts: Parts, threads: Threads) -> Result<Training> {
+    /// A run on parts already split (a cross-validation's fold).
+    pub(super) fn from_parts(files: DataFiles, spec: TrainSpec, parts: Parts, threads: Threads) -> Result<Training> {
         let mut plan = plan(&spec, parts.test_source.clone(), &parts.describe())?;
         plan.config.threads = threads;
         if let (Some(weighting), Targets::Classes { labels, names }) = (plan.class_weight, &parts.train.targets) {
@@ -148,6 +168,7 @@ impl Training {
             TestSet::File(path) => format!("{} ({} samples)", path.display(), parts.test.len()),
             // A table handed over in memory: its caller keeps its own test rows.
             TestSet::HeldOut(f) if *f == 0.0 => "none held out here".to_string(),
+            TestSet::Fold { fold, of } => format!("fold {} of {of} ({} samples)", fold + 1, parts.test.len()),
             TestSet::HeldOut(f) => {
                 format!("{} % of the data held out ({} samples)", (f * 100.0).round(), parts.test.len())
             }

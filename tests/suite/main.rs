@@ -39,6 +39,8 @@ mod cli_images;
 #[cfg(feature = "cli")]
 mod cli_tables;
 #[cfg(feature = "cli")]
+mod cv;
+#[cfg(feature = "cli")]
 mod docs;
 #[cfg(feature = "cli")]
 mod exercise;

@@ -47,6 +47,9 @@ class Classifier(ClassifierMixin, Network):
         The share of the rows held out to keep the best epoch and stop early.
     min_category_count : int, default None
         Categories seen in fewer training rows merge into "other"; None: 5, or 1 % of the rows.
+    scaling : str, default "standard"
+        Numeric columns: "standard", (x − mean) / std; "robust", (x − median) / IQR, smoothly
+        clipped to ±3.
     categorical : list of str, default None
         Columns to read as categories (integer-coded ones); ``category`` dtypes always are.
     class_weight : "balanced" or dict, default None
@@ -97,6 +100,7 @@ class Classifier(ClassifierMixin, Network):
         early_stop: Optional[int] = None,
         val_split: float = 0.1,
         min_category_count: Optional[int] = None,
+        scaling: str = "standard",
         categorical: Optional[Sequence[str]] = None,
         class_weight: Optional[str] = None,
         random_state: Any = None,
@@ -119,6 +123,7 @@ class Classifier(ClassifierMixin, Network):
             early_stop=early_stop,
             val_split=val_split,
             min_category_count=min_category_count,
+            scaling=scaling,
             categorical=categorical,
             random_state=random_state,
             n_jobs=n_jobs,

@@ -50,6 +50,7 @@ class Network(BaseEstimator):
         early_stop: Optional[int] = None,
         val_split: float = 0.1,
         min_category_count: Optional[int] = None,
+        scaling: str = "standard",
         categorical: Optional[Sequence[str]] = None,
         random_state: Any = None,
         n_jobs: Optional[int] = None,
@@ -70,6 +71,7 @@ class Network(BaseEstimator):
         self.early_stop = early_stop
         self.val_split = val_split
         self.min_category_count = min_category_count
+        self.scaling = scaling
         self.categorical = categorical
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -128,6 +130,7 @@ class Network(BaseEstimator):
             "optimizer": self.optimizer,
             "weight_decay": float(self.weight_decay),
             "warmup": float(self.warmup),
+            "scaling": self.scaling,
             "batch_size": int(self.batch_size),
             "seed": self._seed(),
         }

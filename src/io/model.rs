@@ -188,7 +188,7 @@ impl ModelInfoV1 {
                     .map(|(j, name)| {
                         let (mean, std) = self.standardizer.as_ref().map_or((0.0, 1.0), |s| (s.mean[j], s.std[j]));
                         let scale = Scale { mean: mean as f64, std: std as f64 };
-                        let encoding = Encoding::Numeric { median: mean, scale, missing_indicator: false };
+                        let encoding = Encoding::Numeric { median: mean, scale, missing_indicator: false, clip: false };
                         FeatureColumn { name: name.clone(), missing_in_training: 0, encoding }
                     })
                     .collect();

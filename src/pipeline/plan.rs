@@ -59,7 +59,7 @@ pub struct TrainPlan {
 /// How a table's preprocessing is fitted on the training part: numeric columns standardised,
 /// rare categories merged as `--min-category-count` says.
 pub fn fit_options(spec: &TrainSpec) -> FitOptions {
-    FitOptions { min_category_count: spec.min_category_count, standardize: true }
+    FitOptions { min_category_count: spec.min_category_count, standardize: true, scaling: spec.scaling }
 }
 
 /// Dropout after each hidden layer on tables, by default. In `comparison/tabular.py` it was

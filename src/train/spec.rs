@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Task;
 use crate::data::folder::BadImages;
+use crate::data::table::NumericScaling;
 use crate::error::{Error, Result};
 use crate::loss::{ClassWeight, Loss};
 use crate::nn::Activation;
@@ -70,6 +71,10 @@ pub struct TrainSpec {
     /// The CSV field delimiter: , ; | or tab [default: recognised from the header line].
     #[cfg_attr(feature = "cli", arg(long, value_parser = parse_delimiter))]
     pub delimiter: Option<u8>,
+    /// How numeric columns are scaled: standard, (x − mean)/std; robust, (x − median)/IQR then
+    /// smoothly clipped to ±3 (RealMLP's).
+    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value = "standard"))]
+    pub scaling: NumericScaling,
     /// Categories seen in fewer training rows merge into "other" [default: 5, or 1 % of the training rows when fewer].
     #[cfg_attr(feature = "cli", arg(long, value_name = "ROWS"))]
     pub min_category_count: Option<usize>,
@@ -166,6 +171,7 @@ impl Default for TrainSpec {
             na: vec![],
             delimiter: None,
             min_category_count: None,
+            scaling: NumericScaling::Standard,
             class_weight: None,
             test_split: 0.2,
             val_split: 0.1,

@@ -112,6 +112,8 @@ fn exports_run_in_onnxruntime_as_backprop_predicts() {
     let inputs = v["inputs"].to_string();
     assert!(inputs.contains("garage:tensor(string)") && inputs.contains("pool:tensor(float)"), "{v}");
     assert!(inputs.contains("town:tensor(string)") && inputs.contains("size:tensor(float)"), "{v}");
+    // Robust scaling: the median, the quartiles and the smooth clip in both exports.
+    round_trip(&s, "houses-robust", &houses, &["--epochs", "20", "--scaling", "robust"]);
 }
 
 #[test]

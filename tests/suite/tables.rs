@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use backprop::data::Targets;
 use backprop::data::table::{
-    ColumnKind, CsvOptions, Decision, Encoding, FitOptions, MISSING_MARKERS, Overrides, ReadOptions, Table,
-    TableSchema, TargetColumn, Task, TrainingTable,
+    ColumnKind, CsvOptions, Decision, Encoding, FitOptions, MISSING_MARKERS, NumericScaling, Overrides, ReadOptions,
+    Table, TableSchema, TargetColumn, Task, TrainingTable,
 };
 
 use crate::common;
@@ -248,4 +248,22 @@ fn bad_tables_each_get_their_own_message() {
     let e = schema.dataset(&file).unwrap_err().to_string();
     assert!(e.contains("test.csv") && e.contains("missing 3 of the model's 5 input columns"), "{e}");
     assert!(e.contains("\"flag\", \"colour\", \"code\""), "{e}");
+}
+
+#[test]
+fn robust_scaling_centres_the_median_divides_by_the_quartiles_and_clips_smoothly() {
+    // numpy: np.median, np.percentile(v, [25, 75]) (linear), then s / sqrt(1 + (s/3)^2).
+    let (_s, t) = read("x,flat,y\n1,5,a\n2,5,b\n3,5,a\n4,5,b\n100,7,a\n", &CsvOptions::default());
+    let options = FitOptions { scaling: NumericScaling::Robust, ..FitOptions::default() };
+    let schema = t.fit(&t.rows, options);
+    let (features, _) = schema.encode(&t.table, &t.rows).unwrap();
+    let x: Vec<f32> = features.data().chunks(2).map(|row| row[0]).collect();
+    let expected = [-0.9486832980505138, -0.49319696191607193, 0.0, 0.49319696191607193, 2.994277230905889];
+    for (got, want) in x.iter().zip(expected) {
+        assert!((*got as f64 - want).abs() < 1e-6, "{x:?}");
+    }
+    // Quartiles that meet: half the range instead (7 − 5 = 2, so 7 ↦ 2/1 before the clip).
+    let flat: Vec<f32> = features.data().chunks(2).map(|row| row[1]).collect();
+    let clipped = 2.0 / (1.0f64 + (2.0f64 / 3.0).powi(2)).sqrt();
+    assert!((flat[4] as f64 - clipped).abs() < 1e-6 && flat[..4].iter().all(|&v| v == 0.0), "{flat:?}");
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::read::{Column, Table, brief, number_text};
-use super::schema::{Encoding, FeatureColumn, TableSchema};
+use super::schema::{Encoding, FeatureColumn, TableSchema, smooth_clip};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -75,7 +75,7 @@ impl FeatureColumn {
         let mut counts = Counts { unseen: 0, missing: 0 };
         let rows_out = out.chunks_exact_mut(width.max(1));
         match &self.encoding {
-            Encoding::Numeric { median, scale, missing_indicator } => {
+            Encoding::Numeric { median, scale, missing_indicator, clip } => {
                 if let Some((line, text)) = &column.first_text {
                     return Err(Error::data(
                         &table.path,
@@ -87,7 +87,8 @@ impl FeatureColumn {
                     let x = column.numbers[r];
                     let absent = x.is_nan();
                     counts.missing += usize::from(absent);
-                    row[offset] = scale.apply(if absent { *median } else { x });
+                    let scaled = scale.apply(if absent { *median } else { x });
+                    row[offset] = if *clip { smooth_clip(scaled) } else { scaled };
                     if *missing_indicator {
                         row[offset + 1] = f32::from(u8::from(absent));
                     }

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use super::encode::{CellTexts, spellings};
 use super::infer::{Decision, boolean_pair};
 use super::read::{Column, Table, number_text};
-use super::schema::{ColumnKind, Encoding, FeatureColumn, FitOptions, IgnoredColumn, TableSchema, sort_values};
+use super::schema::{
+    ColumnKind, Encoding, FeatureColumn, FitOptions, IgnoredColumn, NumericScaling, TableSchema, sort_values,
+};
 use crate::data::Scale;
 
 impl TableSchema {
@@ -36,7 +38,7 @@ impl TableSchema {
             let missing_in_training = rows.iter().filter(|&&r| column.numbers[r].is_nan()).count()
                 - column.text.iter().filter(|&&(r, _)| in_training[r as usize]).count();
             let encoding = match kind {
-                ColumnKind::Numeric => fit_numeric(column, rows, missing_in_training, options.standardize),
+                ColumnKind::Numeric => fit_numeric(column, rows, missing_in_training, options),
                 ColumnKind::Boolean => fit_boolean(column, rows, missing_in_training),
                 ColumnKind::Categorical => fit_categorical(column, &in_training, missing_in_training, threshold),
             };
@@ -52,16 +54,43 @@ impl TableSchema {
     }
 }
 
-fn fit_numeric(column: &Column, rows: &[usize], missing: usize, standardize: bool) -> Encoding {
+fn fit_numeric(column: &Column, rows: &[usize], missing: usize, options: FitOptions) -> Encoding {
     let mut values: Vec<f32> = rows.iter().map(|&r| column.numbers[r]).filter(|x| !x.is_nan()).collect();
     let median = median(&mut values);
-    let scale = if standardize {
+    let robust = options.standardize && options.scaling == NumericScaling::Robust;
+    let scale = if robust {
+        robust_scale(&mut values, median)
+    } else if options.standardize {
         let filled = values.iter().map(|&x| x as f64).chain(std::iter::repeat_n(median as f64, missing));
         Scale::fit(filled)
     } else {
         Scale::IDENTITY
     };
-    Encoding::Numeric { median, scale, missing_indicator: missing > 0 }
+    Encoding::Numeric { median, scale, missing_indicator: missing > 0, clip: robust }
+}
+
+/// Centre the median, divide by the interquartile range; where the quartiles meet (a column
+/// mostly of one value), by half the range; a constant column is only centred.
+fn robust_scale(values: &mut [f32], median: f32) -> Scale {
+    if values.is_empty() {
+        return Scale { mean: median as f64, std: 1.0 };
+    }
+    values.sort_unstable_by(f32::total_cmp);
+    let quantile = |q: f64| {
+        let at = q * (values.len() - 1) as f64;
+        let (low, high) = (values[at.floor() as usize] as f64, values[at.ceil() as usize] as f64);
+        low + (high - low) * (at - at.floor())
+    };
+    let spread = quantile(0.75) - quantile(0.25);
+    let half_range = (values[values.len() - 1] as f64 - values[0] as f64) / 2.0;
+    let std = if spread > 0.0 {
+        spread
+    } else if half_range > 0.0 {
+        half_range
+    } else {
+        1.0
+    };
+    Scale { mean: median as f64, std }
 }
 
 /// The median (the mean of the two middle values for an even count), 0 for no values.

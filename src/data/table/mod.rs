@@ -22,7 +22,9 @@ pub use encode::{EncodeReport, spellings};
 pub use frame::Cell;
 pub use infer::{Decision, Overrides, infer};
 pub use read::{Column, DELIMITERS, MISSING_MARKERS, ReadOptions, Table, brief, number_text, sniff_delimiter};
-pub use schema::{ColumnKind, Encoding, FeatureColumn, FitOptions, IgnoredColumn, TableSchema};
+pub use schema::{
+    ColumnKind, Encoding, FeatureColumn, FitOptions, IgnoredColumn, NumericScaling, TableSchema, smooth_clip,
+};
 pub use target::{TargetCells, TargetColumn, Task};
 
 use super::{Dataset, Targets};

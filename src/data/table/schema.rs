@@ -19,9 +19,16 @@ use crate::data::Scale;
     strum(serialize_all = "kebab-case")
 )]
 pub enum Encoding {
-    /// One feature, (x − mean) / std with a missing x read as the training median; plus a 0/1
+    /// One feature, (x − mean) / std with a missing x read as the training median — smoothly
+    /// clipped to x / √(1 + (x/3)²) when `clip` ([`NumericScaling::Robust`]) — plus a 0/1
     /// feature `<name>_missing` when the training rows had missing cells.
-    Numeric { median: f32, scale: Scale, missing_indicator: bool },
+    Numeric {
+        median: f32,
+        scale: Scale,
+        missing_indicator: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        clip: bool,
+    },
     /// One 0/1 feature (missing: the training share of `true_value`), plus `<name>_missing`
     /// when the training rows had missing cells.
     Boolean { true_value: String, false_value: String, fill: f32, missing_indicator: bool },
@@ -64,6 +71,26 @@ pub struct TableSchema {
     pub target_scale: Option<Scale>,
 }
 
+/// How numeric columns are scaled (`--scaling`), fitted on the training rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum NumericScaling {
+    /// (x − mean) / std.
+    #[default]
+    Standard,
+    /// (x − median) / interquartile range (half the range where the quartiles meet), then
+    /// smoothly clipped, x / √(1 + (x/3)²): an outlier stays within ±3 and the bulk keeps its
+    /// spread (RealMLP's preprocessing, Holzmüller et al. 2024).
+    Robust,
+}
+
+/// x / √(1 + (x/3)²): close to x for |x| ≪ 3, never beyond ±3.
+pub fn smooth_clip(x: f32) -> f32 {
+    x / (1.0 + (x / 3.0) * (x / 3.0)).sqrt()
+}
+
 /// How to fit a schema.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FitOptions {
@@ -72,11 +99,13 @@ pub struct FitOptions {
     pub min_category_count: Option<usize>,
     /// Standardise numeric features (off: they keep their values, missing cells filled).
     pub standardize: bool,
+    /// How, when they are standardised.
+    pub scaling: NumericScaling,
 }
 
 impl Default for FitOptions {
     fn default() -> FitOptions {
-        FitOptions { min_category_count: None, standardize: true }
+        FitOptions { min_category_count: None, standardize: true, scaling: NumericScaling::Standard }
     }
 }
 

@@ -225,7 +225,7 @@ fn preprocessing(g: &mut Graph, table: &TableSchema) -> Result<String> {
         let x = column.name.as_str();
         let p = |what: &str| format!("c{j}_{what}");
         match &column.encoding {
-            Encoding::Numeric { median, scale, missing_indicator } => {
+            Encoding::Numeric { median, scale, missing_indicator, clip } => {
                 g.input(x, dt::FLOAT, 1);
                 let missing = g.node("IsNaN", &[x], vec![], &p("missing"));
                 let median = g.floats(&p("median"), &[1], &[*median]);
@@ -233,7 +233,19 @@ fn preprocessing(g: &mut Graph, table: &TableSchema) -> Result<String> {
                 let mean = g.floats(&p("mean"), &[1], &[scale.mean as f32]);
                 let std = g.floats(&p("std"), &[1], &[scale.std as f32]);
                 let centred = g.node("Sub", &[&filled, &mean], vec![], &p("centred"));
-                parts.push(g.node("Div", &[&centred, &std], vec![], &p("scaled")));
+                let scaled = g.node("Div", &[&centred, &std], vec![], &p("scaled"));
+                parts.push(if *clip {
+                    // x / √(1 + (x/3)²)
+                    let three = g.floats(&p("three"), &[1], &[3.0]);
+                    let one = g.floats(&p("one"), &[1], &[1.0]);
+                    let x3 = g.node("Div", &[&scaled, &three], vec![], &p("over_3"));
+                    let square = g.node("Mul", &[&x3, &x3], vec![], &p("square"));
+                    let plus_one = g.node("Add", &[&square, &one], vec![], &p("plus_one"));
+                    let root = g.node("Sqrt", &[&plus_one], vec![], &p("root"));
+                    g.node("Div", &[&scaled, &root], vec![], &p("clipped"))
+                } else {
+                    scaled
+                });
                 if *missing_indicator {
                     parts.push(g.node("Cast", &[&missing], vec![attr_i("to", dt::FLOAT as i64)], &p("indicator")));
                 }

@@ -152,7 +152,9 @@ def encode(rows):
             if kind == "numeric":
                 x = _number(cell)
                 missing = math.isnan(x)
-                features.append(((column["median"] if missing else x) - column["mean"]) / column["std"])
+                scaled = ((column["median"] if missing else x) - column["mean"]) / column["std"]
+                # clip: x / sqrt(1 + (x/3)^2), an outlier kept within +-3
+                features.append(scaled / math.sqrt(1.0 + (scaled / 3.0) ** 2) if column["clip"] else scaled)
                 if column["missing_indicator"]:
                     features.append(1.0 if missing else 0.0)
             elif kind == "boolean":

@@ -16,12 +16,13 @@ pub(super) fn write_table(out: &mut String, table: &TableSchema) {
     for column in &table.columns {
         let name = py(&column.name);
         let line = match &column.encoding {
-            Encoding::Numeric { median, scale, missing_indicator } => format!(
-                "{{\"name\": {name}, \"kind\": \"numeric\", \"median\": {}, \"mean\": {:?}, \"std\": {:?}, \"missing_indicator\": {}}}",
+            Encoding::Numeric { median, scale, missing_indicator, clip } => format!(
+                "{{\"name\": {name}, \"kind\": \"numeric\", \"median\": {}, \"mean\": {:?}, \"std\": {:?}, \"missing_indicator\": {}, \"clip\": {}}}",
                 median,
                 scale.mean,
                 scale.std,
-                if *missing_indicator { "True" } else { "False" }
+                if *missing_indicator { "True" } else { "False" },
+                if *clip { "True" } else { "False" }
             ),
             Encoding::Boolean { true_value, false_value, fill, missing_indicator } => format!(
                 "{{\"name\": {name}, \"kind\": \"boolean\", \"true\": {}, \"false\": {}, \"numbers\": {}, \"fill\": {}, \"missing_indicator\": {}}}",

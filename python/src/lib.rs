@@ -127,7 +127,7 @@ impl Model {
             None => {
                 let value: f64 = target.extract()?;
                 let scale = model.info.table.as_ref().and_then(|t| t.target_scale).unwrap_or(Scale::IDENTITY);
-                TargetsFile::Vector(vec![(value - scale.mean) / scale.std])
+                TargetsFile::Vector(vec![scale.apply(value as f32) as f64])
             }
         };
         guarded(|| {

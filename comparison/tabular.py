@@ -1,22 +1,28 @@
-"""backprop with its defaults vs scikit-learn on real tables, side by side (run by hand, not in CI).
+"""backprop with its defaults against the tools a practitioner would pick for a table, side by side
+(run by hand, not in CI).
 
-    python3 comparison/tabular.py [--backprop target/release/backprop] [--out comparison/results/tabular.md]
+    python3 comparison/tabular.py --seeds 3 [--realmlp] [--out comparison/results/tabular.md]
 
-Needs pandas and scikit-learn (`pip install pandas scikit-learn`). Each data set is split once,
-80 % / 20 %, with a fixed seed; both tools see the same two files. backprop runs as a new user
-would: `backprop train --data TRAIN --test TEST --target COL --out DIR`, no other flag, then
-`backprop eval --json` on the test file. scikit-learn runs the usual pipeline — median imputer
-+ standard scaler for numbers, most-frequent imputer + one-hot (unknown categories ignored) for
-text — before `MLPClassifier`/`MLPRegressor` with their defaults, and, as the honest reference,
-`HistGradientBoostingClassifier`/`Regressor` with theirs. For regression the MLP is run twice:
-as is (on raw targets, what the defaults do) and inside `TransformedTargetRegressor` with a
-standard scaler (what a careful user adds). Scores: accuracy, or R² in the file's units.
-Wall time of training (backprop: the whole `train` command, reading and encoding included;
-scikit-learn: `fit`, with the data already in memory).
+The peers, each at its library's defaults: scikit-learn's MLP (median imputer + standard scaler
+for numbers, most-frequent imputer + one-hot for text; for regression also inside
+`TransformedTargetRegressor` with a standard scaler, what a careful user adds), scikit-learn's
+`HistGradientBoosting`, LightGBM, XGBoost and CatBoost (text columns given to each as
+categories: pandas `category` columns for LightGBM and XGBoost (`enable_categorical=True`),
+`cat_features` for CatBoost), and with `--realmlp` pytabkit's RealMLP-TD (slow: minutes a
+table; it takes no missing numbers, so they are filled with the training median). Needs pandas, scikit-learn, lightgbm, xgboost, catboost (and pytabkit, which brings
+torch): `pip install pandas scikit-learn lightgbm xgboost catboost pytabkit`.
+
+Each data set is split 80 % / 20 % with seeds 0, 1, …; every tool sees the same split. backprop
+runs as a new user would: `backprop train --data TRAIN --test TEST --target COL --out DIR`, no
+other flag, then `backprop eval --json` on the test file. Every tool runs in a process of its own,
+so its peak memory is that process's (`ru_maxrss`: the interpreter and its libraries included for
+the Python tools). Wall time: backprop's whole `train` command, reading and encoding included; a
+Python tool's `fit`, with the data already in memory. Scores: accuracy, or R² in the file's units.
+Ranks: per table, 1 for the best mean score (ties share the better rank), averaged over tables.
 
 Data: `data/penguins.csv`, `data/txhousing.csv`, `data/msleep.csv` from this repository, and
-ggplot2's `diamonds` and `mpg` from the `plotnine` wheel (`pip download --no-deps plotnine`),
-if it is found in `--wheels`.
+ggplot2's `diamonds` and `mpg` from the `plotnine` wheel (`pip download --no-deps plotnine -d
+target/wheels`), if it is found in `--wheels`.
 """
 
 import argparse
@@ -31,13 +37,6 @@ import zipfile
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.impute import SimpleImputer
-from sklearn.metrics import accuracy_score, r2_score
-from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -54,6 +53,17 @@ DATASETS = [
     ("diamonds price", "plotnine:diamonds.csv", "price", "regress"),
 ]
 
+# The tools, in the table's order: (key, heading).
+TOOLS = [
+    ("backprop", "backprop"),
+    ("mlp", "sklearn MLP"),
+    ("hgb", "sklearn HistGB"),
+    ("lightgbm", "LightGBM"),
+    ("xgboost", "XGBoost"),
+    ("catboost", "CatBoost"),
+    ("realmlp", "RealMLP-TD"),
+]
+BOOSTING = ["hgb", "lightgbm", "xgboost", "catboost"]
 
 
 def selected(extra_dir):
@@ -81,73 +91,257 @@ def read(spec, wheels):
             return pd.read_csv(f)
 
 
-def sklearn_pipeline(frame, model):
-    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
-    text = [c for c in frame.columns if c not in numeric]
+# ---- one tool's fit, in a process of its own (`tabular.py --fit TOOL ...`) ----
+
+def as_categories(train, test):
+    """Text columns as pandas categories with the training part's levels (unseen ones missing)."""
+    train, test = train.copy(), test.copy()
+    for c in train.columns:
+        if not pd.api.types.is_numeric_dtype(train[c]):
+            kind = pd.CategoricalDtype(sorted(train[c].dropna().astype(str).unique()))
+            train[c] = train[c].astype("string").astype(kind)
+            test[c] = test[c].astype("string").astype(kind)
+    return train, test
+
+
+def sklearn_mlp(x, task, scaled):
+    from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
+    from sklearn.impute import SimpleImputer
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c])]
+    text = [c for c in x.columns if c not in numeric]
     pre = ColumnTransformer([
         ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
-        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore", sparse_output=False)), text),
+        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                              OneHotEncoder(handle_unknown="ignore", sparse_output=False)), text),
     ])
-    return make_pipeline(pre, model)
+    if task == "classify":
+        model = MLPClassifier(random_state=0)
+    elif scaled:
+        model = TransformedTargetRegressor(MLPRegressor(random_state=0), transformer=StandardScaler())
+    else:
+        model = MLPRegressor(random_state=0)
+    return make_pipeline(pre, model), x
 
 
-def timed_fit(model, x, y):
+def peer_model(tool, x_train, task):
+    """The tool's estimator at its defaults, and the training features as it wants them."""
+    classify = task == "classify"
+    if tool in ("mlp", "mlp_scaled"):
+        return sklearn_mlp(x_train, task, tool == "mlp_scaled")
+    if tool == "hgb":
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+        # its default categorical_features="from_dtype" takes the category columns as categories
+        return (HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor)(random_state=0), x_train
+    if tool == "lightgbm":
+        import lightgbm
+        return (lightgbm.LGBMClassifier if classify else lightgbm.LGBMRegressor)(random_state=0, verbose=-1), x_train
+    if tool == "xgboost":
+        import xgboost
+        return (xgboost.XGBClassifier if classify else xgboost.XGBRegressor)(random_state=0, enable_categorical=True), x_train
+    if tool == "catboost":
+        import catboost
+        cats = [c for c in x_train.columns if not pd.api.types.is_numeric_dtype(x_train[c])]
+        kind = catboost.CatBoostClassifier if classify else catboost.CatBoostRegressor
+        return kind(random_seed=0, verbose=0, cat_features=cats), x_train
+    if tool == "realmlp":
+        import pytabkit
+        kind = pytabkit.RealMLP_TD_Classifier if classify else pytabkit.RealMLP_TD_Regressor
+        return kind(random_state=0, verbosity=0), x_train
+    raise SystemExit(f"unknown tool {tool}")
+
+
+def catboost_frame(x):
+    """CatBoost's categories are text without missing cells."""
+    x = x.copy()
+    for c in x.columns:
+        if isinstance(x[c].dtype, pd.CategoricalDtype):
+            x[c] = x[c].astype("string").fillna("NA").astype(str)
+    return x
+
+
+def fit_one(tool, train_csv, test_csv, target, task):
+    """Fits TOOL on the training file and scores it on the test file; prints one JSON object."""
+    from sklearn.metrics import accuracy_score, r2_score
+    from sklearn.preprocessing import LabelEncoder
+    train, test = pd.read_csv(train_csv), pd.read_csv(test_csv)
+    x_train, x_test = train.drop(columns=[target]), test.drop(columns=[target])
+    y_train, y_test = train[target], test[target]
+    if not tool.startswith("mlp"):
+        x_train, x_test = as_categories(x_train, x_test)
+    if tool == "catboost":
+        x_train, x_test = catboost_frame(x_train), catboost_frame(x_test)
+    if tool == "realmlp":  # takes no missing numbers: the training median, as a user would fill them
+        medians = x_train.median(numeric_only=True)
+        x_train, x_test = x_train.fillna(medians), x_test.fillna(medians)
+    labels = None
+    if task == "classify":
+        y_train, y_test = y_train.astype(str), y_test.astype(str)
+        if tool == "xgboost":  # wants classes 0..k-1
+            labels = LabelEncoder().fit(y_train)
+            y_train = labels.transform(y_train)
+    model, x_fit = peer_model(tool, x_train, task)
     start = time.perf_counter()
-    model.fit(x, y)
-    return model, time.perf_counter() - start
-
-
-def run_backprop(binary, train_csv, test_csv, target, workdir, extra):
-    out = os.path.join(workdir, "model")
-    start = time.perf_counter()
-    subprocess.run([binary, "train", "--data", train_csv, "--test", test_csv, "--target", target,
-                    "--out", out, "--quiet"] + extra, check=True, stdout=subprocess.DEVNULL)
+    model.fit(x_fit, y_train)
     seconds = time.perf_counter() - start
-    result = subprocess.run([binary, "eval", "--model", out, "--data", test_csv, "--json"],
+    predicted = model.predict(x_test)
+    if task == "classify":
+        predicted = np.asarray(predicted).ravel()
+        if labels is not None:
+            predicted = labels.inverse_transform(predicted.astype(int))
+        score = accuracy_score(y_test, predicted.astype(str))
+    else:
+        score = r2_score(y_test, np.asarray(predicted, dtype=float).ravel())
+    print(json.dumps({"score": float(score), "seconds": seconds}))
+
+
+# ---- the comparison ----
+
+def measured(command, out_file):
+    """Runs COMMAND in a process of its own; its wall time and peak resident memory (MB)."""
+    start = time.perf_counter()
+    with open(out_file, "w") as out:
+        process = subprocess.Popen(command, stdout=out)
+        _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with exit code {process.returncode}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def run_backprop(args, train_csv, test_csv, target, task, work):
+    out = os.path.join(work, "model")
+    command = [args.backprop, "train", "--data", train_csv, "--test", test_csv, "--target", target,
+               "--out", out, "--quiet"] + args.flags.split()
+    seconds, peak = measured(command, os.devnull)
+    result = subprocess.run([args.backprop, "eval", "--model", out, "--data", test_csv, "--json"],
                             check=True, capture_output=True, text=True)
     scores = json.loads(result.stdout)
-    return scores, seconds
+    return dict(score=float(scores["accuracy" if task == "classify" else "r2"]), seconds=seconds, peak_mb=peak)
+
+
+def run_peer(tool, train_csv, test_csv, target, task, work):
+    out = os.path.join(work, f"{tool}.json")
+    _, peak = measured([sys.executable, os.path.abspath(__file__), "--fit", tool, train_csv, test_csv, target, task], out)
+    with open(out) as f:
+        result = json.load(f)
+    return dict(score=result["score"], seconds=result["seconds"], peak_mb=peak)
+
+
+def tools_to_run(args, task):
+    if args.only_backprop:
+        return ["backprop"]
+    tools = ["backprop", "mlp", "hgb", "lightgbm", "xgboost", "catboost"]
+    if task == "regress":
+        tools.insert(2, "mlp_scaled")
+    if args.realmlp:
+        tools.append("realmlp")
+    return tools
+
+
+def cached(args, key, compute):
+    """A peer's result from `--cache` (a JSON file of earlier runs: every peer is seeded, so a
+    rerun that compares backprop's settings need not refit them), else computed and stored."""
+    store = {}
+    if args.cache and os.path.exists(args.cache):
+        with open(args.cache) as f:
+            store = json.load(f)
+    if key not in store:
+        store[key] = compute()
+        if args.cache:
+            with open(args.cache + ".tmp", "w") as f:
+                json.dump(store, f, indent=1)
+            os.replace(args.cache + ".tmp", args.cache)
+    return store[key]
 
 
 def one_split(frame, name, target, task, seed, args):
     order = np.random.default_rng(seed).permutation(len(frame))
     cut = int(round(0.8 * len(frame)))
     train, test = frame.iloc[order[:cut]], frame.iloc[order[cut:]]
+    results = {}
     with tempfile.TemporaryDirectory() as work:
         train_csv, test_csv = os.path.join(work, "train.csv"), os.path.join(work, "test.csv")
         train.to_csv(train_csv, index=False, na_rep="NA")
         test.to_csv(test_csv, index=False, na_rep="NA")
-        ours, our_seconds = run_backprop(args.backprop, train_csv, test_csv, target, work, args.flags.split())
-    metric = "accuracy" if task == "classify" else "R²"
-    row = dict(data=name, rows=len(frame), metric=metric, backprop=float(ours["accuracy" if task == "classify" else "r2"]),
-               backprop_s=our_seconds, mlp=None, mlp_s=None, mlp_scaled=None, mlp_scaled_s=None, gbm=None, gbm_s=None)
-    if args.only_backprop:
-        return row
-    x_train, y_train = train.drop(columns=[target]), train[target]
-    x_test, y_test = test.drop(columns=[target]), test[target]
-    if task == "classify":
-        y_train, y_test = y_train.astype(str), y_test.astype(str)
-        mlp, mlp_s = timed_fit(sklearn_pipeline(x_train, MLPClassifier(random_state=0)), x_train, y_train)
-        gbm, gbm_s = timed_fit(sklearn_pipeline(x_train, HistGradientBoostingClassifier(random_state=0)), x_train, y_train)
-        score = lambda m: float(accuracy_score(y_test, m.predict(x_test)))
-    else:
-        mlp, mlp_s = timed_fit(sklearn_pipeline(x_train, MLPRegressor(random_state=0)), x_train, y_train)
-        scaled = TransformedTargetRegressor(MLPRegressor(random_state=0), transformer=StandardScaler())
-        mlp2, mlp2_s = timed_fit(sklearn_pipeline(x_train, scaled), x_train, y_train)
-        gbm, gbm_s = timed_fit(sklearn_pipeline(x_train, HistGradientBoostingRegressor(random_state=0)), x_train, y_train)
-        score = lambda m: float(r2_score(y_test, m.predict(x_test)))
-        row.update(mlp_scaled=score(mlp2), mlp_scaled_s=mlp2_s)
-    row.update(mlp=score(mlp), mlp_s=mlp_s, gbm=score(gbm), gbm_s=gbm_s)
-    return row
+        for tool in tools_to_run(args, task):
+            if tool == "backprop":
+                results[tool] = run_backprop(args, train_csv, test_csv, target, task, work)
+            else:
+                compute = lambda: run_peer(tool, train_csv, test_csv, target, task, work)  # noqa: E731
+                results[tool] = cached(args, f"{name}|{seed}|{tool}", compute)
+    return results
+
+
+def summary(rows):
+    """Per table: each tool's rank (1 = best mean score); then the mean rank, how often backprop is
+    within 0.005 accuracy / 0.01 R² of the best boosting peer, and its time against LightGBM's."""
+    ranks = {key: [] for key, _ in TOOLS}
+    within, ratios = [], []
+    for r in rows:
+        scores = {k: r[k]["score"] for k, _ in TOOLS if r.get(k)}
+        if "mlp_scaled" in r and "mlp" in scores:  # the careful user's MLP, for regression
+            scores["mlp"] = max(scores["mlp"], r["mlp_scaled"]["score"])
+        for k, s in scores.items():
+            ranks[k].append(1 + sum(other > s for other in scores.values()))
+        boosting = [scores[k] for k in BOOSTING if k in scores]
+        if boosting:
+            margin = 0.005 if r["metric"] == "accuracy" else 0.01
+            within.append(scores["backprop"] >= max(boosting) - margin)
+        if r.get("lightgbm"):
+            ratios.append(r["backprop"]["seconds"] / r["lightgbm"]["seconds"])
+    lines = ["", "| tool | mean rank |", "|---|---:|"]
+    for key, heading in TOOLS:
+        if ranks[key]:
+            lines.append(f"| {heading} | {np.mean(ranks[key]):.2f} |")
+    if within:
+        lines.append("")
+        lines.append(f"backprop within 0.005 accuracy / 0.01 R² of the best gradient boosting: "
+                     f"{sum(within)} of {len(within)} tables.")
+    if ratios:
+        lines.append(f"backprop's time / LightGBM's: geometric mean {np.exp(np.mean(np.log(ratios))):.2f}× "
+                     f"(from {min(ratios):.2f}× to {max(ratios):.2f}×).")
+    return lines
+
+
+def table(rows):
+    present = [(k, h) for k, h in TOOLS if any(r.get(k) for r in rows)]
+    lines = ["| data set | rows | score | " + " | ".join(h for _, h in present) + " |",
+             "|---|---:|---|" + "---:|" * len(present)]
+    for r in rows:
+        cells = []
+        for key, _ in present:
+            cell = r.get(key)
+            if not cell:
+                cells.append("–")
+                continue
+            text = f"{cell['score']:.3f}"
+            if key == "mlp" and r.get("mlp_scaled"):
+                text += f" / {r['mlp_scaled']['score']:.3f}"
+            cells.append(f"{'**' + text + '**' if key == 'backprop' else text} "
+                         f"({cell['seconds']:.1f} s, {cell['peak_mb']:.0f} MB)")
+        lines.append(f"| {r['data']} | {r['rows']} | {r['metric']} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("Mean of the seeds: score (training wall time, peak memory of the process). "
+                 "sklearn MLP for regression: raw target / standard-scaled target.")
+    return lines + summary(rows)
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--fit":
+        fit_one(*sys.argv[2:7])
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--backprop", default=os.path.join(ROOT, "target/release/backprop"))
     parser.add_argument("--wheels", default=os.path.join(ROOT, "target/wheels"))
     parser.add_argument("--out", default=None, help="also write the table as Markdown here")
     parser.add_argument("--flags", default="", help="extra flags for backprop train (to compare settings)")
-    parser.add_argument("--only-backprop", action="store_true", help="skip scikit-learn (to compare settings quickly)")
+    parser.add_argument("--only-backprop", action="store_true", help="skip the peers (to compare settings quickly)")
+    parser.add_argument("--realmlp", action="store_true", help="also run pytabkit's RealMLP-TD (minutes a table)")
+    parser.add_argument("--cache", default=None, help="a JSON file that keeps the peers' results between runs")
     parser.add_argument("--seeds", type=int, default=1, help="splits to average over (seeds 0, 1, …)")
     parser.add_argument("--extra", default=None, help="a folder of more tables with a tasks.txt (FILE TARGET TASK lines)")
     args = parser.parse_args()
@@ -159,22 +353,17 @@ def main():
             continue
         frame = frame[frame[target].notna()].reset_index(drop=True)
         runs = [one_split(frame, name, target, task, seed, args) for seed in range(args.seeds)]
-        row = {k: (np.mean([r[k] for r in runs]) if isinstance(runs[0][k], float) else runs[0][k]) for k in runs[0]}
+        row = dict(data=name, rows=len(frame), metric="accuracy" if task == "classify" else "R²",
+                   per_seed={k: [run[k]["score"] for run in runs] for k in runs[0]})
+        for key in runs[0]:
+            row[key] = {m: float(np.mean([run[key][m] for run in runs])) for m in ("score", "seconds", "peak_mb")}
         rows.append(row)
         print(json.dumps(row), flush=True)
-    fmt = lambda v: "–" if v is None else f"{v:.3f}"
-    sec = lambda v: "–" if v is None else f"{v:.1f} s"
-    lines = ["| data set | rows | score | backprop | sklearn MLP | sklearn MLP, scaled target | gradient boosting |",
-             "|---|---:|---|---:|---:|---:|---:|"]
-    for r in rows:
-        lines.append(f"| {r['data']} | {r['rows']} | {r['metric']} | **{fmt(r['backprop'])}** ({sec(r['backprop_s'])}) | "
-                     f"{fmt(r['mlp'])} ({sec(r['mlp_s'])}) | {fmt(r['mlp_scaled'])} ({sec(r['mlp_scaled_s'])}) | "
-                     f"{fmt(r['gbm'])} ({sec(r['gbm_s'])}) |")
-    table = "\n".join(lines)
-    print(table)
+    text = "\n".join(table(rows))
+    print(text)
     if args.out:
         with open(args.out, "w") as f:
-            f.write(table + "\n")
+            f.write(text + "\n")
 
 
 if __name__ == "__main__":

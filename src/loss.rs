@@ -181,8 +181,6 @@ pub fn bce_with_logits<'t, T: Float>(logits: Var<'t, T>, target: Var<'t, T>, red
     }
 }
 
-/// Cross-entropy of logits [rows, classes] against class indices, through the fused
-/// log-softmax + negative log-likelihood op.
 /// Cross-entropy with a weight per class, (1/N)·Σᵢ w[tᵢ]·(−log softmax(xᵢ)[tᵢ]): mistakes on a
 /// rare class cost more. It is the mean over rows (sklearn's `sample_weight`), not PyTorch's
 /// division by the batch's total weight, so the shards of a batch split across threads add up
@@ -222,10 +220,20 @@ impl ClassWeight {
     }
 }
 
+/// Cross-entropy of logits [rows, classes] against class indices, through the fused
+/// log-softmax + negative log-likelihood op.
 pub fn cross_entropy<'t, T: Float>(logits: Var<'t, T>, classes: &[usize], reduction: Reduction) -> Var<'t, T> {
     let mean = logits.cross_entropy(classes);
     match reduction {
         Reduction::Mean => mean,
         Reduction::Sum => mean * classes.len() as f64,
     }
+}
+
+/// A class loss with label smoothing ε (PyTorch's `label_smoothing`): the target puts 1 − ε on
+/// the true class and spreads ε evenly over all K, so the loss is (1 − ε)·`loss` plus ε times
+/// the mean of −log softmax over the K classes, (1/N)·Σᵢ (1/K)·Σₖ −log pᵢₖ. It keeps the network
+/// from driving its logits apart without bound to win the last bit of a confident loss.
+pub fn label_smoothed<'t, T: Float>(loss: Var<'t, T>, logits: Var<'t, T>, epsilon: f64) -> Var<'t, T> {
+    loss * (1.0 - epsilon) - logits.log_softmax(1).mean() * epsilon
 }

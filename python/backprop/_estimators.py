@@ -34,15 +34,16 @@ class Classifier(ClassifierMixin, Network):
     optimizer : str, default "adam"
         adam, adamw, sgd, nesterov or rmsprop, with PyTorch's defaults.
     lr : float, default None
-        The learning rate; None: 1e-3 for Adam, AdamW and RMSprop, 0.1 for SGD.
+        The learning rate; None: 2e-3 for Adam and AdamW, 1e-3 for RMSprop, 0.1 for SGD.
     weight_decay, schedule, warmup, clip_norm
         As ``--weight-decay``, ``--schedule`` (constant, step, exponential, cosine),
         ``--warmup`` (epochs) and ``--clip-norm``.
     epochs : int, default None
         None: enough for about 20,000 steps (10 to 500 epochs) with early stopping.
-    batch_size : int, default 64
+    batch_size : int, default None
+        Samples per step; None: 128.
     early_stop : int, default None
-        Epochs without a lower validation loss before stopping.
+        Epochs without a better validation score (accuracy, then loss; for values the loss) before stopping.
     val_split : float, default 0.1
         The share of the rows held out to keep the best epoch and stop early.
     min_category_count : int, default None
@@ -54,6 +55,9 @@ class Classifier(ClassifierMixin, Network):
         Columns to read as categories (integer-coded ones); ``category`` dtypes always are.
     class_weight : "balanced" or dict, default None
         Weights of the classes in the cross-entropy (Classifier only).
+    label_smoothing : float, default None
+        The share of each training target spread evenly over all classes (Classifier only);
+        None: 0.
     random_state : int, RandomState or None, default None
         The seed of the split, the initial weights and the batches; None: the command line's 42.
     n_jobs : int, default None
@@ -96,13 +100,14 @@ class Classifier(ClassifierMixin, Network):
         warmup: float = 0.0,
         clip_norm: Optional[float] = None,
         epochs: Optional[int] = None,
-        batch_size: int = 64,
+        batch_size: Optional[int] = None,
         early_stop: Optional[int] = None,
         val_split: float = 0.1,
         min_category_count: Optional[int] = None,
         scaling: str = "standard",
         categorical: Optional[Sequence[str]] = None,
         class_weight: Optional[str] = None,
+        label_smoothing: Optional[float] = None,
         random_state: Any = None,
         n_jobs: Optional[int] = None,
         verbose: int = 0,
@@ -130,10 +135,14 @@ class Classifier(ClassifierMixin, Network):
             verbose=verbose,
         )
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     def _extra_spec(self) -> Dict[str, Any]:
         # "balanced" is the command line's --class-weight; a dict goes by class (_class_weights).
-        return {"class_weight": self.class_weight} if isinstance(self.class_weight, str) else {}
+        extra: Dict[str, Any] = {"class_weight": self.class_weight} if isinstance(self.class_weight, str) else {}
+        if self.label_smoothing is not None:
+            extra["label_smoothing"] = float(self.label_smoothing)
+        return extra
 
     def _class_weights(self) -> Optional[Dict[str, float]]:
         if self.class_weight is None or isinstance(self.class_weight, str):

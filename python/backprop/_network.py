@@ -4,7 +4,7 @@ native module, the plumbing of ``predict``, pickling, the model directory and th
 ``fit`` trains exactly what ``backprop train`` trains on the same table: the same defaults, the
 same reading of every column (numbers standardised, text categories one-hot, missing cells
 filled with the training rows' median or mode), 10 % of the rows held out to choose the kept
-epoch by validation loss. Only the test split is left to the caller: ``fit`` trains on all of
+epoch by validation score. Only the test split is left to the caller: ``fit`` trains on all of
 ``X`` but the validation part, as any scikit-learn estimator trains on what it is given.
 """
 
@@ -46,7 +46,7 @@ class Network(BaseEstimator):
         warmup: float = 0.0,
         clip_norm: Optional[float] = None,
         epochs: Optional[int] = None,
-        batch_size: int = 64,
+        batch_size: Optional[int] = None,
         early_stop: Optional[int] = None,
         val_split: float = 0.1,
         min_category_count: Optional[int] = None,
@@ -117,8 +117,8 @@ class Network(BaseEstimator):
         """The training settings as the library's ``TrainSpec`` (its JSON field names)."""
         if not (isinstance(self.val_split, numbers.Real) and 0 <= self.val_split < 1):
             raise ValueError(f"val_split must be at least 0 and below 1, got {self.val_split!r}")
-        if not (isinstance(self.batch_size, numbers.Integral) and self.batch_size >= 1):
-            raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+        if self.batch_size is not None and not (isinstance(self.batch_size, numbers.Integral) and self.batch_size >= 1):
+            raise ValueError(f"batch_size must be a positive integer or None, got {self.batch_size!r}")
         extra = list(self.categorical or [])
         spec: Dict[str, Any] = {
             "target": target,
@@ -131,7 +131,6 @@ class Network(BaseEstimator):
             "weight_decay": float(self.weight_decay),
             "warmup": float(self.warmup),
             "scaling": self.scaling,
-            "batch_size": int(self.batch_size),
             "seed": self._seed(),
         }
         optional = {
@@ -142,6 +141,7 @@ class Network(BaseEstimator):
             "schedule": self.schedule,
             "clip_norm": self.clip_norm,
             "epochs": self.epochs,
+            "batch_size": None if self.batch_size is None else int(self.batch_size),
             "early_stop": self.early_stop,
             "min_category_count": self.min_category_count,
         }
@@ -161,7 +161,7 @@ class Network(BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> "Network":
         """Trains on ``X`` (a DataFrame, an Arrow table, an array) and ``y``; returns self.
 
-        10 % of the rows (``val_split``) are held out to pick the kept epoch by validation loss
+        10 % of the rows (``val_split``) are held out to pick the kept epoch by validation score
         and to stop early. Ctrl-C stops training between two steps: the estimator keeps the
         best weights of the finished epochs (a warning says which) and KeyboardInterrupt is
         raised again; interrupted before any epoch finished, it is left as it was.
@@ -208,7 +208,7 @@ class Network(BaseEstimator):
             kept, trained = model.epochs
             warnings.warn(
                 f"training interrupted after {trained} finished epochs; {type(self).__name__} keeps the "
-                f"weights of epoch {kept} (the best validation loss so far)",
+                f"weights of epoch {kept} (the best on the validation part so far)",
                 RuntimeWarning,
                 stacklevel=2,
             )

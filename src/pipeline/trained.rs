@@ -46,8 +46,8 @@ pub struct Predictions {
 
 impl TrainedModel {
     /// Trains on `files` as `spec` says, on all cores, with no output: the data is split, the
-    /// schema fitted on the training rows, and the kept weights are the best epoch's by
-    /// validation loss (or the last epoch's without validation).
+    /// schema fitted on the training rows, and the kept weights are the best epoch's on the
+    /// validation part (or the last epoch's without validation).
     pub fn train(files: &DataFiles, spec: &TrainSpec) -> Result<TrainedModel> {
         let mut training = Training::new(files.clone(), spec.clone(), Threads::all())?;
         let report = training.run(&Resume::default(), &mut every_epoch(|_, _| Control::Continue))?;

@@ -200,6 +200,11 @@ impl Training {
         let table = if arch.as_mlp().is_some() { String::new() } else { arch.table().unwrap_or_default() };
         let warmup = if cfg.lr.warmup > 0.0 { format!(", {} warm-up epochs", cfg.lr.warmup) } else { String::new() };
         let early = cfg.early_stop.map_or(String::new(), |e| format!(", early stop after {e}"));
+        let smoothing = if cfg.label_smoothing > 0.0 {
+            format!(" with label smoothing {}", cfg.label_smoothing)
+        } else {
+            String::new()
+        };
         let augment = cfg.augment.map_or(String::new(), |a| {
             let mut parts = vec![];
             if a.shift > 0.0 {
@@ -217,7 +222,7 @@ impl Training {
             "data: {} ({}, {}{target}), {task}\n\
              {columns}\
              split: {} training, {} validation; test: {test}\n\
-             model: {model}, {weights} weights; loss {}\n\
+             model: {model}, {weights} weights; loss {}{smoothing}\n\
              {table}\
              training: {} epochs, batch {}, {} lr {} ({} schedule{warmup}), seed {}, {} threads{early}{augment}",
             self.files.data.display(),

@@ -106,7 +106,8 @@ pub struct TrainSpec {
     /// The optimiser (PyTorch's defaults for its other hyper-parameters).
     #[cfg_attr(feature = "cli", arg(long, value_enum, default_value = "adam"))]
     pub optimizer: OptimizerKind,
-    /// Learning rate [default: 0.001 for adam, adamw and rmsprop; 0.1 for sgd and nesterov].
+    /// Learning rate [default: 0.001 for adam, adamw and rmsprop (0.002 for adam and adamw on
+    /// tables); 0.1 for sgd and nesterov].
     #[cfg_attr(feature = "cli", arg(long))]
     pub lr: Option<f64>,
     /// SGD's and Nesterov's momentum.
@@ -124,6 +125,10 @@ pub struct TrainSpec {
     /// Rescale gradients whose global norm exceeds this.
     #[cfg_attr(feature = "cli", arg(long))]
     pub clip_norm: Option<f64>,
+    /// Classes: spread this share of each training target evenly over all classes, as PyTorch's
+    /// label_smoothing [default: 0].
+    #[cfg_attr(feature = "cli", arg(long, value_name = "EPSILON"))]
+    pub label_smoothing: Option<f64>,
     /// Dropout probability after each hidden layer [default: 0.1 for tables, 0 for images].
     #[cfg_attr(feature = "cli", arg(long))]
     pub dropout: Option<f64>,
@@ -149,9 +154,11 @@ pub struct TrainSpec {
     /// stopping; for images 12].
     #[cfg_attr(feature = "cli", arg(long))]
     pub epochs: Option<usize>,
-    #[cfg_attr(feature = "cli", arg(long, default_value_t = 64))]
-    pub batch_size: usize,
-    /// Stop after this many epochs without a lower validation loss [default with automatic epochs: a tenth of them, at least 20].
+    /// Samples per step [default: 128 for tables, 64 for images].
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub batch_size: Option<usize>,
+    /// Stop after this many epochs without a better validation score (classes: accuracy, then loss; values: loss)
+    /// [default with automatic epochs: a tenth of them, at least 20].
     #[cfg_attr(feature = "cli", arg(long))]
     pub early_stop: Option<usize>,
     #[cfg_attr(feature = "cli", arg(long, default_value_t = 42))]
@@ -186,6 +193,7 @@ impl Default for TrainSpec {
             schedule: None,
             warmup: 0.0,
             clip_norm: None,
+            label_smoothing: None,
             dropout: None,
             image_size: None,
             bad_images: BadImages::Skip,
@@ -193,7 +201,7 @@ impl Default for TrainSpec {
             rotate: None,
             flip: false,
             epochs: None,
-            batch_size: 64,
+            batch_size: None,
             early_stop: None,
             seed: 42,
         }
@@ -242,6 +250,11 @@ impl TrainSpec {
         {
             return Err(Error::invalid(format!("--dropout must be at least 0 and below 1, got {p}")));
         }
+        if let Some(e) = self.label_smoothing
+            && !(0.0..1.0).contains(&e)
+        {
+            return Err(Error::invalid(format!("--label-smoothing must be at least 0 and below 1, got {e}")));
+        }
         for (name, value) in [("--shift", self.shift), ("--rotate", self.rotate)] {
             if let Some(v) = value
                 && !(v >= 0.0 && v.is_finite())
@@ -255,7 +268,7 @@ impl TrainSpec {
         if self.min_category_count == Some(0) {
             return Err(Error::invalid("--min-category-count must be at least 1"));
         }
-        if self.batch_size == 0 {
+        if self.batch_size == Some(0) {
             return Err(Error::invalid("--batch-size must be at least 1"));
         }
         if self.hidden.as_ref().is_some_and(|h| h.contains(&0)) {

@@ -10,7 +10,7 @@ use super::{Learner, TrainConfig};
 use crate::autograd::{Grads, Tape, Var};
 use crate::data::{Dataset, Targets};
 use crate::error::Result;
-use crate::loss::{Loss, Target};
+use crate::loss::{Loss, Target, label_smoothed};
 use crate::nn::Moments;
 use crate::optim::{clip_grad_norm, clip_grad_value};
 use crate::tensor::{Shape, update_in_chunks};
@@ -85,7 +85,11 @@ impl Shard {
             });
             let (out, moments) = learner.model.forward_training(tape, &learner.params, x, &mut rng);
             let weights = cfg.class_weights.as_deref();
-            let l = batch_loss(cfg.loss, weights, out, data, indices, classes) * (indices.len() as f64 / batch as f64);
+            let mut l = batch_loss(cfg.loss, weights, out, data, indices, classes);
+            if cfg.label_smoothing > 0.0 && matches!(data.targets, Targets::Classes { .. }) {
+                l = label_smoothed(l, out, cfg.label_smoothing);
+            }
+            let l = l * (indices.len() as f64 / batch as f64);
             let mut correct_count = 0;
             if let Targets::Classes { .. } = data.targets {
                 correct_count = tape.with_value(out.id(), |v| correct(v.data, learner.model.outputs(), classes));

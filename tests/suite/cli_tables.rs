@@ -268,3 +268,33 @@ fn bad_tables_are_one_line_errors_naming_file_line_and_column() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("u.csv") && err.contains("missing 1 of the model's 2 input columns (\"b\")"), "{err}");
 }
+
+#[test]
+fn a_test_set_outlier_changes_nothing_the_model_learned() {
+    // The scaler (either kind), the medians, the category lists and the weights are fitted on
+    // the training rows alone: a test row's body mass multiplied by 1000 and a new island leave
+    // model.json's schema and model.safetensors as they were.
+    let s = Scratch::new("outlier");
+    let (train, test, mut test_rows) = penguins(&s);
+    let header: Vec<&str> = test_rows[0].split(',').collect();
+    let (mass, island) = (header.iter().position(|&h| h == "body_mass_g").unwrap(), 1);
+    assert_eq!(header[island], "island");
+    let mut cells: Vec<String> = test_rows[1].split(',').map(String::from).collect();
+    cells[mass] = format!("{}", cells[mass].parse::<f64>().unwrap() * 1000.0);
+    cells[island] = "Atlantis".into();
+    test_rows[1] = cells.join(",");
+    let moved = s.file("moved.csv", (test_rows.join("\n") + "\n").as_bytes());
+    for scaling in ["standard", "robust"] {
+        let files = |test: &str, name: &str| {
+            let out = s.path(&format!("{name}-{scaling}"));
+            let args = ["train", "--data", &train, "--test", test, "--target", "species", "--epochs", "3"];
+            ok(&[&args[..], &["--scaling", scaling, "--out", &out, "--quiet"]].concat());
+            let json: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(Path::new(&out).join("model.json")).unwrap()).unwrap();
+            (json["table"].clone(), std::fs::read(Path::new(&out).join("model.safetensors")).unwrap())
+        };
+        let (schema, weights) = files(&test, "as-is");
+        assert!(!schema.is_null(), "model.json has the schema");
+        assert_eq!(files(&moved.to_string_lossy(), "moved"), (schema, weights), "--scaling {scaling}");
+    }
+}

@@ -171,3 +171,29 @@ fn predict_matches_the_tape_on_one_thread_and_on_two() {
         }
     }
 }
+
+#[test]
+fn label_smoothing_is_the_cross_entropy_of_smoothed_targets() {
+    // Independently: PyTorch's definition, targets (1 − ε)·one-hot + ε/K, in the soft-target
+    // cross-entropy −(1/N)·Σ T·log softmax, written out here in plain f64.
+    let logits = random(&[4, 3], 5);
+    let (classes, eps) = ([0usize, 2, 1, 2], 0.1);
+    let tape = Tape::<f64>::new();
+    let z = tape.input(&logits);
+    let got = loss::label_smoothed(loss::cross_entropy(z, &classes, Reduction::Mean), z, eps).item();
+    let mut want = 0.0;
+    for (row, &c) in logits.data().chunks(3).zip(&classes) {
+        let log_sum = row.iter().map(|v| v.exp()).sum::<f64>().ln();
+        for (k, &v) in row.iter().enumerate() {
+            let t = if k == c { 1.0 - eps } else { 0.0 } + eps / 3.0;
+            want -= t * (v - log_sum) / 4.0;
+        }
+    }
+    assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    let report = gradcheck(
+        move |_, v| loss::label_smoothed(loss::cross_entropy(v[0], &classes, Reduction::Mean), v[0], eps),
+        &[logits],
+        &GradcheckOptions::default(),
+    );
+    assert!(report.passed(), "{report}");
+}

@@ -92,9 +92,16 @@ fn early_stopping_keeps_the_best_epoch_and_the_hook_can_stop() {
     let report =
         train(&mut l, Run::new(&train_set, Some(&val_set), &cfg), &mut every_epoch(|_, _| Control::Continue)).unwrap();
     assert!(report.stopped_early && report.history.len() < 200);
+    // Classes: the kept epoch has the best validation accuracy, and the lowest loss among the
+    // epochs that share it.
     let best = report.best_epoch.unwrap();
-    let best_loss = report.history[best - 1].val_loss.unwrap();
-    assert!(report.history.iter().all(|m| m.val_loss.unwrap() >= best_loss));
+    let (best_accuracy, best_loss) =
+        (report.history[best - 1].val_accuracy.unwrap(), report.history[best - 1].val_loss.unwrap());
+    assert!(report.history.iter().all(|m| m.val_accuracy.unwrap() <= best_accuracy));
+    let ties = report.history.iter().filter(|m| m.val_accuracy.unwrap() == best_accuracy);
+    assert!(ties.clone().all(|m| m.val_loss.unwrap() >= best_loss));
+    let stop = best + cfg.early_stop.unwrap();
+    assert_eq!(report.history.len(), stop, "stopped {} epochs after the best", cfg.early_stop.unwrap());
     let kept = evaluate(&l.model, &l.params, &val_set, Loss::CrossEntropy, Threads::ONE).unwrap().loss;
     assert!((kept - best_loss).abs() < 1e-6, "the best weights are restored: {kept} vs {best_loss}");
 

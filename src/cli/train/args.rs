@@ -11,7 +11,7 @@ use crate::pipeline::{DataFiles, TrainSpec};
 /// Train a network on a CSV file or on MNIST-style IDX files.
 ///
 /// The data's kind is recognised from the file. With no --test, 20 % of the data is held out
-/// for testing; 10 % of the rest validates each epoch (the best model by validation loss is
+/// for testing; 10 % of the rest validates each epoch (the best model on it is
 /// kept). DIR receives model.safetensors, model.json, metrics.csv, curves.svg/png and a
 /// checkpoint for --resume.
 ///

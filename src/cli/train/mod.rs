@@ -69,7 +69,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }
         // The best epoch's weights are the kept model's, on disk beside the checkpoint.
         if let Some((epoch, val_loss)) = checkpoint.best {
-            from.best = Some(Best { epoch, val_loss, params: dir.load_model()?.2 });
+            let val_accuracy = checkpoint.history.iter().find(|m| m.epoch == epoch).and_then(|m| m.val_accuracy);
+            from.best = Some(Best { epoch, val_loss, val_accuracy, params: dir.load_model()?.2 });
         }
         training.learner.params = params;
         training.learner.optimizer = checkpoint.optimizer;

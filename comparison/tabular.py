@@ -145,7 +145,8 @@ def peer_model(tool, x_train, task):
         import catboost
         cats = [c for c in x_train.columns if not pd.api.types.is_numeric_dtype(x_train[c])]
         kind = catboost.CatBoostClassifier if classify else catboost.CatBoostRegressor
-        return kind(random_seed=0, verbose=0, cat_features=cats), x_train
+        # allow_writing_files=False: no catboost_info/ folder in the working directory
+        return kind(random_seed=0, verbose=0, cat_features=cats, allow_writing_files=False), x_train
     if tool == "realmlp":
         import pytabkit
         kind = pytabkit.RealMLP_TD_Classifier if classify else pytabkit.RealMLP_TD_Regressor

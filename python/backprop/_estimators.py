@@ -48,9 +48,9 @@ class Classifier(ClassifierMixin, Network):
         The share of the rows held out to keep the best epoch and stop early.
     min_category_count : int, default None
         Categories seen in fewer training rows merge into "other"; None: 5, or 1 % of the rows.
-    scaling : str, default "standard"
+    scaling : str, default "auto"
         Numeric columns: "standard", (x − mean) / std; "robust", (x − median) / IQR, smoothly
-        clipped to ±3.
+        clipped to ±3; "auto", robust for heavy-tailed columns and standard for the rest.
     categorical : list of str, default None
         Columns to read as categories (integer-coded ones); ``category`` dtypes always are.
     class_weight : "balanced" or dict, default None
@@ -104,7 +104,7 @@ class Classifier(ClassifierMixin, Network):
         early_stop: Optional[int] = None,
         val_split: float = 0.1,
         min_category_count: Optional[int] = None,
-        scaling: str = "standard",
+        scaling: str = "auto",
         categorical: Optional[Sequence[str]] = None,
         class_weight: Optional[str] = None,
         label_smoothing: Optional[float] = None,

@@ -50,7 +50,7 @@ class Network(BaseEstimator):
         early_stop: Optional[int] = None,
         val_split: float = 0.1,
         min_category_count: Optional[int] = None,
-        scaling: str = "standard",
+        scaling: str = "auto",
         categorical: Optional[Sequence[str]] = None,
         random_state: Any = None,
         n_jobs: Optional[int] = None,

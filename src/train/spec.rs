@@ -72,8 +72,9 @@ pub struct TrainSpec {
     #[cfg_attr(feature = "cli", arg(long, value_parser = parse_delimiter))]
     pub delimiter: Option<u8>,
     /// How numeric columns are scaled: standard, (x − mean)/std; robust, (x − median)/IQR then
-    /// smoothly clipped to ±3 (RealMLP's).
-    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value = "standard"))]
+    /// smoothly clipped to ±3 (RealMLP's); auto, robust for heavy-tailed columns (a training
+    /// value more than 20 IQRs from the median) and standard for the rest.
+    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value = "auto"))]
     pub scaling: NumericScaling,
     /// Categories seen in fewer training rows merge into "other" [default: 5, or 1 % of the training rows when fewer].
     #[cfg_attr(feature = "cli", arg(long, value_name = "ROWS"))]
@@ -178,7 +179,7 @@ impl Default for TrainSpec {
             na: vec![],
             delimiter: None,
             min_category_count: None,
-            scaling: NumericScaling::Standard,
+            scaling: NumericScaling::Auto,
             class_weight: None,
             test_split: 0.2,
             val_split: 0.1,

@@ -284,7 +284,7 @@ fn a_test_set_outlier_changes_nothing_the_model_learned() {
     cells[island] = "Atlantis".into();
     test_rows[1] = cells.join(",");
     let moved = s.file("moved.csv", (test_rows.join("\n") + "\n").as_bytes());
-    for scaling in ["standard", "robust"] {
+    for scaling in ["standard", "robust", "auto"] {
         let files = |test: &str, name: &str| {
             let out = s.path(&format!("{name}-{scaling}"));
             let args = ["train", "--data", &train, "--test", test, "--target", "species", "--epochs", "3"];

@@ -76,9 +76,10 @@ fn compare(script: &str, export: &str, data: &str, predictions: &str, what: &str
 }
 
 /// A table with every column kind: numbers with missing cells, a yes/no column, a 0/1 column,
-/// a category with rare values and missing cells, and a price around 10⁵.
+/// a category with rare values and missing cells, a heavy-tailed lot size (robustly scaled by
+/// the default `--scaling auto`, beside standard ones), and a price around 10⁵.
 fn houses(s: &Scratch) -> String {
-    let mut csv = String::from("size,garage,pool,town,age,price\n");
+    let mut csv = String::from("size,garage,pool,town,age,lot,price\n");
     for i in 0..400 {
         let size = if i % 23 == 0 { "NA".to_string() } else { format!("{:.3}", 1.0 + (i % 37) as f64 / 10.0) };
         let garage = ["yes", "no", "no", ""][i % 4]; // a yes/no column with missing cells
@@ -90,7 +91,8 @@ fn houses(s: &Scratch) -> String {
             _ => ["hamlet a", "hamlet b", "hamlet c"][i / 20 % 3], // rare: merged into other
         };
         let price = 100_000 + 20_000 * (i % 37) + if town == "north" { 30_000 } else { 0 };
-        csv += &format!("{size},{garage},{},{town},{},{price}\n", i % 2, i % 50);
+        let lot = if i % 97 == 0 { 40_000 } else { 300 + 7 * (i % 41) };
+        csv += &format!("{size},{garage},{},{town},{},{lot},{price}\n", i % 2, i % 50);
     }
     s.file("houses.csv", csv.as_bytes()).display().to_string()
 }
@@ -109,6 +111,10 @@ fn exports_run_in_onnxruntime_as_backprop_predicts() {
     assert!(v["inputs"].as_array().unwrap().contains(&"island:tensor(string)".into()), "{v}");
     let houses = houses(&s);
     let v = round_trip(&s, "houses", &houses, &["--epochs", "20", "--min-category-count", "5"]);
+    let json = std::fs::read_to_string(Path::new(&s.path("houses")).join("model.json")).unwrap();
+    let columns = serde_json::from_str::<serde_json::Value>(&json).unwrap()["table"]["columns"].clone();
+    let clip = |name: &str| columns.as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["clip"].clone();
+    assert_eq!((clip("lot"), clip("size")), (true.into(), serde_json::Value::Null), "auto: lot robust, size standard");
     let inputs = v["inputs"].to_string();
     assert!(inputs.contains("garage:tensor(string)") && inputs.contains("pool:tensor(float)"), "{v}");
     assert!(inputs.contains("town:tensor(string)") && inputs.contains("size:tensor(float)"), "{v}");

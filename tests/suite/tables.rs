@@ -267,3 +267,27 @@ fn robust_scaling_centres_the_median_divides_by_the_quartiles_and_clips_smoothly
     let clipped = 2.0 / (1.0f64 + (2.0f64 / 3.0).powi(2)).sqrt();
     assert!((flat[4] as f64 - clipped).abs() < 1e-6 && flat[..4].iter().all(|&v| v == 0.0), "{flat:?}");
 }
+
+#[test]
+fn auto_scaling_is_robust_for_heavy_tailed_columns_only() {
+    // x: 1..=40 and one 1000: median 21, quartiles 11 and 31 (numpy's linear), so 1000 lies 49
+    // IQRs out, past HEAVY_TAIL_IQRS (20): robust. y: 0..=40 shuffled (in order it would read
+    // as a row counter), at most 1 IQR out: standard.
+    let mut csv = String::from("x,y,label\n");
+    for i in 1..=41 {
+        let x = if i == 41 { 1000 } else { i };
+        csv += &format!("{x},{},{}\n", (i * 17) % 41, i % 2);
+    }
+    let (_s, t) = read(&csv, &CsvOptions::default());
+    let options = FitOptions { scaling: NumericScaling::Auto, ..FitOptions::default() };
+    let schema = t.fit(&t.rows, options);
+    let Encoding::Numeric { clip: x_clip, scale: x_scale, .. } = schema.columns[0].encoding else { panic!() };
+    let Encoding::Numeric { clip: y_clip, scale: y_scale, .. } = schema.columns[1].encoding else { panic!() };
+    assert!((979.0 / x_scale.std) > backprop::data::table::HEAVY_TAIL_IQRS, "the test's own premise");
+    assert_eq!((x_clip, x_scale.mean, x_scale.std), (true, 21.0, 20.0), "x: median 21, IQR 31 − 11");
+    assert!(!y_clip && (y_scale.mean - 20.0).abs() < 1e-9, "y keeps mean and std: {y_scale:?}");
+    assert!(schema.summary()[0].contains("x (heavy-tailed: robust)"), "{:?}", schema.summary());
+    // Asked for robust everywhere, the columns are not singled out.
+    let all = t.fit(&t.rows, FitOptions { scaling: NumericScaling::Robust, ..FitOptions::default() });
+    assert!(!all.summary()[0].contains("heavy-tailed"), "{:?}", all.summary());
+}

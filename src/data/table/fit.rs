@@ -8,7 +8,8 @@ use super::encode::{CellTexts, spellings};
 use super::infer::{Decision, boolean_pair};
 use super::read::{Column, Table, number_text};
 use super::schema::{
-    ColumnKind, Encoding, FeatureColumn, FitOptions, IgnoredColumn, NumericScaling, TableSchema, sort_values,
+    ColumnKind, Encoding, FeatureColumn, FitOptions, HEAVY_TAIL_IQRS, IgnoredColumn, NumericScaling, TableSchema,
+    sort_values,
 };
 use crate::data::Scale;
 
@@ -57,7 +58,12 @@ impl TableSchema {
 fn fit_numeric(column: &Column, rows: &[usize], missing: usize, options: FitOptions) -> Encoding {
     let mut values: Vec<f32> = rows.iter().map(|&r| column.numbers[r]).filter(|x| !x.is_nan()).collect();
     let median = median(&mut values);
-    let robust = options.standardize && options.scaling == NumericScaling::Robust;
+    let robust = options.standardize
+        && match options.scaling {
+            NumericScaling::Standard => false,
+            NumericScaling::Robust => true,
+            NumericScaling::Auto => heavy_tailed(&mut values, median),
+        };
     let scale = if robust {
         robust_scale(&mut values, median)
     } else if options.standardize {
@@ -67,6 +73,14 @@ fn fit_numeric(column: &Column, rows: &[usize], missing: usize, options: FitOpti
         Scale::IDENTITY
     };
     Encoding::Numeric { median, scale, missing_indicator: missing > 0, clip: robust }
+}
+
+/// Whether a training value lies more than [`HEAVY_TAIL_IQRS`] robust scales (the interquartile
+/// range, or its fallback) from the median.
+fn heavy_tailed(values: &mut [f32], median: f32) -> bool {
+    let scale = robust_scale(values, median);
+    let farthest = values.iter().map(|&x| (x as f64 - median as f64).abs()).fold(0.0, f64::max);
+    farthest > HEAVY_TAIL_IQRS * scale.std
 }
 
 /// Centre the median, divide by the interquartile range; where the quartiles meet (a column

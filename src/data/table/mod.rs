@@ -23,7 +23,8 @@ pub use frame::Cell;
 pub use infer::{Decision, Overrides, infer};
 pub use read::{Column, DELIMITERS, MISSING_MARKERS, ReadOptions, Table, brief, number_text, sniff_delimiter};
 pub use schema::{
-    ColumnKind, Encoding, FeatureColumn, FitOptions, IgnoredColumn, NumericScaling, TableSchema, smooth_clip,
+    ColumnKind, Encoding, FeatureColumn, FitOptions, HEAVY_TAIL_IQRS, IgnoredColumn, NumericScaling, TableSchema,
+    smooth_clip,
 };
 pub use target::{TargetCells, TargetColumn, Task};
 

@@ -58,33 +58,31 @@ impl TableSchema {
 fn fit_numeric(column: &Column, rows: &[usize], missing: usize, options: FitOptions) -> Encoding {
     let mut values: Vec<f32> = rows.iter().map(|&r| column.numbers[r]).filter(|x| !x.is_nan()).collect();
     let median = median(&mut values);
-    let robust = options.standardize
-        && match options.scaling {
-            NumericScaling::Standard => false,
-            NumericScaling::Robust => true,
-            NumericScaling::Auto => heavy_tailed(&mut values, median),
-        };
-    let scale = if robust {
-        robust_scale(&mut values, median)
-    } else if options.standardize {
-        let filled = values.iter().map(|&x| x as f64).chain(std::iter::repeat_n(median as f64, missing));
-        Scale::fit(filled)
-    } else {
-        Scale::IDENTITY
+    // The robust scale, when this column takes it: always for `Robust`, for `Auto` when a
+    // training value lies more than HEAVY_TAIL_IQRS of it from the median.
+    let robust = match options.scaling {
+        _ if !options.standardize => None,
+        NumericScaling::Standard => None,
+        NumericScaling::Robust => Some(robust_scale(&mut values, median)),
+        NumericScaling::Auto => Some(robust_scale(&mut values, median)).filter(|scale| {
+            // `values` is sorted now: the farthest value is at one end.
+            let ends = [values.first(), values.last()].into_iter().flatten();
+            ends.map(|&x| (x as f64 - median as f64).abs()).fold(0.0, f64::max) > HEAVY_TAIL_IQRS * scale.std
+        }),
     };
-    Encoding::Numeric { median, scale, missing_indicator: missing > 0, clip: robust }
-}
-
-/// Whether a training value lies more than [`HEAVY_TAIL_IQRS`] robust scales (the interquartile
-/// range, or its fallback) from the median.
-fn heavy_tailed(values: &mut [f32], median: f32) -> bool {
-    let scale = robust_scale(values, median);
-    let farthest = values.iter().map(|&x| (x as f64 - median as f64).abs()).fold(0.0, f64::max);
-    farthest > HEAVY_TAIL_IQRS * scale.std
+    let scale = match robust {
+        Some(scale) => scale,
+        None if options.standardize => {
+            let filled = values.iter().map(|&x| x as f64).chain(std::iter::repeat_n(median as f64, missing));
+            Scale::fit(filled)
+        }
+        None => Scale::IDENTITY,
+    };
+    Encoding::Numeric { median, scale, missing_indicator: missing > 0, clip: robust.is_some() }
 }
 
 /// Centre the median, divide by the interquartile range; where the quartiles meet (a column
-/// mostly of one value), by half the range; a constant column is only centred.
+/// mostly of one value), by half the range; a constant column is only centred. Sorts `values`.
 fn robust_scale(values: &mut [f32], median: f32) -> Scale {
     if values.is_empty() {
         return Scale { mean: median as f64, std: 1.0 };

@@ -20,7 +20,7 @@ use crate::data::Scale;
 )]
 pub enum Encoding {
     /// One feature, (x − mean) / std with a missing x read as the training median — smoothly
-    /// clipped to x / √(1 + (x/3)²) when `clip` ([`NumericScaling::Robust`]) — plus a 0/1
+    /// clipped to x / √(1 + (x/3)²) when `clip` (robustly scaled: [`NumericScaling`]) — plus a 0/1
     /// feature `<name>_missing` when the training rows had missing cells.
     Numeric {
         median: f32,

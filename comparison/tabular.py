@@ -15,8 +15,8 @@ torch): `pip install pandas scikit-learn lightgbm xgboost catboost pytabkit`.
 Each data set is split 80 % / 20 % with seeds 0, 1, …; every tool sees the same split. backprop
 runs as a new user would: `backprop train --data TRAIN --test TEST --target COL --out DIR`, no
 other flag, then `backprop eval --json` on the test file. Every tool runs in a process of its own,
-so its peak memory is that process's (`ru_maxrss`: the interpreter and its libraries included for
-the Python tools). Wall time: backprop's whole `train` command, reading and encoding included; a
+under `comparison/peers/peak.py` (the compare harness's measurement), so its peak memory is that
+process's (`ru_maxrss`: the interpreter and its libraries included for the Python tools). Wall time: backprop's whole `train` command, reading and encoding included; a
 Python tool's `fit`, with the data already in memory. Scores: accuracy, or R² in the file's units.
 Ranks: per table, 1 for the best mean score (ties share the better rank), averaged over tables.
 
@@ -200,35 +200,34 @@ def fit_one(tool, train_csv, test_csv, target, task):
 
 # ---- the comparison ----
 
-def measured(command, out_file):
-    """Runs COMMAND in a process of its own; its wall time and peak resident memory (MB)."""
-    start = time.perf_counter()
-    with open(out_file, "w") as out:
-        process = subprocess.Popen(command, stdout=out)
-        _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed with exit code {process.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+PEAK = os.path.join(ROOT, "comparison", "peers", "peak.py")
+
+
+def measured(command):
+    """Runs COMMAND in a process of its own under `peers/peak.py` (the compare harness's
+    measurement of every tool); its output, wall time and peak resident memory (MB)."""
+    result = subprocess.run([sys.executable, PEAK] + command, capture_output=True, text=True)
+    *output, last = result.stdout.strip().splitlines() or [""]
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with exit code {result.returncode}: {result.stderr[-2000:]}")
+    peak = json.loads(last)
+    return output, peak["wall_s"], peak["peak_rss_kib"] / 1024
 
 
 def run_backprop(args, train_csv, test_csv, target, task, work):
     out = os.path.join(work, "model")
     command = [args.backprop, "train", "--data", train_csv, "--test", test_csv, "--target", target,
                "--out", out, "--quiet"] + args.flags.split()
-    seconds, peak = measured(command, os.devnull)
+    _, seconds, peak = measured(command)
     result = subprocess.run([args.backprop, "eval", "--model", out, "--data", test_csv, "--json"],
                             check=True, capture_output=True, text=True)
     scores = json.loads(result.stdout)
     return dict(score=float(scores["accuracy" if task == "classify" else "r2"]), seconds=seconds, peak_mb=peak)
 
 
-def run_peer(tool, train_csv, test_csv, target, task, work):
-    out = os.path.join(work, f"{tool}.json")
-    _, peak = measured([sys.executable, os.path.abspath(__file__), "--fit", tool, train_csv, test_csv, target, task], out)
-    with open(out) as f:
-        result = json.load(f)
+def run_peer(tool, train_csv, test_csv, target, task):
+    output, _, peak = measured([sys.executable, os.path.abspath(__file__), "--fit", tool, train_csv, test_csv, target, task])
+    result = json.loads(output[-1])
     return dict(score=result["score"], seconds=result["seconds"], peak_mb=peak)
 
 
@@ -272,7 +271,7 @@ def one_split(frame, name, target, task, seed, args):
             if tool == "backprop":
                 results[tool] = run_backprop(args, train_csv, test_csv, target, task, work)
             else:
-                compute = lambda: run_peer(tool, train_csv, test_csv, target, task, work)  # noqa: E731
+                compute = lambda: run_peer(tool, train_csv, test_csv, target, task)  # noqa: E731
                 results[tool] = cached(args, f"{name}|{seed}|{tool}", compute)
     return results
 
